@@ -36,7 +36,7 @@ BPF_SRCS = $(sort $(wildcard xdp/*.bpf.c))
 BPF_OBJS = $(BPF_SRCS:xdp/%.bpf.c=$(BUILD)/xdp/%.bpf.o)
 BPF_SKELS = $(BPF_SRCS:xdp/%.bpf.c=$(BUILD)/xdp/%.skel.h)
 
-.PHONY: all deps units check demo fuzz fuzz-build bench install clean
+.PHONY: all deps units check demo fuzz fuzz-build install clean
 all: $(BUILD)/l2pwd $(BUILD)/l2pwctl
 
 deps:
@@ -93,9 +93,6 @@ check: deps
 
 demo: deps all
 	@examples/site-to-site/demo.sh
-
-bench: deps all
-	@bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
