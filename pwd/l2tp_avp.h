@@ -62,6 +62,8 @@ struct l2tp_ctrl_hdr {
 	uint16_t session_id; /* v2 only; 0 for v3 */
 	uint16_t ns, nr;
 	uint16_t msg_type;   /* Message Type AVP value; L2TP_MSG_ZLB when no AVPs */
+	uint16_t msg_vendor; /* the Message Type AVP's Vendor ID: 0 unless vendor-specific */
+	int msg_mandatory;   /* its M bit: set => an unknown type clears the connection */
 };
 
 /* True when the first word says T=1 (a control message).  0 for short input. */
@@ -155,7 +157,8 @@ struct l2tp_avp_reader {
 	const uint8_t *secret;
 	size_t secret_len;
 	uint8_t key[L2TP_HIDING_KEY_V3_LEN]; /* v3: derived hiding key */
-	struct buf rv;          /* last Random Vector value, empty if none */
+	struct buf rv;          /* last Random Vector value */
+	int have_rv;
 	enum l2tp_avp_err err;
 	struct l2tp_avp bad;    /* the offending AVP on L2TP_AVP_UNKNOWN_MANDATORY */
 	uint8_t scratch[L2TP_AVP_MAX_LEN];
