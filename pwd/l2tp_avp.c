@@ -517,6 +517,19 @@ bad_len:
 	return -1;
 }
 
+/* S of the hiding hash: the secret itself in v2, the derived key in v3. */
+static void hiding_key(uint8_t version, const uint8_t *secret, size_t secret_len,
+		       const uint8_t *v3_key, const uint8_t **key, size_t *key_len)
+{
+	if (version == L2TP_VERSION_3) {
+		*key = v3_key;
+		*key_len = L2TP_HIDING_KEY_V3_LEN;
+	} else {
+		*key = secret;
+		*key_len = secret_len;
+	}
+}
+
 /* ---- reader ---- */
 
 void l2tp_avp_reader_init(struct l2tp_avp_reader *r, uint8_t version, const struct buf *avps,
@@ -540,6 +553,8 @@ static int reader_fail(struct l2tp_avp_reader *r, enum l2tp_avp_err e)
 int l2tp_avp_read(struct l2tp_avp_reader *r, struct l2tp_avp *a)
 {
 	enum l2tp_avp_err e = L2TP_AVP_OK;
+	const uint8_t *key;
+	size_t key_len;
 	int rc, n;
 
 	if (r->err != L2TP_AVP_OK)
@@ -559,12 +574,9 @@ int l2tp_avp_read(struct l2tp_avp_reader *r, struct l2tp_avp *a)
 			return reader_fail(r, L2TP_AVP_HIDDEN_NO_SECRET);
 		if (!r->have_rv)
 			return reader_fail(r, L2TP_AVP_HIDDEN_NO_RV);
-		if (r->version == L2TP_VERSION_3)
-			n = l2tp_avp_unhide(a->type, r->key, sizeof(r->key), &r->rv, &a->value,
-					    r->scratch, sizeof(r->scratch), &e);
-		else
-			n = l2tp_avp_unhide(a->type, r->secret, r->secret_len, &r->rv, &a->value,
-					    r->scratch, sizeof(r->scratch), &e);
+		hiding_key(r->version, r->secret, r->secret_len, r->key, &key, &key_len);
+		n = l2tp_avp_unhide(a->type, key, key_len, &r->rv, &a->value, r->scratch,
+				    sizeof(r->scratch), &e);
 		if (n < 0)
 			return reader_fail(r, e);
 		buf_init(&a->value, r->scratch, (size_t)n);
@@ -711,31 +723,29 @@ int l2tp_build_avp(struct l2tp_builder *b, uint16_t vendor, uint16_t type, int m
 	return build_avp_flags(b, mandatory ? L2TP_AVP_F_M : 0, vendor, type, val, len);
 }
 
+/* An IETF AVP holding an n-octet big-endian integer. */
+static int build_uint(struct l2tp_builder *b, uint16_t type, int mandatory, uint64_t v, size_t n)
+{
+	uint8_t x[8];
+
+	for (size_t i = n; i > 0; i--, v >>= 8)
+		x[i - 1] = (uint8_t)v;
+	return l2tp_build_avp(b, L2TP_VENDOR_IETF, type, mandatory, x, n);
+}
+
 int l2tp_build_n16(struct l2tp_builder *b, uint16_t type, int mandatory, uint16_t v)
 {
-	uint8_t x[2] = { (uint8_t)(v >> 8), (uint8_t)v };
-
-	return l2tp_build_avp(b, L2TP_VENDOR_IETF, type, mandatory, x, sizeof(x));
+	return build_uint(b, type, mandatory, v, 2);
 }
 
 int l2tp_build_n32(struct l2tp_builder *b, uint16_t type, int mandatory, uint32_t v)
 {
-	uint8_t x[4];
-	struct wbuf w;
-
-	wbuf_init(&w, x, sizeof(x));
-	wbuf_add_n32(&w, v);
-	return l2tp_build_avp(b, L2TP_VENDOR_IETF, type, mandatory, x, sizeof(x));
+	return build_uint(b, type, mandatory, v, 4);
 }
 
 int l2tp_build_n64(struct l2tp_builder *b, uint16_t type, int mandatory, uint64_t v)
 {
-	uint8_t x[8];
-	struct wbuf w;
-
-	wbuf_init(&w, x, sizeof(x));
-	wbuf_add_n64(&w, v);
-	return l2tp_build_avp(b, L2TP_VENDOR_IETF, type, mandatory, x, sizeof(x));
+	return build_uint(b, type, mandatory, v, 8);
 }
 
 int l2tp_build_string(struct l2tp_builder *b, uint16_t type, int mandatory, const char *s)
@@ -786,16 +796,15 @@ int l2tp_build_hidden(struct l2tp_builder *b, uint16_t vendor, uint16_t type, in
 		      const void *val, size_t len)
 {
 	uint8_t out[L2TP_AVP_MAX_LEN];
+	const uint8_t *key;
+	size_t key_len;
 	int n;
 
 	if (!b->secret || b->rv_len == 0)
 		return build_fail(b);
-	if (b->version == L2TP_VERSION_3)
-		n = l2tp_avp_hide(type, b->key, sizeof(b->key), b->rv, b->rv_len, val, len, out,
-				  L2TP_AVP_MAX_LEN - L2TP_AVP_HDR_LEN);
-	else
-		n = l2tp_avp_hide(type, b->secret, b->secret_len, b->rv, b->rv_len, val, len, out,
-				  L2TP_AVP_MAX_LEN - L2TP_AVP_HDR_LEN);
+	hiding_key(b->version, b->secret, b->secret_len, b->key, &key, &key_len);
+	n = l2tp_avp_hide(type, key, key_len, b->rv, b->rv_len, val, len, out,
+			  L2TP_AVP_MAX_LEN - L2TP_AVP_HDR_LEN);
 	if (n < 0)
 		return build_fail(b);
 	return build_avp_flags(b, (uint16_t)(L2TP_AVP_F_H | (mandatory ? L2TP_AVP_F_M : 0)), vendor,
