@@ -116,8 +116,8 @@ static void rebuild(const struct buf *pkt)
 
 static void data_v3(const struct buf *pkt, enum l2tp_encap encap)
 {
-	struct l2tp_data_rx rx = { .cookie_len = 4, .cookie = { 0, 0, 0, 0 }, .sublayer = 1, .seq = 1 };
-	struct l2tp_data_rx plain = { 0 };
+	struct l2tp_data_rx rx = {.cookie_len = 4, .cookie = {0, 0, 0, 0}, .sublayer = 1, .seq = 1};
+	struct l2tp_data_rx plain = {0};
 	struct buf frame, ctrl = *pkt;
 	enum l2tp_data_drop why;
 	uint32_t sid;
@@ -131,7 +131,8 @@ static void data_v3(const struct buf *pkt, enum l2tp_encap encap)
 		return;
 	}
 	if (rc == 0) {
-		/* Twice through the same session: the second sees the sequence state of the first. */
+		/* Twice through the same session: the second sees the sequence state of the first.
+		 */
 		for (int i = 0; i < 2; i++)
 			if (l2tp_data_rx(&rx, encap, pkt, &frame, &ns, &why) == 0 &&
 			    (buf_left(&frame) > buf_left(pkt) || ns > 0xffffff))
