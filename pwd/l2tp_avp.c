@@ -302,7 +302,7 @@ int l2tp_ctrl_parse(const struct buf *pkt, struct l2tp_ctrl_hdr *h, struct buf *
 		return hdr_fail(err, L2TP_HDR_SHORT);
 	if (buf_peek_n16(&b, 2, &h->length) == -1)
 		return hdr_fail(err, L2TP_HDR_SHORT);
-	/* Length counts from the flags word; it can neither cut the header nor exceed the datagram.
+	/* Length counts from the flags word: it can neither cut the header nor pass the datagram.
 	 */
 	if (h->length < L2TP_CTRL_HDR_LEN)
 		return hdr_fail(err, L2TP_HDR_LENGTH_SHORT);
