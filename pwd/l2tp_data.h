@@ -98,9 +98,11 @@ int l2tp_data_peek(enum l2tp_encap encap, const struct buf *pkt, uint32_t *sessi
 		   enum l2tp_data_drop *why);
 
 /*
- * Verify and strip one data packet of a known session.  On 0, *frame is the
- * tunnelled frame (pointing into pkt) and *ns_out (may be NULL) the sequence
- * number, or -1 when the packet carried none.  On -1, *why says why.
+ * Verify and strip one data packet of a known session: pkt is the same
+ * datagram l2tp_data_peek() accepted (the session header is skipped here,
+ * not re-checked).  On 0, *frame is the tunnelled frame (pointing into pkt)
+ * and *ns_out (may be NULL) the sequence number, or -1 when the packet
+ * carried none.  On -1, *why says why.
  * Sequencing (RFC 3931 §4.6, RFC 4719 §4): Ns behind the expected value (in
  * the 2^23-1 numbers before it) is dropped; ahead is accepted and the gap is
  * counted in s->lost.
