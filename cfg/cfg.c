@@ -68,7 +68,7 @@ static int cfg_parse_record(cfg_t *node, cfg_opt_t *opt)
 		p->lines = n;
 		p->cap_lines = cap;
 	}
-	p->lines[p->n_lines] = (struct cfg_line){ opt, p->n_lines, node->line };
+	p->lines[p->n_lines] = (struct cfg_line){opt, p->n_lines, node->line};
 	p->n_lines++;
 	p->sorted = 0;
 	return 0;
@@ -266,7 +266,7 @@ static int profiles_builtin(struct cfg *c)
 	static const struct {
 		const char *title;
 		enum cfg_encryption enc;
-	} builtin[] = { { "default", CFG_ENC_DEFAULT }, { "default-encryption", CFG_ENC_YES } };
+	} builtin[] = {{"default", CFG_ENC_DEFAULT}, {"default-encryption", CFG_ENC_YES}};
 
 	for (size_t i = 0; i < 2; i++) {
 		struct cfg_ppp_profile *pr = array_add(&c->profile, &c->n_profile, sizeof(*pr));
@@ -332,7 +332,7 @@ static int load_each(struct cfg_loadctx *p, struct cfg *c, cfg_t *root, const ch
 /* The order cfg_check.c relies on: what a section refers to is loaded before it. */
 static int convert(struct cfg_loadctx *p, struct cfg *c, cfg_t *root)
 {
-	struct cfg_sec s = { .p = p, .node = root, .kind = &cfg_sec_root, .line = 1 };
+	struct cfg_sec s = {.p = p, .node = root, .kind = &cfg_sec_root, .line = 1};
 
 	if (!(c->file = strdup(p->name)) || profiles_builtin(c) < 0)
 		return cfg_error_at(p, 0, "", "out of memory");
@@ -386,8 +386,8 @@ static cfg_t *parse(struct cfg_loadctx *p, const char *text)
 struct cfg *cfg_load_string(const char *name, const char *text, char *err, size_t errlen)
 {
 	char dummy[1];
-	struct cfg_loadctx p = { .name = name, .err = errlen ? err : dummy,
-			       .errlen = errlen ? errlen : sizeof(dummy) };
+	struct cfg_loadctx p = {
+	    .name = name, .err = errlen ? err : dummy, .errlen = errlen ? errlen : sizeof(dummy)};
 	struct cfg *c = NULL;
 	cfg_t *root;
 
@@ -431,8 +431,9 @@ static char *read_file(const char *file, char *err, size_t errlen)
 	n = fread(text, 1, CFG_FILE_MAX + 1, f);
 	if (ferror(f) || n > CFG_FILE_MAX || memchr(text, '\0', n)) {
 		snprintf(err, errlen, "%s: %s", file,
-			 ferror(f) ? strerror(errno) : n > CFG_FILE_MAX ? "larger than 1 MiB"
-									: "has a NUL byte");
+			 ferror(f)	    ? strerror(errno)
+			 : n > CFG_FILE_MAX ? "larger than 1 MiB"
+					    : "has a NUL byte");
 		free(text);
 		text = NULL;
 		goto out;

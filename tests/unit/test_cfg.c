@@ -199,8 +199,9 @@ static void assert_fails(const char *text, const char *want)
 
 START_TEST(test_defaults)
 {
-	struct cfg *c = load("pseudowire \"to-office-b\" { remote = \"198.18.0.2\" pw-id = 7 "
-			     "bridge = br0 }\nl2tp-client \"x\" { connect-to = 198.18.0.1 user = u }");
+	struct cfg *c =
+	    load("pseudowire \"to-office-b\" { remote = \"198.18.0.2\" pw-id = 7 "
+		 "bridge = br0 }\nl2tp-client \"x\" { connect-to = 198.18.0.1 user = u }");
 	const struct cfg_pseudowire *pw = &c->pw[0];
 	const struct cfg_l2tp_client *cl = &c->client[0];
 
@@ -221,8 +222,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cl->max_mtu, 1460);
 	ck_assert_uint_eq(cl->max_mru, 1460);
 	ck_assert_uint_eq(cl->keepalive_timeout, 60);
-	ck_assert_uint_eq(cl->allow, CFG_AUTH_PAP | CFG_AUTH_CHAP | CFG_AUTH_MSCHAP1 |
-					     CFG_AUTH_MSCHAP2);
+	ck_assert_uint_eq(cl->allow,
+			  CFG_AUTH_PAP | CFG_AUTH_CHAP | CFG_AUTH_MSCHAP1 | CFG_AUTH_MSCHAP2);
 	ck_assert_str_eq(cl->profile, "default-encryption");
 	ck_assert_str_eq(cl->interface, "l2tp-x");
 	ck_assert_int_eq(cl->line, 2);
@@ -332,7 +333,7 @@ START_TEST(test_comment_lines)
 	assert_fails("# a\n# b\n/* c\n*/ fastpath = \"x#y\" # z\n",
 		     "t.conf:4: fastpath \"x#y\" is not one of auto, xdp, tc or off");
 	assert_fails("name = \"a/*b\"\n", "t.conf:1: name \"a/*b\" is not a site name "
-					    "(1..63 of A-Z a-z 0-9 . _ -)");
+					  "(1..63 of A-Z a-z 0-9 . _ -)");
 }
 END_TEST
 
