@@ -351,8 +351,7 @@ static cfg_t *parse(struct cfg_loadctx *p, const char *text)
 	cfg_opt_t *opts = cfg_schema_opts(cfg_parse_record);
 	char *bare = strdup(text);
 	cfg_t *root = NULL;
-	const char *unclosed_what;
-	int rc, unclosed;
+	int rc, unclosed, open_string;
 
 	if (opts && bare)
 		root = cfg_init(opts, CFGF_NONE);
@@ -363,12 +362,17 @@ static cfg_t *parse(struct cfg_loadctx *p, const char *text)
 		return NULL;
 	}
 	cfg_set_error_function(root, cfg_parse_errfunc);
-	unclosed = cfg_comments_blank(bare, &unclosed_what);
-	/* libconfuse tests errno for ERANGE after strtol without clearing it. */
-	errno = 0;
-	rc = cfg_parse_buf(root, bare);
+	unclosed = cfg_comments_blank(bare, &open_string);
+	/* Not even parsed: libconfuse mishandles a string open at the end. */
+	if (open_string) {
+		rc = cfg_error_at(p, unclosed, "", "this string is never closed");
+	} else {
+		/* libconfuse tests errno for ERANGE after strtol without clearing it. */
+		errno = 0;
+		rc = cfg_parse_buf(root, bare) == CFG_SUCCESS ? 0 : -1;
+	}
 	free(bare);
-	if (rc != CFG_SUCCESS || p->failed || p->oom) {
+	if (rc < 0 || p->failed || p->oom) {
 		if (p->oom)
 			cfg_error_at(p, root->line, "", "out of memory");
 		cfg_error_at(p, root->line, "", "syntax error");
@@ -376,7 +380,7 @@ static cfg_t *parse(struct cfg_loadctx *p, const char *text)
 		return NULL;
 	}
 	if (unclosed) {
-		cfg_error_at(p, unclosed, "", "%s", unclosed_what);
+		cfg_error_at(p, unclosed, "", "this '{' is never closed");
 		cfg_free(root);
 		return NULL;
 	}

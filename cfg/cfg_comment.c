@@ -77,14 +77,15 @@ static size_t comment_len(const char *s)
 /*
  * libconfuse 3.3 also takes the end of the file as the end of any open
  * section, and of an open "..." string (its lexer then stays inside the
- * string for the next parse): both are found here.
+ * string for the next parse, and flex's default rule echoes a last '\' to
+ * stdout): both are found here.
  */
-int cfg_comments_blank(char *text, const char **what)
+int cfg_comments_blank(char *text, int *open_string)
 {
 	int line = 1, depth = 0, open_line = 0;
 	char *s = text;
 
-	*what = NULL;
+	*open_string = 0;
 	while (*s) {
 		size_t n = comment_len(s);
 
@@ -100,7 +101,7 @@ int cfg_comments_blank(char *text, const char **what)
 
 			n = string_len(s, &open);
 			if (open) {
-				*what = "this string is never closed";
+				*open_string = 1;
 				return line;
 			}
 		} else if ((n = env_len(s)) == 0) {
@@ -112,7 +113,5 @@ int cfg_comments_blank(char *text, const char **what)
 		for (; n; n--, s++)
 			line += *s == '\n';
 	}
-	if (depth)
-		*what = "this '{' is never closed";
 	return depth ? open_line : 0;
 }

@@ -380,6 +380,31 @@ START_TEST(test_file_errors)
 }
 END_TEST
 
+/*
+ * libconfuse's lexer echoes a '\\' it cannot match (one ending an open
+ * string) to stdout, which would end up in `l2pwd -n` output: such text
+ * must be refused before libconfuse reads it.
+ */
+START_TEST(test_nothing_on_stdout)
+{
+	static const char *const texts[] = {"name = \"abc\\", "name = 'abc\\", "\"\\"};
+	char err[512];
+	FILE *tmp = tmpfile();
+	int saved = dup(STDOUT_FILENO);
+
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stdout);
+	ck_assert_int_ge(dup2(fileno(tmp), STDOUT_FILENO), 0);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		ck_assert_ptr_null(cfg_load_string("t.conf", texts[i], err, sizeof(err)));
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	ck_assert_int_eq(lseek(fileno(tmp), 0, SEEK_END), 0);
+	fclose(tmp);
+}
+END_TEST
+
 START_TEST(test_enum_names)
 {
 	ck_assert_str_eq(cfg_fastpath_name(CFG_FASTPATH_TC), "tc");
@@ -444,6 +469,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(api, test_comment_lines);
 	tcase_add_test(api, test_string_escapes);
 	tcase_add_test(api, test_file_errors);
+	tcase_add_test(api, test_nothing_on_stdout);
 	tcase_add_test(api, test_enum_names);
 	suite_add_tcase(s, files);
 	suite_add_tcase(s, api);
