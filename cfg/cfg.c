@@ -229,22 +229,23 @@ static int load_pw(struct cfg_loadctx *p, struct cfg *c, cfg_t *node)
 	return pw ? cfg_check_pw(&s, c, pw) : -1;
 }
 
+/*
+ * parse() creates the first l2tp-server section, with every default, before
+ * the file is read; the file's own, if any, is the second.  (Creating it
+ * after the file would make libconfuse parse the defaults with whatever
+ * state its lexer was left in.)
+ */
 static int load_server(struct cfg_loadctx *p, struct cfg *c, cfg_t *root)
 {
 	unsigned int n = cfg_size(root, cfg_sec_server.name);
-	cfg_t *node;
 	struct cfg_sec s;
 
-	if (n > 1) {
-		sec_init(&s, p, cfg_getnsec(root, cfg_sec_server.name, 1), &cfg_sec_server);
+	if (n > 2) {
+		sec_init(&s, p, cfg_getnsec(root, cfg_sec_server.name, 2), &cfg_sec_server);
 		return cfg_error_at(p, s.line, s.prefix, "a second l2tp-server section");
 	}
-	/* No section in the file: one with every default, so they live in one place. */
-	if (n == 0 && !cfg_setopt(root, cfg_getopt(root, cfg_sec_server.name), NULL))
-		return cfg_error_at(p, 0, "", "out of memory");
-	node = cfg_getnsec(root, cfg_sec_server.name, 0);
-	sec_init(&s, p, node, &cfg_sec_server);
-	c->server.line = n ? s.line : 0;
+	sec_init(&s, p, cfg_getnsec(root, cfg_sec_server.name, n - 1), &cfg_sec_server);
+	c->server.line = n == 2 ? s.line : 0;
 	if (cfg_fields_load(&s, &c->server, 0) < 0)
 		return -1;
 	return cfg_check_server(&s, c);
@@ -351,21 +352,26 @@ static cfg_t *parse(struct cfg_loadctx *p, const char *text)
 	cfg_opt_t *opts = cfg_schema_opts(cfg_parse_record);
 	char *bare = strdup(text);
 	cfg_t *root = NULL;
-	int rc, unclosed, open_string;
+	const char *unclosed;
+	int line, rc;
 
 	if (opts && bare)
 		root = cfg_init(opts, CFGF_NONE);
 	cfg_schema_free(opts);
+	if (root && !cfg_setopt(root, cfg_getopt(root, cfg_sec_server.name), NULL)) {
+		cfg_free(root);
+		root = NULL;
+	}
 	if (!root) {
 		free(bare);
 		cfg_error_at(p, 0, "", "out of memory");
 		return NULL;
 	}
 	cfg_set_error_function(root, cfg_parse_errfunc);
-	unclosed = cfg_comments_blank(bare, &open_string);
-	/* Not even parsed: libconfuse mishandles a string open at the end. */
-	if (open_string) {
-		rc = cfg_error_at(p, unclosed, "", "this string is never closed");
+	line = cfg_comments_blank(bare, &unclosed);
+	/* Not even parsed: libconfuse mishandles what is open at the end. */
+	if (unclosed) {
+		rc = cfg_error_at(p, line, "", "%s", unclosed);
 	} else {
 		/* libconfuse tests errno for ERANGE after strtol without clearing it. */
 		errno = 0;
@@ -376,11 +382,6 @@ static cfg_t *parse(struct cfg_loadctx *p, const char *text)
 		if (p->oom)
 			cfg_error_at(p, root->line, "", "out of memory");
 		cfg_error_at(p, root->line, "", "syntax error");
-		cfg_free(root);
-		return NULL;
-	}
-	if (unclosed) {
-		cfg_error_at(p, unclosed, "", "this '{' is never closed");
 		cfg_free(root);
 		return NULL;
 	}

@@ -134,10 +134,10 @@ const char *cfg_enum_list(const struct cfg_enum *names, char *buf, size_t len);
 
 /*
  * Replaces every comment byte of text by a space, newlines kept
- * (cfg_comment.c).  Returns 0, or the line of a string (*open_string set)
- * or '{' that is never closed.
+ * (cfg_comment.c).  Returns 0, or the line of a string, comment or '{'
+ * that is never closed, with *what saying which.
  */
-int cfg_comments_blank(char *text, int *open_string);
+int cfg_comments_blank(char *text, const char **what);
 
 /* Interface names: 1..15 bytes, none of '/', ':', whitespace or control bytes. */
 int cfg_ifname_valid(const char *name);
