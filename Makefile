@@ -68,7 +68,8 @@ $(BUILD)/xdp/%.skel.h: $(BUILD)/xdp/%.bpf.o
 	bpftool gen skeleton $< > $@.tmp && mv $@.tmp $@
 
 # Unit tests link the real library objects.
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libl2pw.a $(wildcard tests/unit/*.h)
+UNIT_HELPERS = $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c tests/unit/*.h))
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libl2pw.a $(UNIT_HELPERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libl2pw.a $(LDLIBS) $(CHECK_LIBS)
 
