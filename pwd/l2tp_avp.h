@@ -62,6 +62,8 @@ struct l2tp_ctrl_hdr {
 	uint16_t session_id; /* v2 only; 0 for v3 */
 	uint16_t ns, nr;
 	uint16_t msg_type;   /* Message Type AVP value; L2TP_MSG_ZLB when no AVPs */
+	uint16_t msg_vendor; /* the Message Type AVP's Vendor ID: 0 unless vendor-specific */
+	int msg_mandatory;   /* its M bit: set => an unknown type clears the connection */
 };
 
 /* True when the first word says T=1 (a control message).  0 for short input. */
@@ -89,6 +91,7 @@ int l2tp_ctrl_parse(const struct buf *pkt, struct l2tp_ctrl_hdr *h, struct buf *
 #define L2TP_AVP_LEN_MASK 0x03ff
 #define L2TP_AVP_HDR_LEN 6
 #define L2TP_AVP_MAX_LEN 1023      /* the 10-bit Length field */
+#define L2TP_HIDING_KEY_V3_LEN 16  /* HMAC-MD5 output, RFC 3931 §5.3 */
 
 enum l2tp_avp_err {
 	L2TP_AVP_OK = 0,
@@ -153,7 +156,9 @@ struct l2tp_avp_reader {
 	uint8_t version;
 	const uint8_t *secret;
 	size_t secret_len;
-	struct buf rv;          /* last Random Vector value, empty if none */
+	uint8_t key[L2TP_HIDING_KEY_V3_LEN]; /* v3: derived hiding key */
+	struct buf rv;          /* last Random Vector value */
+	int have_rv;
 	enum l2tp_avp_err err;
 	struct l2tp_avp bad;    /* the offending AVP on L2TP_AVP_UNKNOWN_MANDATORY */
 	uint8_t scratch[L2TP_AVP_MAX_LEN];
@@ -169,12 +174,22 @@ void l2tp_avp_reader_init(struct l2tp_avp_reader *r, uint8_t version, const stru
 int l2tp_avp_read(struct l2tp_avp_reader *r, struct l2tp_avp *a);
 
 /*
- * Unhide one value (RFC 2661 §4.3): value = hidden bytes as on the wire,
- * out receives the original value (at most value length - 2 bytes).
+ * The key S of the hiding hash b_1 = MD5(A + S + RV), b_i = MD5(S + c_i-1):
+ * L2TPv2 uses the shared secret itself (RFC 2661 §4.3); L2TPv3 derives
+ * S = HMAC_MD5(shared_secret, 1) (RFC 3931 §5.3).  The reader and builder
+ * do this themselves from their version; the low-level hide/unhide below take
+ * S directly.
+ */
+void l2tp_avp_v3_hiding_key(const void *secret, size_t secret_len,
+			    uint8_t key[L2TP_HIDING_KEY_V3_LEN]);
+
+/*
+ * Unhide one value: value = hidden bytes as on the wire, out receives the
+ * original value (at most value length - 2 bytes).  key/key_len is S above.
  * Returns the original length, or -1 (err set) when the data is shorter than
  * 2 bytes or the decoded Original Length exceeds what is there.
  */
-int l2tp_avp_unhide(uint16_t attr_type, const void *secret, size_t secret_len, const struct buf *rv,
+int l2tp_avp_unhide(uint16_t attr_type, const void *key, size_t key_len, const struct buf *rv,
 		    const struct buf *value, uint8_t *out, size_t out_cap, enum l2tp_avp_err *err);
 
 /*
@@ -226,6 +241,7 @@ struct l2tp_builder {
 	int err;
 	const uint8_t *secret; /* for hidden AVPs, set by l2tp_build_random_vector */
 	size_t secret_len;
+	uint8_t key[L2TP_HIDING_KEY_V3_LEN]; /* v3: derived hiding key */
 	uint8_t rv[64];   /* last Random Vector written */
 	size_t rv_len;
 };
@@ -256,8 +272,11 @@ int l2tp_build_finish(struct l2tp_builder *b, size_t *len);
 /* Fill Ns and Nr of an already-built control message (v2 and v3 alike). */
 int l2tp_ctrl_set_nsnr(uint8_t *msg, size_t len, uint16_t ns, uint16_t nr);
 
-/* Hide one value (RFC 2661 §4.3) into out (needs len + 2 bytes); returns bytes written or -1. */
-int l2tp_avp_hide(uint16_t attr_type, const void *secret, size_t secret_len, const void *rv,
+/*
+ * Hide one value into out (needs len + 2 bytes; no padding); key is S above.
+ * Returns bytes written or -1.
+ */
+int l2tp_avp_hide(uint16_t attr_type, const void *key, size_t key_len, const void *rv,
 		  size_t rv_len, const void *val, size_t len, uint8_t *out, size_t out_cap);
 
 #endif
