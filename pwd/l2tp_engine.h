@@ -1,5 +1,6 @@
 /*
- * Inside the L2TP engine: what l2tp_tunnel.c (control connection),
+ * Inside the L2TP engine: what l2tp_tunnel.c (control connection), l2tp_ctrlmsg.c
+ * (messages on the wire),
  * l2tp_session.c (sessions) and l2tp_v3avp.c (the L2TPv3 AVP sets) share.
  * Not for the daemon: it uses l2tp_tunnel.h only.
  *
@@ -102,6 +103,7 @@ struct l2tp_session {
 	int initiator;      /* we sent the ICRQ */
 	uint32_t serial;    /* Call Serial Number we sent */
 	uint16_t cdn_error; /* Error Code for the CDN we send (RFC 3931 §5.4.2) */
+	uint64_t setup_at;  /* give up waiting for ICRP / ICCN then; 0: not waiting */
 };
 
 struct l2tp_tunnel {
@@ -128,6 +130,7 @@ struct l2tp_tunnel {
 	uint64_t now;       /* time of the call being processed */
 	uint64_t last_rx;   /* last message from the peer, for HELLO */
 	uint64_t hello_at, close_at, armed_at;
+	uint64_t setup_at;  /* give up waiting for SCCRP / SCCCN then */
 	int closer;         /* we sent the StopCCN */
 	uint16_t fail_result, fail_error; /* the StopCCN a TE_FAIL / TE_STOP sends */
 	uint32_t next_serial;
@@ -136,6 +139,8 @@ struct l2tp_tunnel {
 	char down_why[160];
 };
 
+/* l2tp_ctrlmsg.c: the reliable-delivery callbacks of every tunnel (sign + send, acks). */
+extern const struct l2tp_rel_cb l2tp_tun_rel_cb;
 /* Logging with the "tunnel L/P" prefix through ops->log. */
 void l2tp_tun_log(struct l2tp_tunnel *t, int level, const char *fmt, ...) L2PW_PRINTF(3, 4);
 /* Peer-caused: rate-limited through rl. */
@@ -155,5 +160,11 @@ void l2tp_sess_tunnel_up(struct l2tp_tunnel *t);
 /* The control connection is going away: every session goes down (session_down). */
 void l2tp_sess_tunnel_down(struct l2tp_tunnel *t, const char *why);
 void l2tp_sess_free_all(struct l2tp_tunnel *t);
+/* Sessions whose setup took too long send CDN (result 10) and close. */
+void l2tp_sess_timeout(struct l2tp_tunnel *t);
+/* The earliest session setup deadline, 0 when none. */
+uint64_t l2tp_sess_deadline(const struct l2tp_tunnel *t);
+/* How long a handshake may wait for its answer: one full retransmission cycle. */
+uint64_t l2tp_tun_setup_ms(const struct l2tp_tunnel *t);
 
 #endif

@@ -121,6 +121,10 @@ static void sess_change(struct l2tp_session *s, enum l2tp_session_state next, en
 		     l2tp_session_state_name(next), sess_event_name(ev), why ? ": " : "",
 		     why ? why : "");
 	s->state = next;
+	/* ICRQ / ICRP answered by nothing but acks must not wedge the session. */
+	s->setup_at = next == L2TP_SESSION_WAIT_REPLY || next == L2TP_SESSION_WAIT_CONNECT
+			      ? t->now + l2tp_tun_setup_ms(t)
+			      : 0;
 	switch (next) {
 	case L2TP_SESSION_WAIT_REPLY:
 		s->initiator = 1;
@@ -477,6 +481,31 @@ void l2tp_sess_tunnel_down(struct l2tp_tunnel *t, const char *why)
 	snprintf(buf, sizeof(buf), "tunnel down: %s", why);
 	while (t->sessions != NULL)
 		sess_dispatch(t->sessions, SE_TUNNEL_DOWN, NULL, 0, buf);
+}
+
+void l2tp_sess_timeout(struct l2tp_tunnel *t)
+{
+	struct l2tp_session *s, *next;
+	char buf[64];
+
+	for (s = t->sessions; s != NULL; s = next) {
+		next = s->next;
+		if (s->setup_at == 0 || t->now < s->setup_at)
+			continue;
+		snprintf(buf, sizeof(buf), "no answer in %s", l2tp_session_state_name(s->state));
+		sess_dispatch(s, SE_FAIL, NULL, L2TP_CDN_TIMEOUT, buf);
+	}
+}
+
+uint64_t l2tp_sess_deadline(const struct l2tp_tunnel *t)
+{
+	const struct l2tp_session *s;
+	uint64_t at = 0;
+
+	for (s = t->sessions; s != NULL; s = s->next)
+		if (s->setup_at && (!at || s->setup_at < at))
+			at = s->setup_at;
+	return at;
 }
 
 void l2tp_sess_free_all(struct l2tp_tunnel *t)

@@ -6,7 +6,6 @@
  * are the version's struct l2tp_avpset (l2tp_v3avp.c); sessions are
  * l2tp_session.c.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,140 +97,12 @@ void l2tp_tunnel_params_default(struct l2tp_tunnel_params *p)
 	p->n_pw_caps = 2;
 }
 
-static void tun_vlog(struct l2tp_tunnel *t, int level, const char *fmt, va_list ap)
-	L2PW_PRINTF(3, 0);
-static void tun_vlog(struct l2tp_tunnel *t, int level, const char *fmt, va_list ap)
-{
-	char msg[320];
-	int n;
-
-	if (t->ops->log == NULL)
-		return;
-	n = snprintf(msg, sizeof(msg), "tunnel %u/%u: ", t->local_id, t->peer_id);
-	if (n < 0 || (size_t)n >= sizeof(msg))
-		return;
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
-	t->ops->log(t->ctx, level, msg);
-}
-
-void l2tp_tun_log(struct l2tp_tunnel *t, int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	tun_vlog(t, level, fmt, ap);
-	va_end(ap);
-}
-
-void l2tp_tun_log_rl(struct l2tp_tunnel *t, struct log_ratelimit *rl, const char *fmt, ...)
-{
-	uint32_t suppressed = 0;
-	va_list ap;
-
-	if (!log_ratelimit_ok(rl, t->now, &suppressed))
-		return;
-	if (suppressed)
-		l2tp_tun_log(t, LOG_WARNING, "%u similar messages suppressed", suppressed);
-	va_start(ap, fmt);
-	tun_vlog(t, LOG_WARNING, fmt, ap);
-	va_end(ap);
-}
-
-/* ---- sending ---- */
-
-static void tun_xmit(void *ctx, uint8_t *pkt, size_t len)
-{
-	struct l2tp_tunnel *t = ctx;
-
-	/* The digest covers Ns/Nr, which change on retransmission: sign every time. */
-	if (t->secret_len)
-		l2tp_digest_sign(pkt, len, t->key, t->nonce, sizeof(t->nonce), t->peer_nonce,
-				 t->peer_nonce_len);
-	t->st.ctrl_tx++;
-	t->ops->send(t->ctx, pkt, len);
-}
-
-static int tun_begin(struct l2tp_tunnel *t, struct l2tp_builder *b, struct wbuf *w, uint8_t *mem,
-		     size_t cap, uint16_t type)
-{
-	/* An SCCRQ goes to control connection 0: the peer has not assigned one yet. */
-	uint32_t conn = type == L2TP_MSG_SCCRQ ? 0 : t->peer_id;
-	int errs = 0;
-
-	wbuf_init(w, mem, cap);
-	errs += l2tp_build_begin(b, w, t->p.version, conn, 0, type);
-	/* RFC 3931 §5.4.1: the Message Digest comes right after the Message Type. */
-	if (t->secret_len && type != L2TP_MSG_ZLB)
-		errs += l2tp_build_digest(b, t->p.digest == L2TP_DIGEST_SHA1
-						     ? L2TP_DIGEST_TYPE_HMAC_SHA1
-						     : L2TP_DIGEST_TYPE_HMAC_MD5);
-	return errs ? -1 : 0;
-}
-
-/*
- * RFC 3931 §6.1: with Control Message Authentication a ZLB is not allowed;
- * the explicit ACK message (signed) acknowledges instead.  Neither uses an Ns.
- */
-static void tun_zlb(void *ctx, uint16_t ns, uint16_t nr)
-{
-	struct l2tp_tunnel *t = ctx;
-	uint8_t mem[128];
-	struct l2tp_builder b;
-	struct wbuf w;
-	size_t len;
-
-	if (tun_begin(t, &b, &w, mem, sizeof(mem), t->secret_len ? L2TP_MSG_ACK : L2TP_MSG_ZLB) ==
-		    -1 ||
-	    l2tp_build_finish(&b, &len) == -1)
-		return;
-	l2tp_ctrl_set_nsnr(mem, len, ns, nr);
-	t->st.zlb_tx++;
-	tun_xmit(t, mem, len);
-}
-
-static const struct l2tp_rel_cb tun_rel_cb = { .xmit = tun_xmit, .zlb = tun_zlb };
-
-static int tun_queue(struct l2tp_tunnel *t, struct l2tp_builder *b, uint16_t type)
-{
-	size_t len;
-
-	if (l2tp_build_finish(b, &len) == -1) {
-		l2tp_tun_log(t, LOG_ERR, "%s does not fit in a message", l2tp_msg_name(type));
-		return -1;
-	}
-	if (l2tp_rel_send(&t->rel, b->w->p + b->start, len, type, t->now) == -1) {
-		l2tp_tun_log(t, LOG_ERR, "cannot queue %s: send queue full", l2tp_msg_name(type));
-		return -1;
-	}
-	return 0;
-}
-
-int l2tp_tun_send_ctrl(struct l2tp_tunnel *t, uint16_t type, uint16_t result, const char *msg)
-{
-	uint8_t mem[L2TP_ENG_MAX_MSG];
-	struct l2tp_builder b;
-	struct wbuf w;
-
-	if (tun_begin(t, &b, &w, mem, sizeof(mem), type) == -1 ||
-	    t->avp->build_ctrl(t, &b, type, result, msg) == -1)
-		return -1;
-	return tun_queue(t, &b, type);
-}
-
-int l2tp_tun_send_session(struct l2tp_session *s, uint16_t type, uint16_t result, const char *msg)
-{
-	struct l2tp_tunnel *t = s->t;
-	uint8_t mem[L2TP_ENG_MAX_MSG];
-	struct l2tp_builder b;
-	struct wbuf w;
-
-	if (tun_begin(t, &b, &w, mem, sizeof(mem), type) == -1 ||
-	    t->avp->build_session(s, &b, type, result, msg) == -1)
-		return -1;
-	return tun_queue(t, &b, type);
-}
-
 /* ---- timers ---- */
+
+uint64_t l2tp_tun_setup_ms(const struct l2tp_tunnel *t)
+{
+	return l2tp_rel_giveup_ms(&t->rel.p);
+}
 
 void l2tp_tun_rearm(struct l2tp_tunnel *t)
 {
@@ -243,6 +114,12 @@ void l2tp_tun_rearm(struct l2tp_tunnel *t)
 		if (d && (!at || d < at))
 			at = d;
 		d = t->state == L2TP_TUNNEL_CLOSING ? t->close_at : 0;
+		if (d && (!at || d < at))
+			at = d;
+		d = t->setup_at;
+		if (d && (!at || d < at))
+			at = d;
+		d = l2tp_sess_deadline(t);
 		if (d && (!at || d < at))
 			at = d;
 	}
@@ -280,8 +157,11 @@ static void tun_change(struct l2tp_tunnel *t, enum l2tp_tunnel_state next, enum 
 		break;
 	case L2TP_TUNNEL_WAIT_CTL_REPLY:
 	case L2TP_TUNNEL_WAIT_CTL_CONN:
+		/* A peer that acks our SCCRQ/SCCRP and says nothing more must not wedge us. */
+		t->setup_at = t->now + l2tp_tun_setup_ms(t);
 		break;
 	case L2TP_TUNNEL_ESTABLISHED:
+		t->setup_at = 0;
 		t->last_rx = t->now;
 		t->hello_at = t->p.hello_interval_s ? t->now + t->p.hello_interval_s * 1000ULL : 0;
 		if (t->ops->tunnel_up)
@@ -290,6 +170,7 @@ static void tun_change(struct l2tp_tunnel *t, enum l2tp_tunnel_state next, enum 
 		break;
 	case L2TP_TUNNEL_CLOSING:
 	case L2TP_TUNNEL_CLOSED:
+		t->setup_at = 0;
 		if (tun_live(prev)) {
 			if (why != t->down_why)
 				snprintf(t->down_why, sizeof(t->down_why), "%s",
@@ -773,6 +654,12 @@ void l2tp_tunnel_timeout(struct l2tp_tunnel *t, uint64_t now)
 	}
 	if (t->state == L2TP_TUNNEL_CLOSING && t->close_at && now >= t->close_at)
 		tun_dispatch(t, TE_CLOSE_DONE, NULL, "hold time over");
+	if (t->state == L2TP_TUNNEL_ESTABLISHED)
+		l2tp_sess_timeout(t);
+	if (t->setup_at && now >= t->setup_at) {
+		snprintf(why, sizeof(why), "no answer in %s", l2tp_tunnel_state_name(t->state));
+		tun_fail_ev(t, L2TP_STOPCCN_FSM_ERROR, L2TP_ERR_NONE, why);
+	}
 	if (t->state == L2TP_TUNNEL_ESTABLISHED && t->hello_at && now >= t->hello_at) {
 		uint64_t idle_until = t->last_rx + t->p.hello_interval_s * 1000ULL;
 
@@ -823,7 +710,7 @@ struct l2tp_tunnel *l2tp_tunnel_new(const struct l2tp_tunnel_params *p, uint32_t
 	rp.rto_initial_ms = p->rto_initial_ms ? p->rto_initial_ms : rp.rto_initial_ms;
 	rp.rto_max_ms = p->rto_max_ms ? p->rto_max_ms : rp.rto_max_ms;
 	rp.ack_delay_ms = p->ack_delay_ms ? p->ack_delay_ms : rp.ack_delay_ms;
-	l2tp_rel_init(&t->rel, &rp, &tun_rel_cb, t);
+	l2tp_rel_init(&t->rel, &rp, &l2tp_tun_rel_cb, t);
 	t->state = L2TP_TUNNEL_IDLE;
 	return t;
 }
@@ -907,35 +794,4 @@ const struct l2tp_tunnel_stats *l2tp_tunnel_stats(const struct l2tp_tunnel *t)
 
 	w->st.retransmits = t->rel.st.retransmits;
 	return &t->st;
-}
-
-int l2tp_ctrl_peek(const uint8_t *pkt, size_t len, struct l2tp_ctrl_peek *out)
-{
-	struct l2tp_ctrl_hdr h;
-	struct l2tp_avp_iter it;
-	struct l2tp_avp a;
-	struct buf b, avps;
-	uint16_t id16;
-
-	memset(out, 0, sizeof(*out));
-	buf_init(&b, pkt, len);
-	if (l2tp_ctrl_parse(&b, &h, &avps, NULL) == -1)
-		return -1;
-	out->version = h.version;
-	out->conn_id = h.conn_id;
-	out->msg_type = h.msg_type;
-	l2tp_avp_iter_init(&it, &avps);
-	while (l2tp_avp_next(&it, &a) == 1) {
-		if (a.vendor != L2TP_VENDOR_IETF || a.hidden)
-			continue;
-		if (a.type == L2TP_AVP_TIE_BREAKER &&
-		    l2tp_avp_get_n64(&a, &out->tie_breaker) == 0)
-			out->has_tie_breaker = 1;
-		else if (h.version == 3 && a.type == L2TP_AVP_ASSIGNED_CONN_ID)
-			l2tp_avp_get_n32(&a, &out->assigned_id);
-		else if (h.version == 2 && a.type == L2TP_AVP_ASSIGNED_TUNNEL_ID &&
-			 l2tp_avp_get_n16(&a, &id16) == 0)
-			out->assigned_id = id16;
-	}
-	return 0;
 }

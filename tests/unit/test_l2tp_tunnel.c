@@ -520,6 +520,54 @@ START_TEST(test_peer_silence)
 }
 END_TEST
 
+/* A ZLB to t acknowledging everything it sent, as a peer that then falls silent. */
+static void fake_ack(struct l2tp_tunnel *t, uint64_t now)
+{
+	uint8_t pkt[16];
+	struct l2tp_builder b;
+	struct wbuf w;
+	size_t len;
+
+	wbuf_init(&w, pkt, sizeof(pkt));
+	l2tp_build_begin(&b, &w, 3, t->local_id, 0, L2TP_MSG_ZLB);
+	l2tp_build_finish(&b, &len);
+	l2tp_ctrl_set_nsnr(pkt, len, t->rel.nr, t->rel.ns_next);
+	ck_assert_int_eq(l2tp_tunnel_input(t, pkt, len, now), 0);
+}
+
+START_TEST(test_setup_timeouts)
+{
+	struct pair n;
+
+	/* The SCCRQ is acked, the SCCRP never comes: down after one retransmission cycle. */
+	pair_init(&n, 1);
+	n.drop_all_from = 0;
+	pair_start(&n, 0);
+	fake_ack(n.s[0].t, n.now);
+	ck_assert(l2tp_rel_idle(&n.s[0].t->rel));
+	pair_run(&n, n.now + 300 * SEC);
+	ck_assert_int_eq(n.s[0].tunnel_down, 1);
+	ck_assert_str_eq(n.s[0].down_why, "no answer in wait-ctl-reply");
+	ck_assert_uint_eq(n.s[0].down_at, 1000 + 71 * SEC);
+	pair_free(&n);
+
+	/* The ICRQ is acked, the ICRP never comes: CDN, the tunnel stays. */
+	pair_init(&n, 1);
+	up_pair(&n);
+	pair_run(&n, n.now + 1 * SEC);
+	ck_assert_ptr_nonnull(pair_open(&n, 0, 42));
+	n.qhead = n.qtail;
+	fake_ack(n.s[0].t, n.now);
+	/* (The fake ack skipped B's sequence: A's CDN goes unacked, so look early.) */
+	pair_run(&n, n.now + 72 * SEC);
+	ck_assert_int_eq(n.s[0].sess_down, 1);
+	ck_assert_str_eq(n.s[0].sess_down_why[0], "no answer in wait-reply");
+	ck_assert_int_ge(n.s[0].tx_by_type[L2TP_MSG_CDN], 1);
+	ck_assert(pair_established(&n));
+	pair_free(&n);
+}
+END_TEST
+
 /* A message of the given type with only a Message Type AVP, in sequence for t. */
 static size_t mk_msg(struct l2tp_tunnel *t, uint16_t type, int full, uint8_t *mem, size_t cap)
 {
@@ -696,6 +744,7 @@ static Suite *tunnel_suite(void)
 	tcase_add_test(tc, test_stopccn_teardown);
 	tcase_add_test(tc, test_stopccn_ack_lost);
 	tcase_add_test(tc, test_peer_silence);
+	tcase_add_test(tc, test_setup_timeouts);
 	tcase_add_test(tc, test_every_state_every_message);
 	tcase_add_test(tc, test_unknown_mandatory_avp);
 	tcase_add_test(tc, test_peek);
