@@ -19,15 +19,15 @@
 #include "l2tp_engine.h"
 
 enum sess_event {
-	SE_OPEN,        /* l2tp_session_open() */
+	SE_OPEN, /* l2tp_session_open() */
 	SE_TUNNEL_UP,
 	SE_RX_ICRQ,
 	SE_RX_ICRP,
 	SE_RX_ICCN,
 	SE_RX_CDN,
 	SE_RX_SLI,
-	SE_CLOSE,       /* l2tp_session_close() */
-	SE_FAIL,        /* a negotiation or protocol error: CDN with s->fail_* */
+	SE_CLOSE, /* l2tp_session_close() */
+	SE_FAIL,  /* a negotiation or protocol error: CDN with s->fail_* */
 	SE_TUNNEL_DOWN,
 };
 
@@ -123,8 +123,8 @@ static void sess_change(struct l2tp_session *s, enum l2tp_session_state next, en
 	s->state = next;
 	/* ICRQ / ICRP answered by nothing but acks must not wedge the session. */
 	s->setup_at = next == L2TP_SESSION_WAIT_REPLY || next == L2TP_SESSION_WAIT_CONNECT
-			      ? t->now + l2tp_tun_setup_ms(t)
-			      : 0;
+			  ? t->now + l2tp_tun_setup_ms(t)
+			  : 0;
 	switch (next) {
 	case L2TP_SESSION_WAIT_REPLY:
 		s->initiator = 1;
@@ -237,8 +237,9 @@ static void sess_dispatch(struct l2tp_session *s, enum sess_event ev, const stru
 	switch (s->state) {
 	case L2TP_SESSION_IDLE:
 		if (ev == SE_OPEN) {
-			sess_change(s, t->state == L2TP_TUNNEL_ESTABLISHED ? L2TP_SESSION_WAIT_REPLY
-									   : L2TP_SESSION_WAIT_TUNNEL,
+			sess_change(s,
+				    t->state == L2TP_TUNNEL_ESTABLISHED ? L2TP_SESSION_WAIT_REPLY
+									: L2TP_SESSION_WAIT_TUNNEL,
 				    ev, NULL);
 			return;
 		}
@@ -396,7 +397,8 @@ static void sess_rx_icrq(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 	}
 	if (p.local_session_id == 0 || sess_find(t, p.local_session_id) != NULL ||
 	    (p.cookie_len != 0 && p.cookie_len != 4 && p.cookie_len != 8)) {
-		sess_refuse(t, m, L2TP_CDN_NO_FACILITIES_TEMP, L2TP_ERR_NONE, "bad local session parameters");
+		sess_refuse(t, m, L2TP_CDN_NO_FACILITIES_TEMP, L2TP_ERR_NONE,
+			    "bad local session parameters");
 		return;
 	}
 	s = sess_new(t, &p);

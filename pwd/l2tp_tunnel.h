@@ -22,9 +22,9 @@
  * l2tp_tunnel_input() returned -1 (e.g. a digest mismatch) may be freed too.
  *
  * Implementation: l2tp_tunnel.c (control connection FSM, RFC 3931 §7.2),
- * l2tp_session.c (incoming-call sessions, §7.3/§7.4), l2tp_ctrlmsg.c (building,
- * signing, acks, peek), l2tp_v3avp.c (the
- * L2TPv3 AVP sets), l2tp_rel.c (reliable delivery, §4.2).
+ * l2tp_session.c (incoming-call sessions, §7.3/§7.4), l2tp_ctrlmsg.c
+ * (building, signing, acks, peek), l2tp_v3avp.c (the L2TPv3 AVP sets),
+ * l2tp_rel.c (reliable delivery, §4.2).
  */
 #ifndef L2PW_L2TP_TUNNEL_H
 #define L2PW_L2TP_TUNNEL_H

@@ -9,7 +9,7 @@
 
 /* Circuit Status AVP bits, RFC 3931 §5.4.5: A (active) and N (new). */
 #define L2TP_CIRCUIT_ACTIVE 0x0001
-#define L2TP_CIRCUIT_NEW 0x0002
+#define L2TP_CIRCUIT_NEW    0x0002
 /* Data Sequencing AVP, RFC 3931 §5.4.4: 2 = all incoming data packets need sequencing. */
 #define L2TP_DATASEQ_ALL 2
 
@@ -157,25 +157,25 @@ struct v3_required {
  * peers leave them out: accepted without.
  */
 static const struct v3_required v3_required[] = {
-	{ L2TP_MSG_SCCRQ, L2TP_CM_HOST_NAME, "Host Name" },
-	{ L2TP_MSG_SCCRQ, L2TP_CM_ROUTER_ID, "Router ID" },
-	{ L2TP_MSG_SCCRQ, L2TP_CM_CONN_ID, "Assigned Control Connection ID" },
-	{ L2TP_MSG_SCCRQ, L2TP_CM_PW_CAPS, "Pseudowire Capabilities List" },
-	{ L2TP_MSG_SCCRP, L2TP_CM_HOST_NAME, "Host Name" },
-	{ L2TP_MSG_SCCRP, L2TP_CM_ROUTER_ID, "Router ID" },
-	{ L2TP_MSG_SCCRP, L2TP_CM_CONN_ID, "Assigned Control Connection ID" },
-	{ L2TP_MSG_SCCRP, L2TP_CM_PW_CAPS, "Pseudowire Capabilities List" },
-	{ L2TP_MSG_STOPCCN, L2TP_CM_RESULT, "Result Code" },
-	{ L2TP_MSG_ICRQ, L2TP_CM_LSID, "Local Session ID" },
-	{ L2TP_MSG_ICRQ, L2TP_CM_PW_TYPE, "Pseudowire Type" },
-	{ L2TP_MSG_ICRQ, L2TP_CM_REMOTE_END, "Remote End ID" },
-	{ L2TP_MSG_ICRP, L2TP_CM_LSID, "Local Session ID" },
-	{ L2TP_MSG_ICRP, L2TP_CM_RSID, "Remote Session ID" },
-	{ L2TP_MSG_ICCN, L2TP_CM_LSID, "Local Session ID" },
-	{ L2TP_MSG_ICCN, L2TP_CM_RSID, "Remote Session ID" },
-	{ L2TP_MSG_CDN, L2TP_CM_RESULT, "Result Code" },
-	{ L2TP_MSG_CDN, L2TP_CM_RSID, "Remote Session ID" },
-	{ L2TP_MSG_SLI, L2TP_CM_RSID, "Remote Session ID" },
+    {L2TP_MSG_SCCRQ, L2TP_CM_HOST_NAME, "Host Name"},
+    {L2TP_MSG_SCCRQ, L2TP_CM_ROUTER_ID, "Router ID"},
+    {L2TP_MSG_SCCRQ, L2TP_CM_CONN_ID, "Assigned Control Connection ID"},
+    {L2TP_MSG_SCCRQ, L2TP_CM_PW_CAPS, "Pseudowire Capabilities List"},
+    {L2TP_MSG_SCCRP, L2TP_CM_HOST_NAME, "Host Name"},
+    {L2TP_MSG_SCCRP, L2TP_CM_ROUTER_ID, "Router ID"},
+    {L2TP_MSG_SCCRP, L2TP_CM_CONN_ID, "Assigned Control Connection ID"},
+    {L2TP_MSG_SCCRP, L2TP_CM_PW_CAPS, "Pseudowire Capabilities List"},
+    {L2TP_MSG_STOPCCN, L2TP_CM_RESULT, "Result Code"},
+    {L2TP_MSG_ICRQ, L2TP_CM_LSID, "Local Session ID"},
+    {L2TP_MSG_ICRQ, L2TP_CM_PW_TYPE, "Pseudowire Type"},
+    {L2TP_MSG_ICRQ, L2TP_CM_REMOTE_END, "Remote End ID"},
+    {L2TP_MSG_ICRP, L2TP_CM_LSID, "Local Session ID"},
+    {L2TP_MSG_ICRP, L2TP_CM_RSID, "Remote Session ID"},
+    {L2TP_MSG_ICCN, L2TP_CM_LSID, "Local Session ID"},
+    {L2TP_MSG_ICCN, L2TP_CM_RSID, "Remote Session ID"},
+    {L2TP_MSG_CDN, L2TP_CM_RESULT, "Result Code"},
+    {L2TP_MSG_CDN, L2TP_CM_RSID, "Remote Session ID"},
+    {L2TP_MSG_SLI, L2TP_CM_RSID, "Remote Session ID"},
 };
 
 static const char *v3_missing(const struct l2tp_cmsg *m)
@@ -274,8 +274,8 @@ static int v3_build_session(struct l2tp_session *s, struct l2tp_builder *b, uint
 }
 
 const struct l2tp_avpset l2tp_v3avp_set = {
-	.parse = v3_parse,
-	.missing = v3_missing,
-	.build_ctrl = v3_build_ctrl,
-	.build_session = v3_build_session,
+    .parse = v3_parse,
+    .missing = v3_missing,
+    .build_ctrl = v3_build_ctrl,
+    .build_session = v3_build_session,
 };

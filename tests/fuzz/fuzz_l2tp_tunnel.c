@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static size_t fz_build(struct l2tp_tunnel *t, const uint8_t *d, size_t n, uint8_t *out, size_t cap)
 {
-	static const uint8_t cookie[12] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	static const uint8_t cookie[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 	struct l2tp_builder b;
 	struct wbuf w;
 	size_t len = 0, i;
@@ -160,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		off += len;
 		if ((flags & 1) && plen >= 12) {
-			struct wbuf w = { .p = pkt, .cap = plen, .len = plen };
+			struct wbuf w = {.p = pkt, .cap = plen, .len = plen};
 
 			wbuf_set_n16(&w, 0, 0xc803);
 			wbuf_set_n16(&w, 2, (uint16_t)plen);

@@ -65,8 +65,7 @@ START_TEST(test_hello_keeps_up)
 	pair_run(&n, n.now + 3600 * SEC);
 	ck_assert(pair_established(&n));
 	/* Hello every 60 s of silence from each side: the other's HELLO is traffic too. */
-	ck_assert_int_ge(n.s[0].tx_by_type[L2TP_MSG_HELLO] + n.s[1].tx_by_type[L2TP_MSG_HELLO],
-			 59);
+	ck_assert_int_ge(n.s[0].tx_by_type[L2TP_MSG_HELLO] + n.s[1].tx_by_type[L2TP_MSG_HELLO], 59);
 	ck_assert_int_le(n.s[0].tx_by_type[L2TP_MSG_HELLO] + n.s[1].tx_by_type[L2TP_MSG_HELLO],
 			 121);
 	ck_assert_uint_eq(l2tp_tunnel_stats(n.s[0].t)->retransmits, 0);
@@ -135,7 +134,8 @@ START_TEST(test_wrong_secret)
 	pair_run(&n, n.now + 200 * SEC);
 	ck_assert_int_eq(n.s[0].tunnel_up + n.s[1].tunnel_up, 0);
 	ck_assert_int_eq(n.s[0].tunnel_down, 1);
-	ck_assert_ptr_nonnull(strstr(n.s[0].down_why, "peer not responding: 10 retransmissions of SCCRQ"));
+	ck_assert_ptr_nonnull(
+	    strstr(n.s[0].down_why, "peer not responding: 10 retransmissions of SCCRQ"));
 	ck_assert_uint_eq(l2tp_tunnel_stats(n.s[1].t)->drop_digest, 11);
 	lines = count_lines(n.s[1].log, "message digest mismatch: wrong secret?");
 	/* Rate-limited: 11 bad SCCRQs over 71 s, at most one line per 5 s. */
@@ -162,9 +162,9 @@ START_TEST(test_secret_one_side)
 		/* The responder refuses with a StopCCN that says why. */
 		ck_assert_int_eq(n.s[1].tx_by_type[L2TP_MSG_STOPCCN], 1);
 		ck_assert_ptr_nonnull(strstr(n.s[0].down_why, "peer sent StopCCN"));
-		ck_assert_ptr_nonnull(strstr(n.s[0].down_why,
-					     which == 0 ? "no secret is configured here"
-							: "peer sent no Message Digest"));
+		ck_assert_ptr_nonnull(strstr(n.s[0].down_why, which == 0
+								  ? "no secret is configured here"
+								  : "peer sent no Message Digest"));
 		ck_assert_uint_lt(n.s[0].down_at, 1000 + 5 * SEC);
 		pair_free(&n);
 	}
@@ -292,7 +292,7 @@ END_TEST
 
 START_TEST(test_several_sessions_and_cookies)
 {
-	static const uint8_t lens[] = { 0, 4, 8 };
+	static const uint8_t lens[] = {0, 4, 8};
 	int i, j, k;
 
 	for (i = 0; i < 3; i++) {
@@ -315,7 +315,8 @@ START_TEST(test_several_sessions_and_cookies)
 			ck_assert_int_eq(n.s[1].sess_up, 4);
 			/* Every session's view matches its peer's. */
 			for (k = 0; k < n.s[0].n_sess; k++) {
-				const struct l2tp_session_info *a = l2tp_session_info(n.s[0].sess[k]);
+				const struct l2tp_session_info *a =
+				    l2tp_session_info(n.s[0].sess[k]);
 				const struct l2tp_session_info *b = NULL;
 				int m;
 
@@ -383,9 +384,11 @@ START_TEST(test_sublayer_sequencing)
 	one_session(1, 0, 0, 0, why, sizeof(why), &a, &b);
 	/* The responder refuses; its reason reaches us in the CDN. */
 	ck_assert_ptr_nonnull(strstr(why, "peer sent CDN"));
-	ck_assert_ptr_nonnull(strstr(why, "L2-Specific Sublayer mismatch: peer default, here none"));
+	ck_assert_ptr_nonnull(
+	    strstr(why, "L2-Specific Sublayer mismatch: peer default, here none"));
 	one_session(0, 1, 0, 0, why, sizeof(why), &a, &b);
-	ck_assert_ptr_nonnull(strstr(why, "data sequencing needs the default L2-Specific Sublayer"));
+	ck_assert_ptr_nonnull(
+	    strstr(why, "data sequencing needs the default L2-Specific Sublayer"));
 }
 END_TEST
 
@@ -401,8 +404,8 @@ START_TEST(test_pw_id_mismatch)
 	ck_assert_int_eq(n.s[0].sess_up, 0);
 	ck_assert_int_eq(n.s[0].sess_down, 1);
 	ck_assert_ptr_nonnull(strstr(n.s[0].sess_down_why[0], "peer sent CDN"));
-	ck_assert_ptr_nonnull(strstr(n.s[0].sess_down_why[0],
-				     "no pseudowire with Remote End ID 100 here"));
+	ck_assert_ptr_nonnull(
+	    strstr(n.s[0].sess_down_why[0], "no pseudowire with Remote End ID 100 here"));
 	ck_assert(pair_established(&n));
 	pair_free(&n);
 }
@@ -576,8 +579,8 @@ static size_t mk_msg(struct l2tp_tunnel *t, uint16_t type, int full, uint8_t *me
 	size_t len = 0;
 
 	wbuf_init(&w, mem, cap);
-	l2tp_build_begin(&b, &w, 3, type == L2TP_MSG_SCCRQ && t->state == L2TP_TUNNEL_IDLE ? 0
-											: t->local_id,
+	l2tp_build_begin(&b, &w, 3,
+			 type == L2TP_MSG_SCCRQ && t->state == L2TP_TUNNEL_IDLE ? 0 : t->local_id,
 			 0, type);
 	if (full) {
 		l2tp_build_string(&b, L2TP_AVP_HOST_NAME, 1, "x");
@@ -604,8 +607,8 @@ static uint64_t drops(const struct l2tp_tunnel_stats *s)
 
 START_TEST(test_every_state_every_message)
 {
-	static const uint16_t types[] = { 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 20, 21,
-					  22, 99 };
+	static const uint16_t types[] = {1,  2,	 3,  4,	 6,  7,	 8,  9,	 10,
+					 11, 12, 14, 15, 16, 20, 21, 22, 99};
 	int st, i, full;
 
 	for (st = 0; st < 6; st++) {
@@ -659,12 +662,13 @@ START_TEST(test_every_state_every_message)
 				len = mk_msg(t, types[i], full, pkt, sizeof(pkt));
 				l2tp_tunnel_input(t, pkt, len, n.now);
 				pair_run(&n, n.now + 200 * SEC);
-				/* Either it was a legitimate event (state moved) or it was counted. */
+				/* Either it was a legitimate event (state moved) or it was counted.
+				 */
 				ck_assert_msg(drops(l2tp_tunnel_stats(t)) > d0 ||
-						      l2tp_tunnel_state(t) != before ||
-						      types[i] == L2TP_MSG_HELLO ||
-						      types[i] == L2TP_MSG_ACK ||
-						      (types[i] == L2TP_MSG_ICRQ && full),
+						  l2tp_tunnel_state(t) != before ||
+						  types[i] == L2TP_MSG_HELLO ||
+						  types[i] == L2TP_MSG_ACK ||
+						  (types[i] == L2TP_MSG_ICRQ && full),
 					      "state %d type %u full %d", st, types[i], full);
 				pair_free(&n);
 			}
@@ -704,7 +708,7 @@ START_TEST(test_peek)
 {
 	struct pair n;
 	struct l2tp_ctrl_peek pk;
-	uint8_t junk[5] = { 0xc8, 0x03, 0, 5, 0 };
+	uint8_t junk[5] = {0xc8, 0x03, 0, 5, 0};
 
 	pair_init(&n, 0);
 	n.s[0].tp.tie_breaker = 0x1122334455667788ULL;
