@@ -100,10 +100,11 @@ struct l2tp_session {
 	struct l2tp_session_params p;
 	struct l2tp_session_info info;
 	enum l2tp_session_state state;
-	int initiator;	    /* we sent the ICRQ */
-	uint32_t serial;    /* Call Serial Number we sent */
-	uint16_t cdn_error; /* Error Code for the CDN we send (RFC 3931 §5.4.2) */
-	uint64_t setup_at;  /* give up waiting for ICRP / ICCN then; 0: not waiting */
+	int initiator;	      /* we sent the ICRQ */
+	uint32_t serial;      /* Call Serial Number we sent */
+	uint64_t tie_breaker; /* Session Tie Breaker we sent in our ICRQ */
+	uint16_t cdn_error;   /* Error Code for the CDN we send (RFC 3931 §5.4.2) */
+	uint64_t setup_at;    /* give up waiting for ICRP / ICCN then; 0: not waiting */
 };
 
 struct l2tp_tunnel {

@@ -129,6 +129,7 @@ static void sess_change(struct l2tp_session *s, enum l2tp_session_state next, en
 	case L2TP_SESSION_WAIT_REPLY:
 		s->initiator = 1;
 		s->serial = t->next_serial++;
+		t->ops->random(t->ctx, &s->tie_breaker, sizeof(s->tie_breaker));
 		l2tp_tun_send_session(s, L2TP_MSG_ICRQ, 0, NULL);
 		break;
 	case L2TP_SESSION_WAIT_CONNECT:
@@ -348,6 +349,11 @@ static int sess_we_win_collision(struct l2tp_tunnel *t, const struct l2tp_cmsg *
 	for (s = t->sessions; s != NULL; s = s->next) {
 		if (s->state != L2TP_SESSION_WAIT_REPLY || s->p.remote_end_id != m->remote_end_id)
 			continue;
+		/* Lower Tie Breaker wins (as for control connections, RFC 3931 §5.4.3). */
+		if (!(m->has & L2TP_CM_TIE_BREAKER))
+			return 1;
+		if (s->tie_breaker != m->tie_breaker)
+			return s->tie_breaker < m->tie_breaker;
 		if (t->p.router_id != t->peer_router_id)
 			return t->p.router_id > t->peer_router_id;
 		return s->p.local_session_id > m->local_sid;
@@ -384,7 +390,7 @@ static void sess_rx_icrq(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 	}
 	if (sess_we_win_collision(t, m)) {
 		sess_refuse(t, m, L2TP_CDN_LOST_TIE_BREAKER, L2TP_ERR_NONE,
-			    "both sides opened this pseudowire: the higher Router ID's is kept");
+			    "both sides opened this pseudowire: the lower Tie Breaker's is kept");
 		return;
 	}
 	memset(&p, 0, sizeof(p));

@@ -154,12 +154,16 @@ struct l2tp_session *l2tp_session_open(struct l2tp_tunnel *t, const struct l2tp_
 				       uint64_t now);
 /*
  * Session collisions (both sides send an ICRQ for the same Remote End ID at
- * once): neither RFC 3931 nor RFC 4667 gives a rule we could verify, so the
- * rule here is deterministic: the session initiated by the side with the
- * higher Router ID is kept (equal Router IDs: the higher Local Session ID).
+ * once): every ICRQ we send carries a random Tie Breaker AVP (attribute 5,
+ * M=0, as freeRtr sends it); the lower value wins, as for control
+ * connections (RFC 3931 §5.4.3), an ICRQ without one loses, and equal values
+ * fall back to the higher Router ID (then the higher Local Session ID).
  * The winner answers the loser's ICRQ with CDN result 13 ("lost tie
  * breaker"); the loser accepts the winner's ICRQ (session_request is called)
  * and its own session goes down with that CDN.
+ *
+ * Remote End ID: we send the pw-id as 4 binary octets; we accept 4 binary
+ * octets or the decimal digits (freeRtr sends "1234").
  */
 /* Send CDN and forget the session (session_down is called). */
 void l2tp_session_close(struct l2tp_session *s, uint16_t result, const char *msg, uint64_t now);

@@ -9,6 +9,7 @@
 #include "l2tp_avp.h"
 #include "l2tp_engine.h"
 #include "l2tp_pair.h"
+#include "pcapvec.c"
 
 #define SEC 1000ULL
 
@@ -419,15 +420,50 @@ START_TEST(test_session_collision)
 	n.s[0].accept_pw[n.s[0].n_accept++] = 77;
 	n.s[1].accept_pw[n.s[1].n_accept++] = 77;
 	up_pair(&n);
-	/* Both open pw 77 at once: B has the higher Router ID, B's session is kept. */
+	/* Both open pw 77 at once: exactly one of the two sessions survives. */
 	pair_open(&n, 0, 77);
 	pair_open(&n, 1, 77);
 	pair_run(&n, n.now + 5 * SEC);
 	ck_assert_int_eq(n.s[0].sess_up, 1);
 	ck_assert_int_eq(n.s[1].sess_up, 1);
-	ck_assert_int_eq(n.s[0].sess_down, 1);
-	ck_assert_int_eq(n.s[1].sess_down, 0);
-	ck_assert_ptr_nonnull(strstr(n.s[0].sess_down_why[0], "tie breaker"));
+	ck_assert_int_eq(n.s[0].sess_down + n.s[1].sess_down, 1);
+	ck_assert_ptr_nonnull(
+	    strstr(n.s[n.s[0].sess_down ? 0 : 1].sess_down_why[0], "lower Tie Breaker"));
+	pair_free(&n);
+}
+END_TEST
+
+START_TEST(test_remote_end_id_decimal)
+{
+	struct pair n;
+	uint8_t pkt[256];
+	struct l2tp_builder b;
+	struct wbuf w;
+	size_t len;
+	struct l2tp_tunnel *t;
+
+	/* An ICRQ as freeRtr sends it: Remote End ID "1234" in ASCII, M bits clear. */
+	pair_init(&n, 0);
+	n.s[1].accept_pw[n.s[1].n_accept++] = 1234;
+	n.s[1].sp.l2spec_default = 0;
+	n.s[1].sp.cookie_len = 0;
+	up_pair(&n);
+	pair_run(&n, n.now + 2 * SEC);
+	t = n.s[1].t;
+	wbuf_init(&w, pkt, sizeof(pkt));
+	l2tp_build_begin(&b, &w, 3, t->local_id, 0, L2TP_MSG_ICRQ);
+	l2tp_build_n64(&b, L2TP_AVP_TIE_BREAKER, 0, 0xfffffffffffffff0ULL);
+	l2tp_build_n32(&b, L2TP_AVP_CALL_SERIAL_NUMBER, 1, 1);
+	l2tp_build_n32(&b, L2TP_AVP_LOCAL_SESSION_ID, 0, 0x3dd655a0);
+	l2tp_build_n32(&b, L2TP_AVP_REMOTE_SESSION_ID, 0, 0);
+	l2tp_build_bytes(&b, L2TP_AVP_REMOTE_END_ID, 0, "1234", 4);
+	l2tp_build_n16(&b, L2TP_AVP_PW_TYPE, 0, L2TP_PWTYPE_ETH);
+	l2tp_build_n16(&b, L2TP_AVP_CIRCUIT_STATUS, 0, 1);
+	ck_assert_int_eq(l2tp_build_finish(&b, &len), 0);
+	l2tp_ctrl_set_nsnr(pkt, len, t->rel.nr, t->rel.una);
+	ck_assert_int_eq(l2tp_tunnel_input(t, pkt, len, n.now), 0);
+	ck_assert_int_eq(n.s[1].tx_by_type[L2TP_MSG_ICRP], 1);
+	ck_assert_int_eq(n.s[1].tx_by_type[L2TP_MSG_CDN], 0);
 	pair_free(&n);
 }
 END_TEST
@@ -726,6 +762,125 @@ START_TEST(test_peek)
 }
 END_TEST
 
+/*
+ * Interop: replay one side of a freeRtr L2TPv3-over-IP capture into our
+ * engine standing in for the other side, with that side's ids.  Our replies
+ * must carry the same sequence numbers the real peer used, so freeRtr's acks
+ * and messages line up: tunnel and session come up with the ids, pw-id and
+ * settings of the capture.
+ */
+struct replay {
+	struct pair n;
+	uint8_t src_last; /* last octet of the address whose packets we feed */
+	int fed, rejected;
+};
+
+static int replay_cb(void *ctx, const struct pcapvec_pkt *pp)
+{
+	struct replay *r = ctx;
+	struct pair_side *sd = &r->n.s[1];
+	struct buf msg = pp->l2tp;
+	uint32_t sid;
+	struct l2tp_ctrl_peek pk;
+
+	/* Control messages over IP follow a zero Session ID (RFC 3931 §4.1.1.2). */
+	if (pp->src[3] != r->src_last || buf_get_n32(&msg, &sid) == -1 || sid != 0)
+		return 0;
+	if (l2tp_ctrl_peek(buf_cur(&msg), buf_left(&msg), &pk) == -1)
+		return 0;
+	if (sd->t == NULL)
+		pair_tunnel(sd, 0);
+	r->fed++;
+	if (l2tp_tunnel_input(sd->t, buf_cur(&msg), buf_left(&msg), r->n.now) == -1)
+		r->rejected++;
+	r->n.qhead = r->n.qtail; /* what we answer goes nowhere: the capture has the peer */
+	r->n.now += 1;
+	return 0;
+}
+
+START_TEST(test_interop_freertr_replay)
+{
+	static const char file[] = "freertr/l2tpv3-ip_ethernet-pw_no-cookie.pcap";
+	struct replay *r = calloc(1, sizeof(*r));
+	struct pair_side *sd;
+	const struct l2tp_session_info *si;
+	struct pcapvec_stats st;
+	char path[512];
+
+	/* We are 198.18.0.2, the responder: freeRtr's 198.18.0.1 packets come in. */
+	pair_init(&r->n, 1);
+	sd = &r->n.s[1];
+	r->src_last = 1;
+	sd->tunnel_id = 0x674714FE;
+	sd->next_sid = 0x4DD2B056;
+	sd->sp.cookie_len = 0;
+	sd->sp.l2spec_default = 0;
+	sd->accept_pw[sd->n_accept++] = 1234;
+	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), file), replay_cb, r, &st),
+			 0);
+	/* SCCRQ SCCCN ICRQ ZLB ICCN ZLB SLI, then HELLOs and their acks */
+	ck_assert_int_eq(r->fed, 12);
+	/* Frame 45 re-sends the HELLO of frame 43 (its ack went to the real peer). */
+	ck_assert_int_eq(r->rejected, 1);
+	ck_assert_uint_eq(l2tp_tunnel_stats(sd->t)->drop_duplicate, 1);
+	ck_assert_int_eq(l2tp_tunnel_state(sd->t), L2TP_TUNNEL_ESTABLISHED);
+	ck_assert_uint_eq(l2tp_tunnel_peer_id(sd->t), 0x1A933B77);
+	ck_assert_int_eq(sd->tx_by_type[L2TP_MSG_SCCRP], 1);
+	ck_assert_int_eq(sd->tx_by_type[L2TP_MSG_ICRP], 1);
+	ck_assert_int_eq(sd->sess_up, 1);
+	si = l2tp_session_info(sd->sess[0]);
+	ck_assert_uint_eq(si->local_session_id, 0x4DD2B056);
+	ck_assert_uint_eq(si->peer_session_id, 0x3DD655A0);
+	ck_assert_uint_eq(si->remote_end_id, 1234);
+	ck_assert_uint_eq(si->peer_cookie_len, 0);
+	ck_assert(!si->l2spec_default && !si->seq_tx);
+	ck_assert_uint_eq(l2tp_tunnel_stats(sd->t)->drop_malformed, 0);
+	pair_free(&r->n);
+	free(r);
+}
+END_TEST
+
+START_TEST(test_interop_freertr_replay_initiator)
+{
+	static const char file[] = "freertr/l2tpv3-ip_ethernet-pw_no-cookie.pcap";
+	struct replay *r = calloc(1, sizeof(*r));
+	struct pair_side *sd;
+	struct l2tp_session_params sp;
+	const struct l2tp_session_info *si;
+	struct pcapvec_stats st;
+	char path[512];
+
+	/* We are 198.18.0.1, the initiator, with a pseudowire waiting for the tunnel. */
+	pair_init(&r->n, 1);
+	sd = &r->n.s[1];
+	r->src_last = 2;
+	sd->tunnel_id = 0x1A933B77;
+	pair_tunnel(sd, 1);
+	l2tp_tunnel_start(sd->t, r->n.now);
+	memset(&sp, 0, sizeof(sp));
+	sp.local_session_id = 0x3DD655A0;
+	sp.pw_type = L2TP_PWTYPE_ETH;
+	sp.remote_end_id = 1234;
+	sd->sess[sd->n_sess++] = l2tp_session_open(sd->t, &sp, r->n.now);
+	ck_assert_ptr_nonnull(sd->sess[0]);
+	r->n.qhead = r->n.qtail;
+	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), file), replay_cb, r, &st),
+			 0);
+	ck_assert_int_eq(l2tp_tunnel_state(sd->t), L2TP_TUNNEL_ESTABLISHED);
+	ck_assert_uint_eq(l2tp_tunnel_peer_id(sd->t), 0x674714FE);
+	ck_assert_int_eq(sd->tx_by_type[L2TP_MSG_SCCCN], 1);
+	ck_assert_int_eq(sd->tx_by_type[L2TP_MSG_ICRQ], 1);
+	ck_assert_int_eq(sd->tx_by_type[L2TP_MSG_ICCN], 1);
+	ck_assert_int_eq(sd->sess_up, 1);
+	si = l2tp_session_info(sd->sess[0]);
+	ck_assert_uint_eq(si->peer_session_id, 0x4DD2B056);
+	ck_assert_uint_eq(l2tp_tunnel_stats(sd->t)->drop_malformed, 0);
+	ck_assert_uint_eq(l2tp_tunnel_stats(sd->t)->drop_bad_state, 0);
+	pair_free(&r->n);
+	free(r);
+}
+END_TEST
+
 static Suite *tunnel_suite(void)
 {
 	Suite *s = suite_create("l2tp_tunnel");
@@ -745,6 +900,7 @@ static Suite *tunnel_suite(void)
 	tcase_add_test(tc, test_sublayer_sequencing);
 	tcase_add_test(tc, test_pw_id_mismatch);
 	tcase_add_test(tc, test_session_collision);
+	tcase_add_test(tc, test_remote_end_id_decimal);
 	tcase_add_test(tc, test_stopccn_teardown);
 	tcase_add_test(tc, test_stopccn_ack_lost);
 	tcase_add_test(tc, test_peer_silence);
@@ -752,6 +908,8 @@ static Suite *tunnel_suite(void)
 	tcase_add_test(tc, test_every_state_every_message);
 	tcase_add_test(tc, test_unknown_mandatory_avp);
 	tcase_add_test(tc, test_peek);
+	tcase_add_test(tc, test_interop_freertr_replay);
+	tcase_add_test(tc, test_interop_freertr_replay_initiator);
 	suite_add_tcase(s, tc);
 	return s;
 }
