@@ -150,8 +150,6 @@ void l2tp_tun_log_rl(struct l2tp_tunnel *t, struct log_ratelimit *rl, const char
 /* Build and queue a message; -1 when it could not be built or queued. */
 int l2tp_tun_send_ctrl(struct l2tp_tunnel *t, uint16_t type, uint16_t result, const char *msg);
 int l2tp_tun_send_session(struct l2tp_session *s, uint16_t type, uint16_t result, const char *msg);
-/* A protocol error that ends the control connection (StopCCN with result/error). */
-void l2tp_tun_fail(struct l2tp_tunnel *t, uint16_t result, uint16_t error, const char *why);
 void l2tp_tun_rearm(struct l2tp_tunnel *t);
 
 /* l2tp_session.c */

@@ -158,8 +158,10 @@ static void sess_change(struct l2tp_session *s, enum l2tp_session_state next, en
 static void sess_cdn_close(struct l2tp_session *s, enum sess_event ev, uint16_t result,
 			   const char *why)
 {
+	/* The peer knows the session once it sent or got an ICRQ for it. */
 	if (s->state == L2TP_SESSION_WAIT_REPLY || s->state == L2TP_SESSION_WAIT_CONNECT ||
-	    s->state == L2TP_SESSION_ESTABLISHED)
+	    s->state == L2TP_SESSION_ESTABLISHED ||
+	    (s->state == L2TP_SESSION_IDLE && s->info.peer_session_id != 0))
 		l2tp_tun_send_session(s, L2TP_MSG_CDN, result, why);
 	sess_change(s, L2TP_SESSION_CLOSED, ev, why);
 }
@@ -246,8 +248,6 @@ static void sess_dispatch(struct l2tp_session *s, enum sess_event ev, const stru
 		}
 		if (ev == SE_RX_ICRQ) {
 			if (sess_negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
-				/* The peer knows the session from its ICRQ: answer it. */
-				s->state = L2TP_SESSION_WAIT_CONNECT;
 				sess_cdn_close(s, SE_FAIL, res, buf);
 				return;
 			}
@@ -320,6 +320,16 @@ static struct l2tp_session *sess_find(struct l2tp_tunnel *t, uint32_t local_sid)
 
 	for (s = t->sessions; s != NULL; s = s->next)
 		if (s->p.local_session_id == local_sid)
+			return s;
+	return NULL;
+}
+
+static struct l2tp_session *sess_find_peer(struct l2tp_tunnel *t, uint32_t peer_sid)
+{
+	struct l2tp_session *s;
+
+	for (s = t->sessions; s != NULL; s = s->next)
+		if (!s->initiator && s->info.peer_session_id == peer_sid)
 			return s;
 	return NULL;
 }
@@ -428,6 +438,10 @@ void l2tp_sess_rx(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 		return;
 	}
 	s = (m->has & L2TP_CM_RSID) ? sess_find(t, m->remote_sid) : NULL;
+	/* A CDN for an ICRQ we got but did not answer yet names only its sender's id. */
+	if (s == NULL && m->h.msg_type == L2TP_MSG_CDN && m->remote_sid == 0 &&
+	    (m->has & L2TP_CM_LSID) && m->local_sid != 0)
+		s = sess_find_peer(t, m->local_sid);
 	if (s == NULL) {
 		t->st.drop_unknown_session++;
 		l2tp_tun_log_rl(t, &t->rl_drop, "%s for unknown session %u dropped",

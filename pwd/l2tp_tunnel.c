@@ -395,11 +395,6 @@ static void tun_fail_ev(struct l2tp_tunnel *t, uint16_t result, uint16_t error, 
 	tun_dispatch(t, TE_FAIL, NULL, why);
 }
 
-void l2tp_tun_fail(struct l2tp_tunnel *t, uint16_t result, uint16_t error, const char *why)
-{
-	tun_fail_ev(t, result, error, why);
-}
-
 /* ---- receiving ---- */
 
 static int tun_known_type(uint16_t type)
@@ -733,6 +728,8 @@ void l2tp_tunnel_start(struct l2tp_tunnel *t, uint64_t now)
 void l2tp_tunnel_stop(struct l2tp_tunnel *t, uint16_t result, const char *msg, uint64_t now)
 {
 	t->now = now;
+	if (!tun_live(t->state))
+		return; /* already going or gone */
 	if (t->state == L2TP_TUNNEL_IDLE && t->rel.ns_next == 0) {
 		/* Nothing was ever sent: nobody to tell. */
 		tun_change(t, L2TP_TUNNEL_CLOSED, TE_STOP, msg);

@@ -468,6 +468,30 @@ START_TEST(test_remote_end_id_decimal)
 }
 END_TEST
 
+START_TEST(test_session_close_early)
+{
+	struct pair n;
+	struct l2tp_session *s;
+
+	/* Closed by its initiator before the ICRP arrived: the responder's goes too. */
+	pair_init(&n, 0);
+	n.s[1].accept_pw[n.s[1].n_accept++] = 5;
+	up_pair(&n);
+	s = pair_open(&n, 0, 5);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(l2tp_session_state(s), L2TP_SESSION_WAIT_REPLY);
+	l2tp_session_close(s, 0, "changed my mind", n.now);
+	pair_run(&n, n.now + 5 * SEC);
+	ck_assert_int_eq(n.s[0].sess_down, 1);
+	ck_assert_int_eq(n.s[1].sess_down, 1);
+	ck_assert_ptr_nonnull(strstr(n.s[1].sess_down_why[0], "changed my mind"));
+	/* B's ICRP crossed our CDN: dropped and counted, nothing else. */
+	ck_assert_uint_eq(l2tp_tunnel_stats(n.s[0].t)->drop_unknown_session, 1);
+	ck_assert(pair_established(&n));
+	pair_free(&n);
+}
+END_TEST
+
 START_TEST(test_stopccn_teardown)
 {
 	struct pair n;
@@ -901,6 +925,7 @@ static Suite *tunnel_suite(void)
 	tcase_add_test(tc, test_pw_id_mismatch);
 	tcase_add_test(tc, test_session_collision);
 	tcase_add_test(tc, test_remote_end_id_decimal);
+	tcase_add_test(tc, test_session_close_early);
 	tcase_add_test(tc, test_stopccn_teardown);
 	tcase_add_test(tc, test_stopccn_ack_lost);
 	tcase_add_test(tc, test_peer_silence);
