@@ -99,7 +99,11 @@ struct l2tp_session_info {
 };
 
 struct l2tp_tunnel_ops {
-	/* A whole control message (from the flags word on) to send to the peer. */
+	/*
+	 * A whole control message (from the flags word on) to send to the peer;
+	 * over IP (proto 115) prepend the 4 zero octets of RFC 3931 §4.1.1.2, and
+	 * strip them before l2tp_tunnel_input() / l2tp_ctrl_peek().
+	 */
 	void (*send)(void *ctx, const uint8_t *pkt, size_t len);
 	/* The tunnel's one deadline; at_ms 0 disarms.  Call l2tp_tunnel_timeout() then. */
 	void (*arm_timer)(void *ctx, uint64_t at_ms);
