@@ -18,7 +18,7 @@
 #include "l2tp_tunnel.h"
 #include "log.h"
 
-#define L2TP_ENG_MAX_MSG     1024 /* largest control message we build or hold */
+#define L2TP_ENG_MAX_MSG     2048 /* largest control message we build or hold */
 #define L2TP_ENG_NONCE_LEN   16	  /* our Control Message Authentication Nonce */
 #define L2TP_ENG_MAX_NONCE   64
 #define L2TP_ENG_MAX_PW_CAPS 16
