@@ -195,7 +195,9 @@ int l2tp_ctrl_peek(const uint8_t *pkt, size_t len, struct l2tp_ctrl_peek *out);
 /*
  * Control connection tie breaking (RFC 3931 §5.4.3, RFC 2661 §4.4.3): an
  * SCCRQ (theirs, conn_id 0) arrived from the peer of a tunnel of ours.  The
- * daemon calls this before creating a responder tunnel for it:
+ * daemon calls this for each tunnel it has with that peer address before
+ * creating a responder tunnel for it (this also catches retransmitted
+ * SCCRQs of a connection that already exists):
  *  NONE        no tie (mine is not waiting for an SCCRP): handle theirs as a new
  *              control connection, as usual;
  *  KEEP_MINE   drop their SCCRQ (our Tie Breaker is lower, or only we sent one,
