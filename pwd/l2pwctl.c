@@ -308,6 +308,7 @@ static const struct {
 static void monitor_print(const json_t *o)
 {
 	json_t *drops = json_object_get(o, "drops");
+	size_t n_drops;
 	const char *key;
 	json_t *v;
 	size_t i;
@@ -345,14 +346,17 @@ static void monitor_print(const json_t *o)
 		}
 		printf("%*s: %s\n", MON_KEY_WIDTH, mon_keys[i].key, val);
 	}
-	if (json_object_size(drops) == 0) {
-		printf("%*s: %s\n", MON_KEY_WIDTH, "drops", "none");
-	} else {
-		printf("%*s:", MON_KEY_WIDTH, "drops");
-		json_object_foreach(drops, key, v)
-		    printf(" %s=%" JSON_INTEGER_FORMAT, key, json_integer_value(v));
-		putchar('\n');
+	/* Only the reasons that happened: the daemon lists every one it counts. */
+	printf("%*s:", MON_KEY_WIDTH, "drops");
+	n_drops = 0;
+	json_object_foreach(drops, key, v)
+	{
+		if (json_integer_value(v) == 0)
+			continue;
+		printf(" %s=%" JSON_INTEGER_FORMAT, key, json_integer_value(v));
+		n_drops++;
 	}
+	printf("%s\n", n_drops ? "" : " none");
 	printf("%*s: %s\n", MON_KEY_WIDTH, "last-error",
 	       *jstr(o, "last-error") ? jstr(o, "last-error") : "-");
 }

@@ -359,8 +359,7 @@ static int status_client_parse(struct status_client *c, int *more)
 		return status_client_queue(c, status_error(msg));
 	}
 	if (!found && c->eof && c->in_len > 0) {
-		/* A last request without its newline: answer it, as `printf ... | nc -U` expects.
-		 */
+		/* A last request without its newline (`printf ... | nc -U`). */
 		buf_init(&line, c->in, c->in_len);
 		c->in_len = 0;
 		if (status_client_queue(c, status_answer(c->srv, &line)) == -1)
