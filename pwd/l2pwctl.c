@@ -180,8 +180,11 @@ static void status_row(const json_t *o, char cells[COL_N][CELL])
 		snprintf(cells[COL_UPTIME], CELL, "-");
 	snprintf(cells[COL_REMOTE], CELL, "%s",
 		 *jstr(o, "remote-address") ? jstr(o, "remote-address") : "-");
-	snprintf(cells[COL_IDS], CELL, "%" PRIu64 "/%" PRIu64, jnum(o, "tunnel-id"),
-		 jnum(o, "session-id"));
+	if (jnum(o, "tunnel-id") || jnum(o, "session-id"))
+		snprintf(cells[COL_IDS], CELL, "%" PRIu64 "/%" PRIu64, jnum(o, "tunnel-id"),
+			 jnum(o, "session-id"));
+	else
+		snprintf(cells[COL_IDS], CELL, "-"); /* no ids before the session is set up */
 	ctl_fmt_count(jnum(o, "rx-packets"), cells[COL_RXP], CELL);
 	ctl_fmt_bytes(jnum(o, "rx-bytes"), cells[COL_RXB], CELL);
 	ctl_fmt_count(jnum(o, "tx-packets"), cells[COL_TXP], CELL);
