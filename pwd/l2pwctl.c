@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +46,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nWithout -s, the one socket in %s/*.sock is used.\n", CTL_PROTO_SOCKET_DIR);
 }
 
-/* Connect and send one request; the answer, or NULL after printing why. */
+/* Send one request on c; the answer, or NULL after printing why (error answers too). */
 static json_t *ctl_call(struct ctl_client *c, json_t *req)
 {
 	char err[512];
@@ -169,13 +168,38 @@ static void on_stop(int signo)
 	stop_signal = signo;
 }
 
-/* Sleep until the next whole second of the redraw cadence, or a signal. */
+/* Sleep a second, or less when a signal asks us to stop. */
 static void monitor_wait(void)
 {
 	struct timespec ts = {.tv_sec = 1};
 
 	while (!stop_signal && nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+/*
+ * Redraw in place without flicker: cursor home, each line overwritten and
+ * cleared to its end, then whatever the last frame left below cleared too.
+ */
+static void monitor_redraw(const json_t *o, const char *name)
+{
+	char *txt = NULL, *line, *nl;
+	size_t len = 0;
+	FILE *f = open_memstream(&txt, &len);
+
+	if (!f)
+		return;
+	ctl_view_monitor(f, o);
+	fprintf(f, "\n-- %s monitor %s: Ctrl-C to quit --\n", prog, name);
+	if (fclose(f) != 0) {
+		free(txt);
+		return;
+	}
+	fputs("\033[H", stdout);
+	for (line = txt; (nl = strchr(line, '\n')); line = nl + 1)
+		printf("%.*s\033[K\n", (int)(nl - line), line);
+	fputs("\033[J", stdout);
+	free(txt);
 }
 
 static int cmd_monitor(const char *sock, int argc, char **argv)
@@ -221,12 +245,12 @@ static int cmd_monitor(const char *sock, int argc, char **argv)
 				putchar('\n');
 		} else {
 			if (tty && !once)
-				fputs("\033[H\033[2J", stdout); /* home + clear: redraw in place */
-			else if (!once && !first)
-				putchar('\n'); /* blocks apart when piped */
-			ctl_view_monitor(stdout, o1);
-			if (tty && !once)
-				printf("\n-- %s monitor %s: Ctrl-C to quit --\n", prog, name);
+				monitor_redraw(o1, name);
+			else {
+				if (!once && !first)
+					putchar('\n'); /* blocks apart when piped */
+				ctl_view_monitor(stdout, o1);
+			}
 		}
 		json_decref(o1);
 		if (fflush(stdout) == EOF) {
