@@ -704,16 +704,16 @@ START_TEST(test_idle_timeout)
 	int silent, active, i;
 	json_t *j;
 
-	srv_start_idle(300);
+	srv_start_idle(1000);
 	silent = raw_connect();
 	active = raw_connect();
 	raw_send(silent, "{\"cmd\":\"sta", 11); /* half a line, then nothing */
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 15; i++) {
 		raw_send(active, "{\"cmd\":\"status\"}\n", 17);
 		j = raw_answer(active);
 		ck_assert_ptr_null(error_of(j));
 		json_decref(j);
-		poll(NULL, 0, 100); /* pace: 800 ms of activity, longer than the timeout */
+		poll(NULL, 0, 100); /* pace: 1.5 s of activity, longer than the timeout */
 	}
 	raw_expect_eof(silent);
 	raw_send(active, "{\"cmd\":\"status\"}\n", 17);
