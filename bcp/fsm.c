@@ -535,6 +535,7 @@ int fsm_input(struct fsm *f, const uint8_t *pkt, size_t len, uint64_t now)
 	case FSM_CONFREJ:
 		return fsm_rcvd_answer(f, code, &rx, &body);
 	case FSM_TERMREQ:
+		f->stats.termreq_rx++;
 		if (!f->reason[0])
 			fsm_peer_reason(f, &body);
 		fsm_transition(f, FSM_EV_RTR, &rx);

@@ -144,7 +144,7 @@ struct fsm_io {
 struct fsm_stats {
 	uint64_t rx, tx;
 	uint64_t drop_short, drop_bad_len, drop_bad_id, drop_bad_ack, drop_bad_ci;
-	uint64_t illegal_events, code_rejects_sent, nak_loops_exceeded;
+	uint64_t illegal_events, code_rejects_sent, nak_loops_exceeded, termreq_rx;
 };
 
 struct fsm {

@@ -342,9 +342,9 @@ void ppp_lower_down(struct ppp *p, const char *why, uint64_t now)
 {
 	p->now = now;
 	ppp_set_reason(p, why ? why : "lower layer down");
-	fsm_lower_down(&p->bcp.fsm, now);
-	fsm_close(&p->bcp.fsm, NULL, now);
+	/* LCP first: its tld takes BCP down, so BCP's tlf finds no network phase. */
 	fsm_lower_down(&p->lcp.fsm, now);
+	fsm_close(&p->bcp.fsm, NULL, now);
 	/* Starting + Close -> tlf: the link is Dead without waiting for the peer. */
 	fsm_close(&p->lcp.fsm, NULL, now);
 	ppp_set_phase(p, PPP_PHASE_DEAD);
@@ -416,11 +416,21 @@ static int ppp_bridged_input(struct ppp *p, struct buf *info)
 /* Demultiplex one frame by protocol and phase (RFC 1661 §3.2, §3.4). */
 static int ppp_dispatch(struct ppp *p, uint16_t proto, struct buf *info)
 {
+	uint64_t termreq;
 	int r;
 
 	switch (proto) {
 	case PPP_PROTO_LCP:
+		termreq = p->lcp.fsm.stats.termreq_rx;
 		r = fsm_input(&p->lcp.fsm, buf_cur(info), buf_left(info), p->now);
+		/*
+		 * A peer that terminates while we still negotiate has given up
+		 * on us (e.g. no common authentication method): close now
+		 * rather than retransmit into the void for Max-Configure periods.
+		 */
+		if (termreq != p->lcp.fsm.stats.termreq_rx && p->phase == PPP_PHASE_ESTABLISH &&
+		    p->lcp.fsm.state != FSM_OPENED)
+			fsm_close(&p->lcp.fsm, NULL, p->now);
 		break;
 	case PPP_PROTO_PAP:
 	case PPP_PROTO_CHAP:
