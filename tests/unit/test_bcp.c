@@ -43,7 +43,8 @@ static void feed(struct bcp *b, uint8_t code, uint8_t id, const uint8_t *opts, s
 	pkt[1] = id;
 	pkt[2] = 0;
 	pkt[3] = (uint8_t)(n + 4);
-	memcpy(pkt + 4, opts, n);
+	if (n)
+		memcpy(pkt + 4, opts, n);
 	fsm_input(&b->fsm, pkt, n + 4, 0);
 }
 

@@ -122,7 +122,8 @@ static void pkt(struct rec *r, uint8_t code, uint8_t id, const uint8_t *data, si
 	b[1] = id;
 	b[2] = 0;
 	b[3] = (uint8_t)(n + 4);
-	memcpy(b + 4, data, n);
+	if (n)
+		memcpy(b + 4, data, n);
 	fsm_input(&r->f, b, n + 4, 0);
 }
 

@@ -78,7 +78,8 @@ static void feed(struct t *t, uint8_t code, uint8_t id, const uint8_t *d, size_t
 	pkt[1] = id;
 	pkt[2] = 0;
 	pkt[3] = (uint8_t)(n + 4);
-	memcpy(pkt + 4, d, n);
+	if (n)
+		memcpy(pkt + 4, d, n);
 	fsm_input(&t->l.fsm, pkt, n + 4, 0);
 }
 
