@@ -5,6 +5,7 @@
 #include <syslog.h>
 
 #include "auth.h"
+#include "cplog.h"
 
 const char *auth_method_name(enum ppp_auth m)
 {
@@ -44,28 +45,12 @@ enum ppp_auth auth_method_from_option(uint16_t proto, const uint8_t *data, size_
 
 void auth_logf(struct auth *a, int level, const char *fmt, ...)
 {
-	char msg[256];
-	int n;
 	va_list ap;
 
-	if (!a->ops || !a->ops->log)
-		return;
-	n = snprintf(msg, sizeof(msg), "%s: ", auth_method_name(a->method));
 	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	cplog_emit(a->ops ? a->ops->log : NULL, a->ctx, level, auth_method_name(a->method), fmt,
+		   ap);
 	va_end(ap);
-	a->ops->log(a->ctx, level, msg);
-}
-
-void auth_printable(char *dst, size_t cap, const uint8_t *p, size_t n)
-{
-	size_t i, o = 0;
-
-	if (!cap)
-		return;
-	for (i = 0; i < n && o + 1 < cap; i++)
-		dst[o++] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '.';
-	dst[o] = '\0';
 }
 
 void auth_init(struct auth *a, const struct auth_ops *ops, void *ctx)

@@ -119,8 +119,6 @@ void auth_send(struct auth *a, uint16_t proto, uint8_t code, uint8_t id, const u
 	       size_t len, int keep);
 void auth_finish(struct auth *a, int ok, const char *why);
 void auth_logf(struct auth *a, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Peer-supplied bytes as a printable C string (non-printables become '.'). */
-void auth_printable(char *dst, size_t cap, const uint8_t *p, size_t n);
 void pap_start(struct auth *a);
 int pap_input(struct auth *a, uint8_t code, uint8_t id, struct buf *data);
 void chap_start(struct auth *a);

@@ -13,6 +13,7 @@
 #include <nettle/md5.h>
 
 #include "auth.h"
+#include "cplog.h"
 #include "mschap.h"
 
 #define CHAP_CHALLENGE 1
@@ -260,7 +261,7 @@ static int chap_result(struct auth *a, uint8_t code, uint8_t id, struct buf *d)
 		a->stats.drop_unexpected++;
 		return -1;
 	}
-	auth_printable(msg, sizeof(msg), buf_cur(d), n);
+	cplog_printable(msg, sizeof(msg), buf_cur(d), n);
 	if (code == CHAP_FAILURE) {
 		a->mppe_keys = 0;
 		snprintf(why, sizeof(why), "authentication failed%s%s", n ? ": " : "", msg);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "cplog.h"
 #include "fsm.h"
 
 struct fsm_cell {
@@ -118,17 +119,11 @@ const char *fsm_event_name(enum fsm_event e)
 
 void fsm_logf(struct fsm *f, int level, const char *fmt, ...)
 {
-	char msg[256];
-	int n;
 	va_list ap;
 
-	if (!f->io || !f->io->log)
-		return;
-	n = snprintf(msg, sizeof(msg), "%s: ", f->name);
 	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	cplog_emit(f->io ? f->io->log : NULL, f->io_ctx, level, f->name, fmt, ap);
 	va_end(ap);
-	f->io->log(f->io_ctx, level, msg);
 }
 
 void fsm_init(struct fsm *f, const char *name, uint16_t proto, const struct fsm_callbacks *cb,
@@ -467,17 +462,12 @@ static int fsm_rcvd_answer(struct fsm *f, uint8_t code, struct fsm_rx *rx, struc
 /* A Terminate-Request's data is the peer's reason: keep it printable. */
 static void fsm_peer_reason(struct fsm *f, struct buf *data)
 {
-	size_t i, o = 6, n = buf_left(data);
-	const uint8_t *p = buf_cur(data);
-
-	if (!n) {
+	if (!buf_left(data)) {
 		fsm_set_reason(f, "peer terminated the link");
 		return;
 	}
 	memcpy(f->reason, "peer: ", 6);
-	for (i = 0; i < n && o < sizeof(f->reason) - 1; i++)
-		f->reason[o++] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '.';
-	f->reason[o] = '\0';
+	cplog_printable(f->reason + 6, sizeof(f->reason) - 6, buf_cur(data), buf_left(data));
 }
 
 /* Code-Reject (RFC 1661 §5.6): fatal when it rejects a code we cannot do without. */

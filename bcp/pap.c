@@ -4,6 +4,7 @@
 #include <syslog.h>
 
 #include "auth.h"
+#include "cplog.h"
 #include "mschap.h"
 
 #define PAP_REQ 1
@@ -97,7 +98,7 @@ int pap_input(struct auth *a, uint8_t code, uint8_t id, struct buf *d)
 	if (code == PAP_ACK) {
 		auth_finish(a, 1, "");
 	} else {
-		auth_printable(m, sizeof(m), msg, ml);
+		cplog_printable(m, sizeof(m), msg, ml);
 		snprintf(why, sizeof(why), "authentication failed%s%s", ml ? ": " : "", m);
 		auth_finish(a, 0, why);
 	}

@@ -10,6 +10,7 @@
 #include <syslog.h>
 
 #include "cfg.h"
+#include "cplog.h"
 #include "ppp.h"
 
 /* The config's method bits are ours, so the daemon can pass them through. */
@@ -51,15 +52,11 @@ static void ppp_logf(struct ppp *p, int level, const char *fmt, ...)
 
 static void ppp_logf(struct ppp *p, int level, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
-	if (!p->ops->log)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cplog_emit(p->ops->log, p->ctx, level, "ppp", fmt, ap);
 	va_end(ap);
-	p->ops->log(p->ctx, level, msg);
 }
 
 static void ppp_set_reason(struct ppp *p, const char *why)
@@ -82,7 +79,7 @@ static void ppp_set_phase(struct ppp *p, enum ppp_phase to)
 
 	if (from == to)
 		return;
-	ppp_logf(p, LOG_DEBUG, "ppp: %s -> %s", ppp_phase_name(from), ppp_phase_name(to));
+	ppp_logf(p, LOG_DEBUG, "%s -> %s", ppp_phase_name(from), ppp_phase_name(to));
 	p->phase = to;
 	switch (to) {
 	case PPP_PHASE_DEAD:
@@ -92,7 +89,7 @@ static void ppp_set_phase(struct ppp *p, enum ppp_phase to)
 			if (!p->reason[0])
 				ppp_set_reason(p, lcp_reason(&p->lcp)[0] ? lcp_reason(&p->lcp)
 									  : "link closed");
-			ppp_logf(p, LOG_INFO, "ppp: link down: %s", p->reason);
+			ppp_logf(p, LOG_INFO, "link down: %s", p->reason);
 			if (p->ops->down)
 				p->ops->down(p->ctx, p, p->reason);
 		}
@@ -256,7 +253,7 @@ static void ppp_bcp_up(void *ctx)
 
 	bcp_encoding(&p->bcp, &p->enc);
 	p->bcp_open = 1;
-	ppp_logf(p, LOG_INFO, "ppp: network phase, bridging (user \"%s\")", p->auth.user);
+	ppp_logf(p, LOG_INFO, "network phase, bridging (user \"%s\")", p->auth.user);
 	if (p->ops->up)
 		p->ops->up(p->ctx, p);
 }
