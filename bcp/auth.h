@@ -22,6 +22,8 @@
 #define CHAP_ALG_MD5 5
 #define CHAP_ALG_MSCHAP1 0x80
 #define CHAP_ALG_MSCHAP2 0x81
+/* RFC 1994 §4.1 allows any length; pppd sends 16-24 bytes, we keep up to this. */
+#define CHAP_CHALLENGE_MAX 64
 
 /* Methods; PPP_AUTH_BIT(m) matches cfg.h's CFG_AUTH_* bits. */
 enum ppp_auth {
@@ -82,7 +84,7 @@ struct auth {
 	uint8_t id;
 	uint8_t tries;
 	uint64_t timer_at, now;
-	uint8_t challenge[16]; /* ours (authenticator) or the one we answered (peer) */
+	uint8_t challenge[CHAP_CHALLENGE_MAX]; /* ours (authenticator) or the one we answered */
 	uint8_t challenge_len;
 	uint8_t peer_challenge[16]; /* MS-CHAPv2 */
 	uint8_t nt_response[24];    /* MS-CHAP: kept for the MPPE keys */

@@ -195,8 +195,8 @@ static int chap_challenge(struct auth *a, uint8_t id, struct buf *d)
 	uint8_t vlen;
 	struct wbuf w;
 
-	if (buf_get_n8(d, &vlen) == -1 || buf_get_ptr(d, &val, vlen) == -1 || vlen > 16 ||
-	    vlen == 0) {
+	if (buf_get_n8(d, &vlen) == -1 || buf_get_ptr(d, &val, vlen) == -1 ||
+	    vlen > CHAP_CHALLENGE_MAX || vlen == 0) {
 		a->stats.drop_malformed++;
 		return -1;
 	}
