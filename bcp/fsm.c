@@ -326,7 +326,9 @@ void fsm_lower_down(struct fsm *f, uint64_t now)
 void fsm_open(struct fsm *f, uint64_t now)
 {
 	f->now = now;
-	if (f->state == FSM_CLOSING || f->state == FSM_CLOSED || f->state == FSM_INITIAL)
+	/* A new attempt: the reason of the last close no longer applies. */
+	if (f->state != FSM_REQ_SENT && f->state != FSM_ACK_RCVD && f->state != FSM_ACK_SENT &&
+	    f->state != FSM_OPENED)
 		f->reason[0] = '\0';
 	fsm_transition(f, FSM_EV_OPEN, NULL);
 }

@@ -327,6 +327,15 @@ void ppp_free(struct ppp *p)
 void ppp_start(struct ppp *p, uint64_t now)
 {
 	p->now = now;
+	/* A link that went Dead may be started again: bring both automatons to Initial. */
+	if (p->lcp.fsm.state != FSM_INITIAL) {
+		fsm_lower_down(&p->lcp.fsm, now);
+		fsm_close(&p->lcp.fsm, NULL, now);
+	}
+	if (p->bcp.fsm.state != FSM_INITIAL) {
+		fsm_lower_down(&p->bcp.fsm, now);
+		fsm_close(&p->bcp.fsm, NULL, now);
+	}
 	p->reason[0] = '\0';
 	p->started = 1;
 	ppp_set_phase(p, PPP_PHASE_ESTABLISH);

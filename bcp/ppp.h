@@ -85,7 +85,7 @@ struct ppp_stats {
 
 struct ppp *ppp_new(const struct ppp_params *p, const struct ppp_ops *ops, void *ctx);
 void ppp_free(struct ppp *p);
-/* The lower layer (the L2TP session) is up: start LCP. */
+/* The lower layer (the L2TP session) is up: start LCP.  Also restarts a Dead link. */
 void ppp_start(struct ppp *p, uint64_t now);
 /* The lower layer is gone: the link goes Dead at once. */
 void ppp_lower_down(struct ppp *p, const char *why, uint64_t now);

@@ -324,6 +324,51 @@ START_TEST(silent_peer_gives_up)
 }
 END_TEST
 
+/* Frames without FF 03 and with a compressed protocol field (RFC 1661 §6.5). */
+START_TEST(compressed_headers)
+{
+	struct ppp_params srv, cli;
+	struct pair pr;
+	static const uint8_t echo_no_ac[] = { 0xc0, 0x21, 9, 77, 0, 8, 0, 0, 0, 0 };
+	static const uint8_t ip_pfc[] = { 0x21, 0x45, 0x00 };
+	uint64_t rep;
+
+	pair_defaults(&srv, &cli);
+	pair_init(&pr, &srv, &cli, "office-b", "secret");
+	start(&pr);
+	assert_up(&pr);
+	rep = pr.a.sent_proto_count[0];
+	ck_assert_int_eq(ppp_input(pr.a.ppp, echo_no_ac, sizeof(echo_no_ac), pr.now), 0);
+	ck_assert_uint_eq(pr.a.sent_proto_count[0], rep + 1); /* the Echo-Reply */
+	ck_assert_int_eq(ppp_input(pr.a.ppp, ip_pfc, sizeof(ip_pfc), pr.now), -1);
+	ck_assert_uint_eq(ppp_stats(pr.a.ppp)->protrej_tx, 1);
+	pair_free(&pr);
+}
+END_TEST
+
+/* A Dead link can be started again and comes up afresh. */
+START_TEST(restart_after_dead)
+{
+	struct ppp_params srv, cli;
+	struct pair pr;
+
+	pair_defaults(&srv, &cli);
+	pair_init(&pr, &srv, &cli, "office-b", "secret");
+	start(&pr);
+	assert_up(&pr);
+	ppp_close(pr.a.ppp, "maintenance", pr.now);
+	pair_run(&pr, 20000);
+	ck_assert_int_eq(pr.a.downs, 1);
+	ck_assert_int_eq(pr.b.downs, 1);
+	start(&pr);
+	ck_assert_int_eq(pr.a.ups, 2);
+	ck_assert_int_eq(pr.b.ups, 2);
+	ck_assert_int_eq(ppp_phase(pr.a.ppp), PPP_PHASE_NETWORK);
+	ck_assert_str_eq(ppp_reason(pr.a.ppp), "");
+	pair_free(&pr);
+}
+END_TEST
+
 static Suite *ppp_link_suite(void)
 {
 	Suite *s = suite_create("ppp_link");
@@ -341,6 +386,8 @@ static Suite *ppp_link_suite(void)
 	tcase_add_test(tc, multilink_options);
 	tcase_add_test(tc, admin_close_reaches_dead);
 	tcase_add_test(tc, silent_peer_gives_up);
+	tcase_add_test(tc, compressed_headers);
+	tcase_add_test(tc, restart_after_dead);
 	suite_add_tcase(s, tc);
 	return s;
 }
