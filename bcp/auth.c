@@ -110,7 +110,8 @@ void auth_send(struct auth *a, uint16_t proto, uint8_t code, uint8_t id, const u
 		return;
 	a->stats.tx++;
 	if (keep) {
-		/* Retransmitted every AUTH_RESTART_MS until answered (RFC 1334 §2.2.1, RFC 1994 §4.1). */
+		/* Retransmitted every AUTH_RESTART_MS until answered (RFC 1334 §2.2.1, RFC 1994
+		 * §4.1). */
 		memcpy(a->pkt, pkt, w.len);
 		a->pkt_len = w.len;
 		a->pkt_proto = proto;
@@ -171,8 +172,9 @@ void auth_timeout(struct auth *a, uint64_t now)
 	if (a->state != AUTH_WAIT_RESPONSE && a->state != AUTH_WAIT_RESULT)
 		return;
 	if (++a->tries >= AUTH_MAX_TRIES) {
-		auth_finish(a, 0, a->authenticator ? "peer did not authenticate"
-						   : "no answer to authentication");
+		auth_finish(a, 0,
+			    a->authenticator ? "peer did not authenticate"
+					     : "no answer to authentication");
 		return;
 	}
 	if (a->pkt_len && a->ops && a->ops->send) {

@@ -17,9 +17,9 @@
 #include "mschap.h"
 
 #define CHAP_CHALLENGE 1
-#define CHAP_RESPONSE 2
-#define CHAP_SUCCESS 3
-#define CHAP_FAILURE 4
+#define CHAP_RESPONSE  2
+#define CHAP_SUCCESS   3
+#define CHAP_FAILURE   4
 
 static void chap_md5(uint8_t id, const char *secret, const uint8_t *chal, size_t chal_len,
 		     uint8_t out[16])
@@ -90,8 +90,7 @@ static void chap_keys(struct auth *a, const char *password)
 }
 
 /* Authenticator: is the response right for this password?  Fills auth_response (v2). */
-static int chap_verify(struct auth *a, uint8_t id, const uint8_t *val, size_t vlen,
-		       const char *pw)
+static int chap_verify(struct auth *a, uint8_t id, const uint8_t *val, size_t vlen, const char *pw)
 {
 	uint8_t want[24];
 

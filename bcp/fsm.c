@@ -14,12 +14,18 @@
 
 struct fsm_cell {
 	uint16_t actions; /* enum fsm_action bits */
-	uint8_t next;     /* enum fsm_state */
-	uint8_t legal;    /* 0: "-" in the table, an event that cannot happen here */
+	uint8_t next;	  /* enum fsm_state */
+	uint8_t legal;	  /* 0: "-" in the table, an event that cannot happen here */
 };
 
-#define C(a, n) { (a), (n), 1 }
-#define X(n) { 0, (n), 0 }
+#define C(a, n)                                                                                    \
+	{                                                                                          \
+		(a), (n), 1                                                                        \
+	}
+#define X(n)                                                                                       \
+	{                                                                                          \
+		0, (n), 0                                                                          \
+	}
 #define TLU FSM_A_TLU
 #define TLD FSM_A_TLD
 #define TLS FSM_A_TLS
@@ -40,6 +46,7 @@ struct fsm_cell {
  * crossed-connection cells (x) are plain transitions.  Actions run in the
  * fixed order of fsm_transition(), which matches every cell's listing.
  */
+/* clang-format off */
 static const struct fsm_cell fsm_table[FSM_NSTATES][FSM_NEVENTS] = {
 	/*          Up             Down          Open               Close
 	 *          TO+            TO-           RCR+               RCR-
@@ -96,15 +103,16 @@ static const struct fsm_cell fsm_table[FSM_NSTATES][FSM_NEVENTS] = {
 		C(TLD | SCR, 6), C(TLD | SCR, 6), C(TLD | ZRC | STA, 5), C(TLD | SCR, 6),
 		C(SCJ, 9), C(0, 9), C(TLD | IRC | STR, 5), C(SER, 9) },
 };
+/* clang-format on */
 
 static const char *const fsm_state_names[FSM_NSTATES] = {
-	"initial", "starting", "closed", "stopped", "closing",
-	"stopping", "req-sent", "ack-rcvd", "ack-sent", "opened",
+    "initial",	"starting", "closed",	"stopped",  "closing",
+    "stopping", "req-sent", "ack-rcvd", "ack-sent", "opened",
 };
 
 static const char *const fsm_event_names[FSM_NEVENTS] = {
-	"Up", "Down", "Open", "Close", "TO+", "TO-", "RCR+", "RCR-",
-	"RCA", "RCN", "RTR", "RTA", "RUC", "RXJ+", "RXJ-", "RXR",
+    "Up",  "Down", "Open", "Close", "TO+", "TO-",  "RCR+", "RCR-",
+    "RCA", "RCN",  "RTR",  "RTA",   "RUC", "RXJ+", "RXJ-", "RXR",
 };
 
 const char *fsm_state_name(enum fsm_state s)
@@ -252,8 +260,8 @@ static void fsm_transition(struct fsm *f, enum fsm_event ev, struct fsm_rx *rx)
 			f->cb->down(f);
 	}
 	if (a & IRC) {
-		f->restart = (to == FSM_CLOSING || to == FSM_STOPPING) ? f->max_terminate
-								      : f->max_configure;
+		f->restart =
+		    (to == FSM_CLOSING || to == FSM_STOPPING) ? f->max_terminate : f->max_configure;
 		f->nak_sent = 0;
 	}
 	if (a & ZRC) {
@@ -491,7 +499,7 @@ static void fsm_rcvd_coderej(struct fsm *f, struct fsm_rx *rx, struct buf *data)
 int fsm_input(struct fsm *f, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	struct fsm_reply reply;
-	struct fsm_rx rx = { .pkt = pkt, .reply = &reply };
+	struct fsm_rx rx = {.pkt = pkt, .reply = &reply};
 	struct buf b, body;
 	uint8_t code, id;
 	uint16_t plen;

@@ -37,14 +37,14 @@ enum ppp_phase {
 };
 
 struct ppp_params {
-	int server;                   /* 1: l2tp-server, we authenticate the peer */
-	uint32_t auth;                /* PPP_AUTH_BIT()s: server accepts, client allows */
-	const char *name;             /* our name (CHAP Name in challenges); copied */
-	const char *user, *password;  /* client credentials; copied */
-	uint16_t mru;                 /* max-mru; 0: do not negotiate */
-	uint16_t mrru;                /* 0: no Multilink */
+	int server;		     /* 1: l2tp-server, we authenticate the peer */
+	uint32_t auth;		     /* PPP_AUTH_BIT()s: server accepts, client allows */
+	const char *name;	     /* our name (CHAP Name in challenges); copied */
+	const char *user, *password; /* client credentials; copied */
+	uint16_t mru;		     /* max-mru; 0: do not negotiate */
+	uint16_t mrru;		     /* 0: no Multilink */
 	int short_seq;
-	uint8_t ed_class, ed_len;     /* Endpoint Discriminator offered with mrru */
+	uint8_t ed_class, ed_len; /* Endpoint Discriminator offered with mrru */
 	uint8_t ed[LCP_ED_MAX];
 	uint32_t keepalive_timeout_s; /* RouterOS keepalive-timeout; 0 off */
 	struct bcp_params bcp;
@@ -71,15 +71,15 @@ struct ppp_ops {
 
 struct ppp_stats {
 	uint64_t rx_frames, tx_frames, rx_bridged, tx_bridged;
-	uint64_t drop_short;          /* no room for a protocol field */
-	uint64_t drop_bad_proto;      /* protocol field violates RFC 1661 §2 */
-	uint64_t drop_phase;          /* protocol not allowed in this phase */
-	uint64_t drop_rejected_proto; /* unknown protocol: Protocol-Reject sent */
-	uint64_t drop_cp;             /* LCP/BCP/auth packet the engine refused */
-	uint64_t drop_bcp_closed;     /* bridged frame while BCP is not Opened */
-	uint64_t drop_mp;             /* Multilink without an MP handler */
+	uint64_t drop_short;		       /* no room for a protocol field */
+	uint64_t drop_bad_proto;	       /* protocol field violates RFC 1661 §2 */
+	uint64_t drop_phase;		       /* protocol not allowed in this phase */
+	uint64_t drop_rejected_proto;	       /* unknown protocol: Protocol-Reject sent */
+	uint64_t drop_cp;		       /* LCP/BCP/auth packet the engine refused */
+	uint64_t drop_bcp_closed;	       /* bridged frame while BCP is not Opened */
+	uint64_t drop_mp;		       /* Multilink without an MP handler */
 	uint64_t drop_bridged[BCP_FRAME_NERR]; /* bridged frames by reason */
-	uint64_t tx_too_big;          /* frames we could not encode */
+	uint64_t tx_too_big;		       /* frames we could not encode */
 	uint64_t protrej_tx;
 };
 

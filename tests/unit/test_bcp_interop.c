@@ -39,7 +39,7 @@ static void sink(void *ctx, uint16_t proto, const uint8_t *p, size_t len)
 		reply_code = p[0];
 }
 
-static const struct fsm_io sink_io = { .send = sink };
+static const struct fsm_io sink_io = {.send = sink};
 
 static void sink_random(void *ctx, void *out, size_t len)
 {
@@ -47,11 +47,11 @@ static void sink_random(void *ctx, void *out, size_t len)
 	memset(out, 0x5a, len);
 }
 
-static const struct lcp_ops lcp_sink_ops = { .random = sink_random };
+static const struct lcp_ops lcp_sink_ops = {.random = sink_random};
 
 static uint8_t lcp_answer(const uint8_t *pkt, size_t len)
 {
-	struct lcp_params p = { .auth = PPP_AUTH_ALL, .mrru = 1600, .short_seq = 1 };
+	struct lcp_params p = {.auth = PPP_AUTH_ALL, .mrru = 1600, .short_seq = 1};
 	static struct lcp l;
 
 	lcp_init(&l, &p, &lcp_sink_ops, NULL, &sink_io, NULL);
@@ -64,7 +64,7 @@ static uint8_t lcp_answer(const uint8_t *pkt, size_t len)
 
 static uint8_t bcp_answer(const uint8_t *pkt, size_t len)
 {
-	struct bcp_params p = { .tagged = 1 };
+	struct bcp_params p = {.tagged = 1};
 	static struct bcp b;
 
 	bcp_init(&b, &p, NULL, NULL, &sink_io, NULL);
@@ -84,8 +84,8 @@ static void check_cp(const char *what, struct buf *b, const char *file, unsigned
 	int r;
 
 	ck_assert_msg(buf_get_n8(b, &code) == 0 && buf_get_n8(b, &id) == 0 &&
-			      buf_get_n16(b, &len) == 0 && len >= 4 &&
-			      buf_get_sub(b, &body, len - 4u) == 0,
+			  buf_get_n16(b, &len) == 0 && len >= 4 &&
+			  buf_get_sub(b, &body, len - 4u) == 0,
 		      "%s #%u: bad %s header", file, no, what);
 	if (code >= FSM_CONFREQ && code <= FSM_CONFREJ) {
 		while ((r = cpopt_next(&body, &type, &val)) == 0)
@@ -99,7 +99,7 @@ static void check_cp(const char *what, struct buf *b, const char *file, unsigned
 static void check_bridged(const uint8_t *info, size_t len, const char *file, unsigned no)
 {
 	uint8_t eth[4096], enc[4096 + 8];
-	struct bcp_enc e = { 0 };
+	struct bcp_enc e = {0};
 	struct buf b;
 	struct wbuf w;
 	size_t n = 0;
@@ -149,8 +149,8 @@ static struct mp_dir *mp_dir_of(uint32_t src)
 	return NULL;
 }
 
-static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char *file,
-		      unsigned no, int inner);
+static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char *file, unsigned no,
+		      int inner);
 
 static void check_mp(struct buf *b, uint32_t src, const char *file, unsigned no)
 {
@@ -175,8 +175,8 @@ static void check_mp(struct buf *b, uint32_t src, const char *file, unsigned no)
 		d->active = 1;
 		d->len = 0;
 	} else {
-		ck_assert_msg(d->active && seq == d->next_seq, "%s #%u: MP sequence %u, expected %u",
-			      file, no, seq, d->next_seq);
+		ck_assert_msg(d->active && seq == d->next_seq,
+			      "%s #%u: MP sequence %u, expected %u", file, no, seq, d->next_seq);
 	}
 	d->next_seq = (seq + 1) & (short_seq ? 0x0fffu : 0x00ffffffu);
 	ck_assert_uint_le(d->len + buf_left(b), sizeof(d->buf));
@@ -189,8 +189,8 @@ static void check_mp(struct buf *b, uint32_t src, const char *file, unsigned no)
 	}
 }
 
-static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char *file,
-		      unsigned no, int inner)
+static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char *file, unsigned no,
+		      int inner)
 {
 	struct buf b;
 	uint8_t a, c;
@@ -251,7 +251,7 @@ static void on_frame(void *ctx, const uint8_t *frame, size_t len, uint32_t src, 
 
 static void check_file(const char *file)
 {
-	struct walk w = { .file = file };
+	struct walk w = {.file = file};
 
 	memset(mpd, 0, sizeof(mpd));
 	short_seq = 0;

@@ -11,7 +11,10 @@
 #include "test_ppp_pair.h"
 
 static const enum ppp_auth methods[] = {
-	PPP_AUTH_PAP, PPP_AUTH_CHAP, PPP_AUTH_MSCHAP1, PPP_AUTH_MSCHAP2,
+    PPP_AUTH_PAP,
+    PPP_AUTH_CHAP,
+    PPP_AUTH_MSCHAP1,
+    PPP_AUTH_MSCHAP2,
 };
 
 static void start(struct pair *pr)
@@ -211,7 +214,7 @@ START_TEST(traffic_postpones_keepalive)
 {
 	struct ppp_params srv, cli;
 	struct pair pr;
-	uint8_t f[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+	uint8_t f[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06};
 	int i;
 	uint64_t echoes;
 
@@ -235,8 +238,8 @@ START_TEST(unknown_protocol_is_rejected)
 {
 	struct ppp_params srv, cli;
 	struct pair pr;
-	static const uint8_t ipcp[] = { 0xff, 0x03, 0x80, 0x21, 1, 1, 0, 4 };
-	static const uint8_t bad[] = { 0xff, 0x03, 0x80, 0x20, 1 };
+	static const uint8_t ipcp[] = {0xff, 0x03, 0x80, 0x21, 1, 1, 0, 4};
+	static const uint8_t bad[] = {0xff, 0x03, 0x80, 0x20, 1};
 
 	pair_defaults(&srv, &cli);
 	pair_init(&pr, &srv, &cli, "office-b", "secret");
@@ -329,8 +332,8 @@ START_TEST(compressed_headers)
 {
 	struct ppp_params srv, cli;
 	struct pair pr;
-	static const uint8_t echo_no_ac[] = { 0xc0, 0x21, 9, 77, 0, 8, 0, 0, 0, 0 };
-	static const uint8_t ip_pfc[] = { 0x21, 0x45, 0x00 };
+	static const uint8_t echo_no_ac[] = {0xc0, 0x21, 9, 77, 0, 8, 0, 0, 0, 0};
+	static const uint8_t ip_pfc[] = {0x21, 0x45, 0x00};
 	uint64_t rep;
 
 	pair_defaults(&srv, &cli);

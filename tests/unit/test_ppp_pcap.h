@@ -14,8 +14,7 @@
 #include "buf.h"
 
 /* frame: the PPP frame (maybe with FF 03); src: outer IPv4 source; no: frame number. */
-typedef void pcap_ppp_cb(void *ctx, const uint8_t *frame, size_t len, uint32_t src,
-			 unsigned no);
+typedef void pcap_ppp_cb(void *ctx, const uint8_t *frame, size_t len, uint32_t src, unsigned no);
 
 static int pcap_ppp_l2tpv2(struct buf *b)
 {

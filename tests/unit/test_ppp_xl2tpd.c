@@ -44,7 +44,7 @@ static void on_frame(void *ctx, const uint8_t *frame, size_t len, uint32_t src, 
 	}
 	/* Every control protocol here (LCP, PAP, CHAP, IPCP, IPV6CP) has the RFC 1661 header. */
 	ck_assert_msg(buf_peek_n8(&b, 0, &code) == 0 && buf_peek_n8(&b, 1, &id) == 0 &&
-			      buf_peek_n16(&b, 2, &plen) == 0 && plen >= 4 && plen <= buf_left(&b),
+			  buf_peek_n16(&b, 2, &plen) == 0 && plen >= 4 && plen <= buf_left(&b),
 		      "#%u: bad header for protocol 0x%04x", no, proto);
 	switch (proto) {
 	case PPP_PROTO_LCP:
@@ -121,7 +121,7 @@ static void cap_done(void *ctx, int ok, const char *user, const char *why)
 	c->ok = ok;
 }
 
-static const struct auth_ops cap_ops = { .send = cap_send, .secret = cap_secret, .done = cap_done };
+static const struct auth_ops cap_ops = {.send = cap_send, .secret = cap_secret, .done = cap_done};
 
 static uint8_t lcp_reply;
 
@@ -137,8 +137,8 @@ static void lcp_random(void *ctx, void *out, size_t n)
 	memset(out, 0x33, n);
 }
 
-static const struct fsm_io lcp_io = { .send = lcp_sink };
-static const struct lcp_ops lcp_ops_ = { .random = lcp_random };
+static const struct fsm_io lcp_io = {.send = lcp_sink};
+static const struct lcp_ops lcp_ops_ = {.random = lcp_random};
 
 START_TEST(all_frames_decode)
 {
@@ -154,7 +154,7 @@ START_TEST(all_frames_decode)
 		files++;
 		/* Our client-role LCP Acks what pppd asks (auth, magic, ACCM, PFC, ACFC). */
 		for (int k = 0; k < s.n_lcp_req; k++) {
-			struct lcp_params p = { .auth = PPP_AUTH_ALL };
+			struct lcp_params p = {.auth = PPP_AUTH_ALL};
 			static struct lcp l;
 
 			lcp_init(&l, &p, &lcp_ops_, NULL, &lcp_io, NULL);
