@@ -262,7 +262,6 @@ static void fsm_transition(struct fsm *f, enum fsm_event ev, struct fsm_rx *rx)
 	if (a & IRC) {
 		f->restart =
 		    (to == FSM_CLOSING || to == FSM_STOPPING) ? f->max_terminate : f->max_configure;
-		f->nak_sent = 0;
 	}
 	if (a & ZRC) {
 		/* RFC 1661 §4.4: the restart timer still runs, for one period. */
@@ -270,8 +269,15 @@ static void fsm_transition(struct fsm *f, enum fsm_event ev, struct fsm_rx *rx)
 		f->timer_at = f->now + f->restart_ms;
 	}
 	if (a & SCR) {
+		/*
+		 * Not negotiating until now: a fresh start, with our wishes
+		 * reloaded and both loop counters at zero (irc also fires on
+		 * every Nak in Req-Sent, so it cannot reset them).
+		 */
 		if (from == FSM_STARTING || from == FSM_CLOSED || from == FSM_STOPPED ||
 		    from == FSM_OPENED) {
+			f->nak_sent = 0;
+			f->refused = 0;
 			if (f->cb->reset_ci)
 				f->cb->reset_ci(f);
 		}
