@@ -519,6 +519,11 @@ int ppp_input(struct ppp *p, const uint8_t *frame, size_t len, uint64_t now)
 	return r;
 }
 
+void ppp_traffic(struct ppp *p, uint64_t now)
+{
+	lcp_traffic(&p->lcp, now);
+}
+
 int ppp_send_frame(struct ppp *p, const uint8_t *eth, size_t len)
 {
 	uint8_t pkt[PPP_FRAME_MAX];

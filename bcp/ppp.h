@@ -59,7 +59,10 @@ struct ppp_ops {
 	void (*log)(void *ctx, int level, const char *msg);
 	/* Server: the password for user; 0 found, -1 unknown (see struct auth_ops). */
 	int (*secret)(void *ctx, const char *user, char *pw, size_t cap);
-	/* Network phase reached and BCP Opened: bridged frames may flow. */
+	/*
+	 * Network phase reached and BCP Opened: bridged frames may flow.  Called
+	 * again if the peer renegotiates BCP or LCP and it opens anew.
+	 */
 	void (*up)(void *ctx, struct ppp *p);
 	/* The link went Dead after ppp_start(); why is never NULL. */
 	void (*down)(void *ctx, struct ppp *p, const char *why);
@@ -94,6 +97,11 @@ void ppp_close(struct ppp *p, const char *why, uint64_t now);
 /* A received PPP frame.  0, or -1 when dropped (and counted). */
 int ppp_input(struct ppp *p, const uint8_t *frame, size_t len, uint64_t now);
 void ppp_timeout(struct ppp *p, uint64_t now);
+/*
+ * Frames from the peer that did not pass through ppp_input() (the fast path
+ * counted them): they count as traffic for the keepalive all the same.
+ */
+void ppp_traffic(struct ppp *p, uint64_t now);
 /* A bridged Ethernet frame (no FCS) to send: 0, or -1 when BCP is not Opened / too big. */
 int ppp_send_frame(struct ppp *p, const uint8_t *eth, size_t len);
 

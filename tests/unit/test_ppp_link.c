@@ -230,6 +230,14 @@ START_TEST(traffic_postpones_keepalive)
 	}
 	ck_assert_uint_eq(ppp_lcp(pr.a.ppp)->stats.echo_tx, echoes);
 	ck_assert_int_eq(pr.a.downs, 0);
+	/* Traffic the fast path saw counts too, with the wire otherwise silent. */
+	pr.b.wire_cut = 1;
+	for (i = 0; i < 30; i++) {
+		ppp_traffic(pr.a.ppp, pr.now);
+		pair_run(&pr, 5000);
+	}
+	ck_assert_uint_eq(ppp_lcp(pr.a.ppp)->stats.echo_tx, echoes);
+	ck_assert_int_eq(pr.a.downs, 0);
 	pair_free(&pr);
 }
 END_TEST
