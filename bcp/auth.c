@@ -6,6 +6,7 @@
 
 #include "auth.h"
 #include "cplog.h"
+#include "cpopt.h"
 
 const char *auth_method_name(enum ppp_auth m)
 {
@@ -102,11 +103,7 @@ void auth_send(struct auth *a, uint16_t proto, uint8_t code, uint8_t id, const u
 	struct wbuf w;
 
 	wbuf_init(&w, pkt, sizeof(pkt));
-	wbuf_add_n8(&w, code);
-	wbuf_add_n8(&w, id);
-	wbuf_add_n16(&w, (uint16_t)(len + 4));
-	wbuf_add_bytes(&w, data, len);
-	if (w.err)
+	if (cpopt_packet(&w, code, id, data, len) == -1)
 		return;
 	a->stats.tx++;
 	if (keep) {

@@ -10,6 +10,7 @@
 #include <syslog.h>
 
 #include "cplog.h"
+#include "cpopt.h"
 #include "fsm.h"
 
 struct fsm_cell {
@@ -162,11 +163,7 @@ void fsm_send(struct fsm *f, uint8_t code, uint8_t id, const uint8_t *data, size
 	struct wbuf w;
 
 	wbuf_init(&w, pkt, sizeof(pkt));
-	wbuf_add_n8(&w, code);
-	wbuf_add_n8(&w, id);
-	wbuf_add_n16(&w, (uint16_t)(len + 4));
-	wbuf_add_bytes(&w, data, len);
-	if (w.err) {
+	if (cpopt_packet(&w, code, id, data, len) == -1) {
 		fsm_logf(f, LOG_WARNING, "packet code %u too big (%zu bytes), not sent", code, len);
 		return;
 	}

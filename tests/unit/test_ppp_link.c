@@ -36,6 +36,17 @@ static void assert_up(struct pair *pr)
 	ck_assert_int_eq(fsm_state(&ppp_bcp(pr->b.ppp)->fsm), FSM_OPENED);
 }
 
+/* The default RouterOS-like pair, up and bridging. */
+static void default_up(struct pair *pr)
+{
+	struct ppp_params srv, cli;
+
+	pair_defaults(&srv, &cli);
+	pair_init(pr, &srv, &cli, "office-b", "secret");
+	start(pr);
+	assert_up(pr);
+}
+
 START_TEST(each_method_reaches_network)
 {
 	struct ppp_params srv, cli;
@@ -148,15 +159,11 @@ END_TEST
 
 START_TEST(frames_cross_both_ways)
 {
-	struct ppp_params srv, cli;
 	struct pair pr;
 	uint8_t f[1514];
 	size_t i;
 
-	pair_defaults(&srv, &cli);
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
-	assert_up(&pr);
+	default_up(&pr);
 	for (i = 0; i < sizeof(f); i++)
 		f[i] = (uint8_t)(i * 7);
 	ck_assert_int_eq(ppp_send_frame(pr.a.ppp, f, sizeof(f)), 0);
@@ -244,15 +251,11 @@ END_TEST
 
 START_TEST(unknown_protocol_is_rejected)
 {
-	struct ppp_params srv, cli;
 	struct pair pr;
 	static const uint8_t ipcp[] = {0xff, 0x03, 0x80, 0x21, 1, 1, 0, 4};
 	static const uint8_t bad[] = {0xff, 0x03, 0x80, 0x20, 1};
 
-	pair_defaults(&srv, &cli);
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
-	assert_up(&pr);
+	default_up(&pr);
 	ck_assert_int_eq(ppp_input(pr.a.ppp, ipcp, sizeof(ipcp), pr.now), -1);
 	ck_assert_uint_eq(ppp_stats(pr.a.ppp)->protrej_tx, 1);
 	pair_run(&pr, 10);
@@ -301,13 +304,9 @@ END_TEST
 
 START_TEST(admin_close_reaches_dead)
 {
-	struct ppp_params srv, cli;
 	struct pair pr;
 
-	pair_defaults(&srv, &cli);
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
-	assert_up(&pr);
+	default_up(&pr);
 	ppp_close(pr.b.ppp, "user request", pr.now);
 	pair_run(&pr, 20000);
 	ck_assert_int_eq(pr.b.downs, 1);
@@ -338,16 +337,12 @@ END_TEST
 /* Frames without FF 03 and with a compressed protocol field (RFC 1661 §6.5). */
 START_TEST(compressed_headers)
 {
-	struct ppp_params srv, cli;
 	struct pair pr;
 	static const uint8_t echo_no_ac[] = {0xc0, 0x21, 9, 77, 0, 8, 0, 0, 0, 0};
 	static const uint8_t ip_pfc[] = {0x21, 0x45, 0x00};
 	uint64_t rep;
 
-	pair_defaults(&srv, &cli);
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
-	assert_up(&pr);
+	default_up(&pr);
 	rep = pr.a.sent_proto_count[0];
 	ck_assert_int_eq(ppp_input(pr.a.ppp, echo_no_ac, sizeof(echo_no_ac), pr.now), 0);
 	ck_assert_uint_eq(pr.a.sent_proto_count[0], rep + 1); /* the Echo-Reply */
@@ -360,13 +355,9 @@ END_TEST
 /* A Dead link can be started again and comes up afresh. */
 START_TEST(restart_after_dead)
 {
-	struct ppp_params srv, cli;
 	struct pair pr;
 
-	pair_defaults(&srv, &cli);
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
-	assert_up(&pr);
+	default_up(&pr);
 	ppp_close(pr.a.ppp, "maintenance", pr.now);
 	pair_run(&pr, 20000);
 	ck_assert_int_eq(pr.a.downs, 1);
