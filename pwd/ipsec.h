@@ -163,6 +163,7 @@ struct ipsec_job {
 	unsigned deadline_s; /* the child gets SIGALRM after this long */
 	int status;	     /* wait status, valid after ipsec_job_finish() */
 	int timed_out;	     /* killed by its alarm or by ipsec_job_finish() */
+	int eof;	     /* ipsec_job_read() saw the end of the output */
 	size_t len;	     /* bytes in out */
 	size_t dropped;	     /* output beyond IPSEC_OUT_MAX */
 	char name[IPSEC_NAME_MAX + 1];
@@ -184,8 +185,8 @@ int ipsec_job_start(struct ipsec_job *j, const struct ipsec_ctl *ctl, enum ipsec
  */
 int ipsec_job_read(struct ipsec_job *j);
 /*
- * End the job: close fd, SIGKILL the child if it still runs (timed_out = 1),
- * reap it (blocking: after EOF or a kill this is immediate).  Returns 0 when
+ * End the job: close fd; before EOF SIGKILL the child (timed_out = 1); reap it
+ * (blocking, but after EOF or a kill the child is on its way out).  Returns 0 when
  * swanctl exited 0, else -1.
  */
 int ipsec_job_finish(struct ipsec_job *j);

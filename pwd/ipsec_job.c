@@ -196,8 +196,10 @@ int ipsec_job_read(struct ipsec_job *j)
 			room = IPSEC_OUT_MAX - j->len;
 		}
 		n = read(j->fd, dst, room);
-		if (n == 0)
+		if (n == 0) {
+			j->eof = 1;
 			return 0;
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -222,10 +224,14 @@ int ipsec_job_finish(struct ipsec_job *j)
 	}
 	if (j->pid <= 0)
 		return -1;
-	r = waitpid(j->pid, &j->status, WNOHANG);
+	/* After EOF the child is exiting (its alarm bounds even that); before
+	 * it, the caller has given up on it. */
+	r = j->eof ? 0 : waitpid(j->pid, &j->status, WNOHANG);
 	if (r == 0) {
-		kill(j->pid, SIGKILL);
-		j->timed_out = 1;
+		if (!j->eof) {
+			kill(j->pid, SIGKILL);
+			j->timed_out = 1;
+		}
 		while ((r = waitpid(j->pid, &j->status, 0)) < 0 && errno == EINTR)
 			;
 	}
