@@ -64,6 +64,13 @@ enum ipsec_role {
 	IPSEC_ROLE_RESPONDER, /* l2tp-server: any peer (remote_addr NULL) may come */
 };
 
+/*
+ * When the initiator negotiates.  kernel-libipsec raises no acquires (it drops
+ * the packet: "could not find an outbound IPsec SA for reqid {1}"), so TRAP
+ * only works with the kernel's own ESP; START works everywhere and, with
+ * close_action/dpd_action = restart and endless keyingtries, keeps the SA up:
+ * it is what the daemon should use.
+ */
 enum ipsec_start {
 	IPSEC_START_TRAP,  /* negotiate when the first L2TP packet needs the SA */
 	IPSEC_START_START, /* negotiate as soon as the connection is loaded */

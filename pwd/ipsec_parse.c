@@ -361,8 +361,15 @@ void ipsec_explain(const char *out, size_t len, int exit_code, int timed_out, un
 		snprintf(reason, rlen, "charon not reachable at %s (%s)", a, b);
 	} else if (find(&text, "AUTHENTICATION_FAILED", &r) == 0 ||
 		   find(&text, "with pre-shared key failed", &r) == 0 ||
+		   find(&text, "but MAC mismatched", &r) == 0 ||
 		   find(&text, "decryption failed?", &r) == 0) {
 		snprintf(reason, rlen, "IKE authentication failed (wrong ipsec-secret?)");
+	} else if (find(&text, "no CHILD_SA built", &r) == 0 ||
+		   find(&text, "failed to create SAD entry", &r) == 0) {
+		/* IKE is up, the IPsec SA is not: libipsec peers refuse transport */
+		snprintf(reason, rlen,
+			 "peer refused the IPsec SA (ESP proposal or mode; kernels without ESP "
+			 "need ipsec-mode = tunnel)");
 	} else if (find(&text, "NO_PROPOSAL_CHOSEN", &r) == 0) {
 		snprintf(reason, rlen,
 			 "peer accepted no proposal (no matching connection or algorithms there)");

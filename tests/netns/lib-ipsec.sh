@@ -18,7 +18,9 @@
 # `--uri unix://DIR/charon.vici`.
 #
 #   ipsec_charon_start NS DIR    start charon in NS, state in DIR (created);
-#                                waits until its vici socket answers
+#                                waits until its vici socket answers.  Call it
+#                                in the scenario's shell, never in $(...) or a
+#                                pipeline: the PID must be remembered there
 #   ipsec_charon_stop NS         SIGTERM to that charon only, bounded wait
 #   ipsec_charon_stop_all        every charon started here (for EXIT traps)
 #   ipsec_swanctl NS ARGS...     swanctl against NS's charon (adds --uri)

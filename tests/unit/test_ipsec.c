@@ -4,9 +4,14 @@
  * a missing binary), and the parsers on output recorded from strongSwan 5.9.8
  * on the test machine (tests/netns/ipsec/01-smoke.sh makes the same runs live).
  *
- * `test_ipsec --render NAME VER ROLE MODE PROTO LOCAL REMOTE LPORT RPORT START`
- * (secret on stdin) prints what ipsec_conn_render() makes, so the namespace
- * tests load exactly the module's text into a real charon.
+ * For the namespace tests, so they load exactly the module's text into a real
+ * charon and read its real answers with the module's parsers:
+ *   test_ipsec --render NAME VER ROLE MODE PROTO LOCAL REMOTE LPORT RPORT START
+ *       (secret on stdin) prints what ipsec_conn_render() makes;
+ *   test_ipsec --parse-sas NAME   (swanctl --list-sas output on stdin)
+ *       prints "ike=STATE child=INSTALLED|no esp=ESP ... in=PKTS out=PKTS";
+ *   test_ipsec --explain EXIT_CODE   (swanctl output on stdin)
+ *       prints ipsec_explain()'s reason.
  */
 #include <check.h>
 #include <errno.h>
@@ -682,6 +687,40 @@ static int render_cli(int argc, char **argv)
 	return 0;
 }
 
+static size_t read_stdin(char *buf, size_t cap)
+{
+	size_t n = fread(buf, 1, cap - 1, stdin);
+
+	buf[n] = '\0';
+	return n;
+}
+
+static int parse_cli(int argc, char **argv)
+{
+	static char text[IPSEC_OUT_MAX + 1];
+	struct ipsec_sa_state st;
+	char reason[256], esp[64];
+	size_t n;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s --parse-sas NAME | --explain EXIT_CODE\n", argv[0]);
+		return 2;
+	}
+	n = read_stdin(text, sizeof(text));
+	if (strcmp(argv[1], "--explain") == 0) {
+		ipsec_explain(text, n, atoi(argv[2]), 0, 0, reason, sizeof(reason));
+		printf("%s\n", reason);
+		return 0;
+	}
+	ipsec_parse_sas(text, n, argv[2], &st);
+	ipsec_sa_describe(&st, esp, sizeof(esp));
+	printf("ike=%s child=%s esp=%s in=%llu out=%llu bad=%u\n",
+	       st.ike_state[0] ? st.ike_state : "none", st.child_installed ? "INSTALLED" : "no",
+	       esp[0] ? esp : "none", (unsigned long long)st.packets_in,
+	       (unsigned long long)st.packets_out, st.bad_lines);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	Suite *s;
@@ -691,6 +730,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "--render") == 0)
 		return render_cli(argc, argv);
+	if (argc > 1 && (strcmp(argv[1], "--parse-sas") == 0 || strcmp(argv[1], "--explain") == 0))
+		return parse_cli(argc, argv);
 	s = suite_create("ipsec");
 	tc = tcase_create("render");
 	tcase_add_test(tc, render_v4_tunnel_udp);
