@@ -253,10 +253,10 @@ int ipsec_conn_render(const struct ipsec_conn *c, char *out, size_t len, char *e
 	}
 	text_add(&t, "\t\t\t}\n\t\t}\n\t}\n}\n");
 
-	/* A responder's secret has no owner: IKEv1 main mode looks the PSK up
+	/* A secret for any peer has no owner: IKEv1 main mode looks the PSK up
 	 * before the peer has said who it is, and any peer may come. */
 	text_add(&t, "secrets {\n\tike-%s {\n", c->name);
-	if (init) {
+	if (is_set(c->remote_addr)) {
 		if (is_set(c->local_addr))
 			text_add(&t, "\t\tid-local = %s\n", c->local_addr);
 		text_add(&t, "\t\tid-remote = %s\n", c->remote_addr);

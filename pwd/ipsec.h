@@ -125,6 +125,31 @@ int ipsec_conn_check(const struct ipsec_conn *c, char *err, size_t errlen);
 int ipsec_conn_render(const struct ipsec_conn *c, char *out, size_t len, char *err, size_t errlen);
 
 /*
+ * From the config (pwd/ipsec_cfg.c): fill c for a section with use-ipsec yes
+ * or require.  Strings in c point into the section and into name (namelen >=
+ * IPSEC_NAME_MAX + 1), which must outlive c.  Return -1 when the section has
+ * use-ipsec = no (or the server is disabled).  The policy:
+ *  - pseudowire: IKEv2, L2TP port or IP 115 both ways, IPSEC_START_START; when
+ *    local and remote are both set, the lower address initiates and the higher
+ *    one is IPSEC_ROLE_RESPONDER (one IKE_SA per pair, not two);
+ *  - l2tp-client: IKEv1 main mode (RouterOS/Windows servers), any local port,
+ *    IPSEC_START_START;
+ *  - l2tp-server: IPSEC_ROLE_RESPONDER for any peer, IKEv1 or IKEv2, named
+ *    IPSEC_SERVER_CONN.
+ * ipsec_conn_render() still checks the result (e.g. a client without
+ * connect-to address has no remote).
+ */
+#define IPSEC_SERVER_CONN "l2pw-l2tp-server"
+struct cfg_pseudowire;
+struct cfg_l2tp_client;
+struct cfg_l2tp_server;
+int ipsec_conn_from_pw(const struct cfg_pseudowire *pw, struct ipsec_conn *c, char *name,
+		       size_t namelen);
+int ipsec_conn_from_client(const struct cfg_l2tp_client *cl, struct ipsec_conn *c, char *name,
+			   size_t namelen);
+int ipsec_conn_from_server(const struct cfg_l2tp_server *srv, struct ipsec_conn *c);
+
+/*
  * Files.  dir is the daemon's ipsec-dir.  All return 0 or -1 with errno set and
  * a reason in err.  ipsec_dir_prepare() creates dir (0700) and dir/conf.d, and
  * (re)writes dir/swanctl.conf; it does not remove old connection files (the

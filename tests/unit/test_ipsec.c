@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "ipsec.h"
 
 static char out[4096];
@@ -649,6 +650,103 @@ START_TEST(explain_recorded)
 }
 END_TEST
 
+/* ---- from the config: the example site configs and the policy ---- */
+
+static struct cfg *load_example(const char *file)
+{
+	char path[512];
+	const char *src = getenv("L2PW_SRCDIR");
+	struct cfg *c;
+
+	snprintf(path, sizeof(path), "%s/examples/site-to-site/ipsec/%s", src ? src : ".", file);
+	c = cfg_load(path, err, sizeof(err));
+	ck_assert_msg(c, "%s: %s (run from the top of the tree, or set L2PW_SRCDIR)", path, err);
+	return c;
+}
+
+START_TEST(examples_map_and_render)
+{
+	struct cfg *a = load_example("office-a-ipsec.conf");
+	struct cfg *b = load_example("office-b-ipsec.conf");
+	struct ipsec_conn ca, cb;
+	char na[IPSEC_NAME_MAX + 1], nb[IPSEC_NAME_MAX + 1];
+
+	ck_assert_uint_eq(a->n_pw, 1);
+	ck_assert_uint_eq(b->n_pw, 1);
+	ck_assert_str_eq(a->ipsec_dir, "/run/l2pwd/office-a.swanctl");
+	ck_assert_int_eq(ipsec_conn_from_pw(&a->pw[0], &ca, na, sizeof(na)), 0);
+	ck_assert_int_eq(ipsec_conn_from_pw(&b->pw[0], &cb, nb, sizeof(nb)), 0);
+	ck_assert_str_eq(ca.name, "l2pw-pw-to-office-b");
+	ck_assert_str_eq(cb.name, "l2pw-pw-to-office-a");
+	/* one initiator per pair: the lower address */
+	ck_assert_int_eq(ca.role, IPSEC_ROLE_INITIATOR);
+	ck_assert_int_eq(cb.role, IPSEC_ROLE_RESPONDER);
+	ck_assert_int_eq(ca.start, IPSEC_START_START);
+	ck_assert_int_eq(ca.mode, IPSEC_MODE_TUNNEL);
+	ck_assert_str_eq(ca.secret, cb.secret);
+
+	ck_assert_int_gt(ipsec_conn_render(&ca, out, sizeof(out), err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\t\t\t\tstart_action = start\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\t\tremote_addrs = 198.18.0.2\n"));
+	ck_assert_int_gt(ipsec_conn_render(&cb, out, sizeof(out), err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\t\t\t\tstart_action = none\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\t\tremote_addrs = 198.18.0.1\n"));
+	/* a responder that knows its peer still binds the secret to it */
+	ck_assert_ptr_nonnull(strstr(out, "\t\tid-remote = 198.18.0.1\n"));
+	cfg_unload(a);
+	cfg_unload(b);
+}
+END_TEST
+
+START_TEST(cfg_policy)
+{
+	static const char text[] =
+	    "name = \"s\"\nbridge = \"br0\"\n"
+	    "pseudowire \"p\" {\n remote = \"2001:db8::2\"\n pw-id = 1\n encap = \"ip\"\n"
+	    " use-ipsec = \"yes\"\n ipsec-secret = \"k\"\n}\n"
+	    "pseudowire \"q\" {\n remote = \"198.18.0.3\"\n pw-id = 2\n}\n"
+	    "l2tp-server {\n enabled = yes\n use-ipsec = \"require\"\n ipsec-secret = \"k2\"\n}\n"
+	    "l2tp-client \"c\" {\n connect-to = \"198.18.0.9\"\n user = \"u\"\n password = \"p\"\n"
+	    " use-ipsec = \"yes\"\n ipsec-secret = \"k3\"\n ipsec-mode = \"tunnel\"\n}\n";
+	struct cfg *c = cfg_load_string("policy.conf", text, err, sizeof(err));
+	struct ipsec_conn x;
+	char n[IPSEC_NAME_MAX + 1];
+
+	ck_assert_msg(c, "%s", err);
+	/* no local: both ends initiate; IP encapsulation protects protocol 115 */
+	ck_assert_int_eq(ipsec_conn_from_pw(&c->pw[0], &x, n, sizeof(n)), 0);
+	ck_assert_int_eq(x.role, IPSEC_ROLE_INITIATOR);
+	ck_assert_int_eq(x.proto, IPSEC_PROTO_L2TPIP);
+	ck_assert_ptr_null(x.local_addr);
+	ck_assert_str_eq(x.remote_addr, "2001:db8::2");
+	ck_assert_int_eq(x.mode, IPSEC_MODE_TRANSPORT);
+	ck_assert_int_gt(ipsec_conn_render(&x, out, sizeof(out), err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "dynamic[115]"));
+	/* use-ipsec = no */
+	ck_assert_int_eq(ipsec_conn_from_pw(&c->pw[1], &x, n, sizeof(n)), -1);
+	/* the server: anyone, either IKE version, from any port to 1701 */
+	ck_assert_int_eq(ipsec_conn_from_server(&c->server, &x), 0);
+	ck_assert_str_eq(x.name, IPSEC_SERVER_CONN);
+	ck_assert_int_eq(x.role, IPSEC_ROLE_RESPONDER);
+	ck_assert_int_eq(x.ike_version, 0);
+	ck_assert_ptr_null(x.local_addr); /* listen 0.0.0.0 */
+	ck_assert_ptr_null(x.remote_addr);
+	ck_assert_int_gt(ipsec_conn_render(&x, out, sizeof(out), err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "local_ts = dynamic[udp/1701]\n"));
+	ck_assert_ptr_nonnull(strstr(out, "remote_ts = dynamic[udp]\n"));
+	ck_assert_ptr_null(strstr(out, "id-remote"));
+	/* the client: IKEv1 main mode to the server's port, from any port */
+	ck_assert_int_eq(ipsec_conn_from_client(&c->client[0], &x, n, sizeof(n)), 0);
+	ck_assert_str_eq(x.name, "l2pw-l2tp-c");
+	ck_assert_int_eq(x.ike_version, 1);
+	ck_assert_int_eq(x.mode, IPSEC_MODE_TUNNEL);
+	ck_assert_int_gt(ipsec_conn_render(&x, out, sizeof(out), err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "local_ts = dynamic[udp]\n"));
+	ck_assert_ptr_nonnull(strstr(out, "remote_ts = dynamic[udp/1701]\n"));
+	cfg_unload(c);
+}
+END_TEST
+
 /* ---- --render for the namespace tests ---- */
 
 static int render_cli(int argc, char **argv)
@@ -741,6 +839,10 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, render_ikev1_client_start);
 	tcase_add_test(tc, render_rejects);
 	tcase_add_test(tc, conn_name);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("cfg");
+	tcase_add_test(tc, examples_map_and_render);
+	tcase_add_test(tc, cfg_policy);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("files");
 	tcase_add_test(tc, files);
