@@ -69,7 +69,13 @@ enum ipsec_role {
  * the packet: "could not find an outbound IPsec SA for reqid {1}"), so TRAP
  * only works with the kernel's own ESP; START works everywhere and, with
  * close_action/dpd_action = restart and endless keyingtries, keeps the SA up:
- * it is what the daemon should use.
+ * it is what the daemon should use.  START is not enough on its own: charon
+ * retries unanswered IKE forever (keyingtries = 0) but gives up for good on a
+ * NO_PROPOSAL_CHOSEN (the peer has not loaded its side yet) or an
+ * AUTHENTICATION_FAILED.  So while a tunnel wants IPsec the daemon polls
+ * IPSEC_OP_LIST_SAS (e.g. every hello-interval) and runs IPSEC_OP_INITIATE
+ * with a backoff when there is no IKE_SA, putting ipsec_parse_error()'s
+ * reason into the interface status meanwhile.
  */
 enum ipsec_start {
 	IPSEC_START_TRAP,  /* negotiate when the first L2TP packet needs the SA */

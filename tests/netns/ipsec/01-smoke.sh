@@ -152,16 +152,25 @@ capture_stop() {
 
 # receiver NS ADDR COUNT FILE: UDP 1701 receiver; appends each payload to
 # FILE, echoes it back, exits after COUNT datagrams (or 20 s of silence).
+# Returns once it is bound (FILE.ready); rx_done ends it.
 receiver() {
 	ip netns exec "$1" "$PY" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 1701)); s.settimeout(20)
+open(sys.argv[3] + ".ready", "w").close()
 with open(sys.argv[3], "ab", buffering=0) as f:
     for _ in range(int(sys.argv[2])):
         d, peer = s.recvfrom(65535); f.write(d + b"\n"); s.sendto(d, peer)
 ' "$2" "$3" "$4" &
-	PIDS+=($!)
+	RX=$!
+	PIDS+=("$RX")
+	ipsec_wait 10 test -e "$4.ready"
+}
+# rx_done: the last receiver has had its datagrams; stop it if it still waits.
+rx_done() {
+	kill "$RX" 2>/dev/null || true
+	wait "$RX" 2>/dev/null || true
 }
 # sender NS SRC DST COUNT TAG: COUNT datagrams from SRC:1701 to DST:1701,
 # each waiting for its echo; prints how many came back.
@@ -184,8 +193,8 @@ print(got)
 step "control: without IPsec the capture sees UDP 1701 in clear"
 capture clear "$B" "$W"
 receiver "$B" 198.18.0.2 5 "$T/clear.rx"
-sleep 0.2 # the receiver's bind; the sender's echo wait covers the rest
 got=$(sender "$A" 198.18.0.1 198.18.0.2 5 L2PW-CLEAR-CONTROL)
+rx_done
 capture_stop clear
 check "5 clear datagrams echoed" test "$got" = 5
 check "capture shows UDP 1701" \
@@ -225,8 +234,8 @@ check "A parses ESTABLISHED + INSTALLED" grep -q '^ike=ESTABLISHED child=INSTALL
 check "B parses ESTABLISHED + INSTALLED" grep -q '^ike=ESTABLISHED child=INSTALLED esp=ESP ' <<<"$sa_b"
 
 receiver "$B" 198.18.0.2 50 "$T/esp.rx"
-sleep 0.2
 got=$(sender "$A" 198.18.0.1 198.18.0.2 50 L2PW-SECRET-PAYLOAD)
+rx_done
 check "50 protected datagrams echoed" test "$got" = 50
 check "receiver saw every payload" sh -c "[ \$(grep -c L2PW-SECRET-PAYLOAD $T/esp.rx) -eq 50 ]"
 sa_a=$(parsed "$A")
@@ -235,9 +244,10 @@ check "A's CHILD_SA counted the 50 out and 50 in" grep -q ' in=50 out=50 ' <<<"$
 
 # throughput: UDP 1701 blast through libipsec for 2 s (datagrams of 1200 bytes)
 ip netns exec "$B" "$PY" -c '
-import socket, time
+import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("198.18.0.2", 1701)); s.settimeout(3)
+open(sys.argv[1], "w").close()
 n = 0; t0 = None
 try:
     while True:
@@ -247,10 +257,10 @@ try:
 except socket.timeout:
     pass
 print("%.1f" % (n * 8 / 1e6 / max(t1 - t0, 1e-3)) if t0 else "0")
-' >"$T/tput.out" &
+' "$T/tput.ready" >"$T/tput.out" &
 tput_pid=$!
 PIDS+=("$tput_pid")
-sleep 0.2
+ipsec_wait 10 test -e "$T/tput.ready"
 ip netns exec "$A" "$PY" -c '
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -293,8 +303,65 @@ check "close_action = restart: A brings it back after B deleted it" \
 	ipsec_wait 15 ipsec_child_installed "$A" "$NAME"
 echo "  SA back $(($(now_ms) - t0)) ms after the peer's DELETE"
 receiver "$B" 198.18.0.2 5 "$T/again.rx"
-sleep 0.2
 check "traffic crosses the new SA" test "$(sender "$A" 198.18.0.1 198.18.0.2 5 L2PW-SECRET-AGAIN)" = 5
+rx_done
+
+step "IKEv1 (the l2tp-client shape: any local port) and IPv6 + IP protocol 115"
+# render_pair A-ARGS... -- B-ARGS...: both sides' files, then load both.
+render_pair() {
+	local a=() b=()
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	b=("$@")
+	printf '%s' "$PSK" | "$TEST_IPSEC" --render "$NAME" "${a[@]}" >"$T/a/swanctl/conf.d/$NAME.conf"
+	printf '%s' "$PSK" | "$TEST_IPSEC" --render "$NAME" "${b[@]}" >"$T/b/swanctl/conf.d/$NAME.conf"
+	ipsec_swanctl "$A" --terminate --ike "$NAME" --timeout 5 >/dev/null 2>&1 || true
+	# the responder first: charon gives up for good on NO_PROPOSAL_CHOSEN
+	load "$B" b >/dev/null 2>&1 || true
+	load "$A" a >/dev/null 2>&1 || true
+}
+ikev1() { ipsec_swanctl "$1" --list-sas --ike "$NAME" --noblock | grep -q "ESTABLISHED, IKEv1"; }
+render_pair 1 initiator tunnel udp 198.18.0.1 198.18.0.2 0 1701 start -- \
+	0 responder tunnel udp 198.18.0.2 "" 1701 0 trap
+check "IKEv1 SA up on load" ipsec_wait 15 ipsec_child_installed "$A" "$NAME"
+check "it is IKEv1 (main mode)" ikev1 "$A"
+receiver "$B" 198.18.0.2 5 "$T/v1.rx"
+check "UDP 1701 crosses the IKEv1 SA" test "$(sender "$A" 198.18.0.1 198.18.0.2 5 L2PW-SECRET-V1)" = 5
+rx_done
+
+ip -n "$A" addr add 2001:db8::1/64 dev "$W" nodad
+ip -n "$B" addr add 2001:db8::2/64 dev "$W" nodad
+require "IPv6 WAN up" ipsec_wait 5 ip netns exec "$A" ping -6 -c1 -W1 2001:db8::2
+render_pair 2 initiator tunnel ip 2001:db8::1 2001:db8::2 0 0 start -- \
+	0 responder tunnel ip 2001:db8::2 "" 0 0 trap
+check "IPv6 SA for protocol 115 up on load" ipsec_wait 15 ipsec_child_installed "$A" "$NAME"
+# /etc/protocols names 115 "l2tp"
+ts115() { ipsec_swanctl "$A" --list-sas --ike "$NAME" --noblock | grep -Eq 'local  2001:db8::1/128\[(115|l2tp)\]'; }
+check "selectors are protocol 115" ts115
+capture ip115 "$B" "$W"
+ip netns exec "$B" "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 115); s.settimeout(10)
+open(sys.argv[1] + ".ready", "w").close()
+with open(sys.argv[1], "ab", buffering=0) as f:
+    for _ in range(5):
+        f.write(s.recv(2048) + b"\n")
+' "$T/ip115.rx" &
+PIDS+=($!)
+rx115=$!
+ipsec_wait 10 test -e "$T/ip115.rx.ready"
+ip netns exec "$A" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 115)
+for i in range(5):
+    s.sendto(b"L2PW-SECRET-IP115-%d" % i, ("2001:db8::2", 0))
+'
+wait "$rx115" || true
+capture_stop ip115
+check "5 IP-115 packets arrived over IPv6" sh -c "[ \$(grep -ac L2PW-SECRET-IP115 $T/ip115.rx) -eq 5 ]"
+n115=$(tshark -r "$T/ip115.pcap" -Y 'ipv6.nxt==115 or ip.proto==115' 2>/dev/null | wc -l)
+check "no protocol 115 in clear on the WAN" test "$n115" -eq 0
+check "IP-115 payload never in clear" sh -c "! grep -qa L2PW-SECRET-IP115 $T/ip115.pcap"
 
 step "wrong ipsec-secret"
 printf '%s' "$PSK" | "$TEST_IPSEC" --render "$NAME" 2 initiator tunnel udp \
