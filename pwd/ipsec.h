@@ -262,6 +262,15 @@ struct ipsec_sa_state {
  * never fails on odd input: lines it cannot read are counted in bad_lines.
  */
 int ipsec_parse_sas(const char *out, size_t len, const char *name, struct ipsec_sa_state *st);
+/*
+ * The same, counting only IKE_SAs with the peer at underlay address remote
+ * (numeric, any spelling).  For the l2tp-server's one connection with many
+ * clients, and for use-ipsec = require: accept a peer's L2TP only while it has
+ * an INSTALLED child here (with kernel-libipsec nothing else stops clear UDP
+ * 1701 from that peer; with kernel ESP the inbound policy also drops it).
+ */
+int ipsec_parse_sas_from(const char *out, size_t len, const char *name, const char *remote,
+			 struct ipsec_sa_state *st);
 
 /*
  * A short reason for status from a failed job's output and exit status, e.g.

@@ -15,6 +15,7 @@
  *       in  fbe1963d,      0 bytes,     0 packets
  *       out 60b5ddb6,      0 bytes,     0 packets
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -190,7 +191,33 @@ static enum ipsec_ike_state ike_state_of(const char *w)
 	return IPSEC_IKE_OTHER;
 }
 
+/* The same address, whatever its spelling (IPv6 has several). */
+static int same_addr(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	int fa = strchr(a, ':') ? AF_INET6 : AF_INET, fb = strchr(b, ':') ? AF_INET6 : AF_INET;
+
+	if (fa == fb && inet_pton(fa, a, x) == 1 && inet_pton(fb, b, y) == 1)
+		return memcmp(x, y, fa == AF_INET ? 4 : 16) == 0;
+	return strcmp(a, b) == 0;
+}
+
+/* Is the IKE_SA just read one we look for, and better than the best so far? */
+static int better(const struct ipsec_sa_state *cur, const struct ipsec_sa_state *best,
+		  const char *remote)
+{
+	if (remote && !same_addr(cur->remote, remote))
+		return 0;
+	return ike_rank(cur) > ike_rank(best);
+}
+
 int ipsec_parse_sas(const char *out, size_t len, const char *name, struct ipsec_sa_state *st)
+{
+	return ipsec_parse_sas_from(out, len, name, NULL, st);
+}
+
+int ipsec_parse_sas_from(const char *out, size_t len, const char *name, const char *remote,
+			 struct ipsec_sa_state *st)
 {
 	struct ipsec_sa_state cur, best;
 	struct buf all, l;
@@ -208,7 +235,7 @@ int ipsec_parse_sas(const char *out, size_t len, const char *name, struct ipsec_
 			continue;
 		if (indent == 0) {
 			/* a new IKE_SA: keep the best one of ours seen so far */
-			if (in_ike && ike_rank(&cur) > ike_rank(&best))
+			if (in_ike && better(&cur, &best, remote))
 				best = cur;
 			memset(&cur, 0, sizeof(cur));
 			in_ike = in_child = 0;
@@ -262,7 +289,7 @@ int ipsec_parse_sas(const char *out, size_t len, const char *name, struct ipsec_
 			}
 		}
 	}
-	if (in_ike && ike_rank(&cur) > ike_rank(&best))
+	if (in_ike && better(&cur, &best, remote))
 		best = cur;
 	*st = best;
 	st->bad_lines = bad;

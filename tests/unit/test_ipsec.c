@@ -563,6 +563,35 @@ START_TEST(parse_sas_connecting_and_empty)
 }
 END_TEST
 
+/* l2tp-server: one connection, one IKE_SA per client (recorded shape) */
+START_TEST(parse_sas_per_peer)
+{
+	static const char srv[] = "l2pw-l2tp-server: #3, ESTABLISHED, IKEv1, 1a_i 2b_r*\n"
+				  "  local  '198.18.0.1' @ 198.18.0.1[4500]\n"
+				  "  remote '198.18.0.7' @ 198.18.0.7[4500]\n"
+				  "  l2pw-l2tp-server: #4, reqid 2, INSTALLED, TUNNEL-in-UDP, "
+				  "ESP:AES_CBC-128/HMAC_SHA1_96\n"
+				  "l2pw-l2tp-server: #5, CONNECTING, IKEv1, 3c_i 4d_r*\n"
+				  "  local  '198.18.0.1' @ 198.18.0.1[500]\n"
+				  "  remote '%any' @ 2001:db8:0:0::9[500]\n";
+	struct ipsec_sa_state st;
+
+	ck_assert_int_eq(
+	    ipsec_parse_sas_from(srv, strlen(srv), IPSEC_SERVER_CONN, "198.18.0.7", &st), 0);
+	ck_assert_int_eq(st.child_installed, 1);
+	ck_assert_str_eq(st.esp, "ESP:AES_CBC-128/HMAC_SHA1_96");
+	ck_assert_int_eq(
+	    ipsec_parse_sas_from(srv, strlen(srv), IPSEC_SERVER_CONN, "2001:db8::9", &st), 0);
+	ck_assert_int_eq(st.ike, IPSEC_IKE_CONNECTING);
+	ck_assert_int_eq(st.child_installed, 0);
+	ck_assert_int_eq(
+	    ipsec_parse_sas_from(srv, strlen(srv), IPSEC_SERVER_CONN, "198.18.0.8", &st), 0);
+	ck_assert_int_eq(st.ike, IPSEC_IKE_NONE);
+	ck_assert_int_eq(ipsec_parse_sas(srv, strlen(srv), IPSEC_SERVER_CONN, &st), 0);
+	ck_assert_int_eq(st.child_installed, 1);
+}
+END_TEST
+
 START_TEST(parse_sas_odd_input)
 {
 	struct ipsec_sa_state st;
@@ -855,6 +884,7 @@ int main(int argc, char **argv)
 	tc = tcase_create("parse");
 	tcase_add_test(tc, parse_sas_established);
 	tcase_add_test(tc, parse_sas_connecting_and_empty);
+	tcase_add_test(tc, parse_sas_per_peer);
 	tcase_add_test(tc, parse_sas_odd_input);
 	tcase_add_test(tc, explain_recorded);
 	suite_add_tcase(s, tc);
