@@ -11,7 +11,12 @@
  *   test_ipsec --parse-sas NAME   (swanctl --list-sas output on stdin)
  *       prints "ike=STATE child=INSTALLED|no esp=ESP ... in=PKTS out=PKTS";
  *   test_ipsec --explain EXIT_CODE   (swanctl output on stdin)
- *       prints ipsec_explain()'s reason.
+ *       prints ipsec_explain()'s reason;
+ *   test_ipsec --write DIR NAME   (connection text on stdin)
+ *       ipsec_dir_prepare() + ipsec_conn_write(), as the daemon does;
+ *   test_ipsec --job load|initiate|terminate|list-sas URI DIR NAME SECONDS
+ *       one ipsec_job_run() against the real swanctl and charon: prints
+ *       "ok" or "failed: REASON", and for list-sas the --parse-sas line.
  */
 #include <check.h>
 #include <errno.h>
@@ -848,6 +853,58 @@ static int parse_cli(int argc, char **argv)
 	return 0;
 }
 
+static int write_cli(int argc, char **argv)
+{
+	static char text[8192];
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s --write DIR NAME\n", argv[0]);
+		return 2;
+	}
+	read_stdin(text, sizeof(text));
+	if (ipsec_dir_prepare(argv[2], err, sizeof(err)) < 0 ||
+	    ipsec_conn_write(argv[2], argv[3], text, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+static int job_cli(int argc, char **argv)
+{
+	static const char *const ops[] = {"load", "initiate", "terminate", "list-sas"};
+	static struct ipsec_job j;
+	struct ipsec_ctl ctl = {0};
+	struct ipsec_sa_state st;
+	char reason[256], esp[64];
+	unsigned op;
+
+	if (argc != 7) {
+		fprintf(stderr, "usage: %s --job OP URI DIR NAME SECONDS\n", argv[0]);
+		return 2;
+	}
+	for (op = 0; op < 4 && strcmp(argv[2], ops[op]) != 0; op++)
+		;
+	if (op == 4)
+		return 2;
+	ctl.vici_uri = argv[3];
+	ctl.dir = argv[4];
+	if (ipsec_job_run(&j, &ctl, (enum ipsec_op)op, argv[5], (unsigned)atoi(argv[6])) < 0) {
+		ipsec_parse_error(&j, reason, sizeof(reason));
+		printf("failed: %s\n", reason);
+		return 1;
+	}
+	if (op == IPSEC_OP_LIST_SAS) {
+		ipsec_parse_sas(j.out, j.len, argv[5], &st);
+		ipsec_sa_describe(&st, esp, sizeof(esp));
+		printf("ike=%s child=%s esp=%s\n", st.ike_state[0] ? st.ike_state : "none",
+		       st.child_installed ? "INSTALLED" : "no", esp[0] ? esp : "none");
+	} else {
+		printf("ok\n");
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	Suite *s;
@@ -859,6 +916,10 @@ int main(int argc, char **argv)
 		return render_cli(argc, argv);
 	if (argc > 1 && (strcmp(argv[1], "--parse-sas") == 0 || strcmp(argv[1], "--explain") == 0))
 		return parse_cli(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "--write") == 0)
+		return write_cli(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "--job") == 0)
+		return job_cli(argc, argv);
 	s = suite_create("ipsec");
 	tc = tcase_create("render");
 	tcase_add_test(tc, render_v4_tunnel_udp);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # strongSwan on this machine, with the connections pwd/ipsec.c writes: two
 # charons (kernel-libipsec), the module's swanctl text rendered by
-# build/tests/test_ipsec --render, UDP 1701 protected on the wire, a wrong
+# build/tests/test_ipsec --render, written and loaded by its file functions
+# and swanctl runner (--write, --job), UDP 1701 protected on the wire, a wrong
 # ipsec-secret refused, charon gone reported.  The module's parsers read the
 # live swanctl output (test_ipsec --parse-sas / --explain).
 #
@@ -201,33 +202,38 @@ check "capture shows UDP 1701" \
 	sh -c "[ \$(tshark -r $T/clear.pcap -Y 'udp.port==1701' 2>/dev/null | wc -l) -ge 10 ]"
 check "capture shows the clear payload" grep -qa L2PW-CLEAR-CONTROL "$T/clear.pcap"
 
-step "connections rendered by pwd/ipsec.c"
-for side in a b; do
-	mkdir -p "$T/$side/swanctl/conf.d"
-	echo 'include conf.d/*.conf' >"$T/$side/swanctl/swanctl.conf"
-done
-(umask 077 && printf '%s' "$PSK" | "$TEST_IPSEC" --render "$NAME" 2 initiator tunnel udp \
-	198.18.0.1 198.18.0.2 1701 1701 trap >"$T/a/swanctl/conf.d/$NAME.conf")
-(umask 077 && printf '%s' "$PSK" | "$TEST_IPSEC" --render "$NAME" 0 responder tunnel udp \
-	198.18.0.2 "" 1701 0 trap >"$T/b/swanctl/conf.d/$NAME.conf")
-load() { ipsec_swanctl "$1" --load-all --noprompt --file "$T/$2/swanctl/swanctl.conf"; }
+step "connections rendered and written by pwd/ipsec.c, loaded by its runner"
+# write_conn SIDE SECRET RENDER-ARGS...: ipsec_conn_render() into the side's
+# ipsec-dir ($T/SIDE/swanctl) through ipsec_dir_prepare() + ipsec_conn_write().
+write_conn() {
+	local side=$1 secret=$2
+	shift 2
+	printf '%s' "$secret" | "$TEST_IPSEC" --render "$NAME" "$@" |
+		"$TEST_IPSEC" --write "$T/$side/swanctl" "$NAME"
+}
+# job NS SIDE OP [SECONDS]: one ipsec_job_run() with real swanctl.
+job() { "$TEST_IPSEC" --job "$3" "$(ipsec_uri "$1")" "$T/$2/swanctl" "$NAME" "${4:-10}"; }
+load() { job "$1" "$2" load; }
 no_sa() { ! ipsec_swanctl "$1" --list-sas --ike "$NAME" --noblock | grep -q INSTALLED; }
 parsed() { ipsec_swanctl "$1" --list-sas --ike "$NAME" --noblock | "$TEST_IPSEC" --parse-sas "$NAME"; }
-load "$A" a >"$T/load-a.out" 2>&1 || true
-load "$B" b >"$T/load-b.out" 2>&1 || true
-check "A: connection loaded" grep -q "loaded connection '$NAME'" "$T/load-a.out"
-check "A: secret loaded" grep -q "loaded ike secret 'ike-$NAME'" "$T/load-a.out"
-check "B: connection loaded" grep -q "loaded connection '$NAME'" "$T/load-b.out"
+write_conn a "$PSK" 2 initiator tunnel udp 198.18.0.1 198.18.0.2 1701 1701 trap
+write_conn b "$PSK" 0 responder tunnel udp 198.18.0.2 "" 1701 0 trap
+check "ipsec-dir is 0700, the connection file 0600" test \
+	"$(stat -c %a "$T/a/swanctl") $(stat -c %a "$T/a/swanctl/conf.d/$NAME.conf")" = "700 600"
+check "A loads (ipsec_job_run LOAD)" load "$A" a
+check "B loads" load "$B" b
+loaded() { ipsec_swanctl "$1" --list-conns | grep -q "^$NAME: IKEv"; }
+check "charon A holds $NAME" loaded "$A"
 
 step "SA up, L2TP port protected"
 capture esp "$B" "$W"
 t0=$(now_ms)
-ipsec_swanctl "$A" --initiate --child "$NAME" --ike "$NAME" --timeout 10 >"$T/initiate.out" 2>&1 || true
+check "initiate completed (ipsec_job_run INITIATE)" job "$A" a initiate
 setup_ms=$(($(now_ms) - t0))
-check "initiate completed" grep -q "initiate completed successfully" "$T/initiate.out"
 echo "  SA setup (IKE_SA_INIT + IKE_AUTH, swanctl round trip): $setup_ms ms"
 sa_a=$(parsed "$A")
 sa_b=$(parsed "$B")
+check "the runner's LIST_SAS sees it too" grep -q '^ike=ESTABLISHED child=INSTALLED esp=ESP ' <<<"$(job "$A" a list-sas)"
 echo "  A: $sa_a"
 echo "  B: $sa_b"
 check "A parses ESTABLISHED + INSTALLED" grep -q '^ike=ESTABLISHED child=INSTALLED esp=ESP ' <<<"$sa_a"
@@ -291,8 +297,8 @@ step "start_action = start: up on load, back after the peer deletes it"
 # its connections with IPSEC_START_START.
 ipsec_swanctl "$A" --terminate --ike "$NAME" --timeout 5 >/dev/null 2>&1 || true
 check "SA gone after terminate" no_sa "$A"
-printf '%s' "$PSK" | "$TEST_IPSEC" --render "$NAME" 2 initiator tunnel udp \
-	198.18.0.1 198.18.0.2 1701 1701 start >"$T/a/swanctl/conf.d/$NAME.conf"
+write_conn a "$PSK" 2 initiator tunnel udp \
+	198.18.0.1 198.18.0.2 1701 1701 start
 t0=$(now_ms)
 load "$A" a >/dev/null 2>&1 || true
 check "loading alone brings the SA up" ipsec_wait 10 ipsec_child_installed "$A" "$NAME"
@@ -313,8 +319,8 @@ render_pair() {
 	while [ "$1" != -- ]; do a+=("$1"); shift; done
 	shift
 	b=("$@")
-	printf '%s' "$PSK" | "$TEST_IPSEC" --render "$NAME" "${a[@]}" >"$T/a/swanctl/conf.d/$NAME.conf"
-	printf '%s' "$PSK" | "$TEST_IPSEC" --render "$NAME" "${b[@]}" >"$T/b/swanctl/conf.d/$NAME.conf"
+	write_conn a "$PSK" "${a[@]}"
+	write_conn b "$PSK" "${b[@]}"
 	ipsec_swanctl "$A" --terminate --ike "$NAME" --timeout 5 >/dev/null 2>&1 || true
 	# the responder first: charon gives up for good on NO_PROPOSAL_CHOSEN
 	load "$B" b >/dev/null 2>&1 || true
@@ -364,11 +370,11 @@ check "no protocol 115 in clear on the WAN" test "$n115" -eq 0
 check "IP-115 payload never in clear" sh -c "! grep -qa L2PW-SECRET-IP115 $T/ip115.pcap"
 
 step "wrong ipsec-secret"
-printf '%s' "$PSK" | "$TEST_IPSEC" --render "$NAME" 2 initiator tunnel udp \
-	198.18.0.1 198.18.0.2 1701 1701 trap >"$T/a/swanctl/conf.d/$NAME.conf"
+write_conn a "$PSK" 2 initiator tunnel udp \
+	198.18.0.1 198.18.0.2 1701 1701 trap
 load "$A" a >/dev/null 2>&1 || true
-printf '%s' "not the secret" | "$TEST_IPSEC" --render "$NAME" 0 responder tunnel udp \
-	198.18.0.2 "" 1701 0 trap >"$T/b/swanctl/conf.d/$NAME.conf"
+write_conn b "not the secret" 0 responder tunnel udp \
+	198.18.0.2 "" 1701 0 trap
 load "$B" b >/dev/null 2>&1 || true
 ipsec_swanctl "$A" --terminate --ike "$NAME" --timeout 5 >/dev/null 2>&1 || true
 rc=0
@@ -379,13 +385,17 @@ echo "  reason for status: $reason"
 check "initiate fails" test "$rc" -ne 0
 check "reason names the secret" test "$reason" = "IKE authentication failed (wrong ipsec-secret?)"
 check "no SA with a wrong secret" no_sa "$A"
+ipsec_swanctl "$A" --terminate --ike "$NAME" --timeout 5 >/dev/null 2>&1 || true
+jr=$(job "$A" a initiate) || true
+echo "  ipsec_job_run INITIATE: $jr"
+check "the runner reports the same reason" test "$jr" = "failed: IKE authentication failed (wrong ipsec-secret?)"
 check "B logged the failed authentication" grep -q "but MAC mismatched" "$T/b/charon.log"
 
 step "transport mode with kernel-libipsec (what TESTBED.md says)"
-printf '%s' "$PSK" | "$TEST_IPSEC" --render "$NAME" 2 initiator transport udp \
-	198.18.0.1 198.18.0.2 1701 1701 trap >"$T/a/swanctl/conf.d/$NAME.conf"
-printf '%s' "$PSK" | "$TEST_IPSEC" --render "$NAME" 0 responder transport udp \
-	198.18.0.2 "" 1701 0 trap >"$T/b/swanctl/conf.d/$NAME.conf"
+write_conn a "$PSK" 2 initiator transport udp \
+	198.18.0.1 198.18.0.2 1701 1701 trap
+write_conn b "$PSK" 0 responder transport udp \
+	198.18.0.2 "" 1701 0 trap
 load "$A" a >/dev/null 2>&1 || true
 load "$B" b >/dev/null 2>&1 || true
 ipsec_swanctl "$A" --terminate --ike "$NAME" --timeout 5 >/dev/null 2>&1 || true
