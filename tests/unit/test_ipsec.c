@@ -827,11 +827,24 @@ static size_t read_stdin(char *buf, size_t cap)
 	return n;
 }
 
+/* "ike=STATE child=INSTALLED|no esp=... in=N out=N bad=N" for the shell */
+static void print_state(const char *out_text, size_t n, const char *name)
+{
+	struct ipsec_sa_state st;
+	char esp[64];
+
+	ipsec_parse_sas(out_text, n, name, &st);
+	ipsec_sa_describe(&st, esp, sizeof(esp));
+	printf("ike=%s child=%s esp=%s in=%llu out=%llu bad=%u\n",
+	       st.ike_state[0] ? st.ike_state : "none", st.child_installed ? "INSTALLED" : "no",
+	       esp[0] ? esp : "none", (unsigned long long)st.packets_in,
+	       (unsigned long long)st.packets_out, st.bad_lines);
+}
+
 static int parse_cli(int argc, char **argv)
 {
 	static char text[IPSEC_OUT_MAX + 1];
-	struct ipsec_sa_state st;
-	char reason[256], esp[64];
+	char reason[256];
 	size_t n;
 
 	if (argc != 3) {
@@ -844,12 +857,7 @@ static int parse_cli(int argc, char **argv)
 		printf("%s\n", reason);
 		return 0;
 	}
-	ipsec_parse_sas(text, n, argv[2], &st);
-	ipsec_sa_describe(&st, esp, sizeof(esp));
-	printf("ike=%s child=%s esp=%s in=%llu out=%llu bad=%u\n",
-	       st.ike_state[0] ? st.ike_state : "none", st.child_installed ? "INSTALLED" : "no",
-	       esp[0] ? esp : "none", (unsigned long long)st.packets_in,
-	       (unsigned long long)st.packets_out, st.bad_lines);
+	print_state(text, n, argv[2]);
 	return 0;
 }
 
@@ -875,8 +883,7 @@ static int job_cli(int argc, char **argv)
 	static const char *const ops[] = {"load", "initiate", "terminate", "list-sas"};
 	static struct ipsec_job j;
 	struct ipsec_ctl ctl = {0};
-	struct ipsec_sa_state st;
-	char reason[256], esp[64];
+	char reason[256];
 	unsigned op;
 
 	if (argc != 7) {
@@ -894,14 +901,10 @@ static int job_cli(int argc, char **argv)
 		printf("failed: %s\n", reason);
 		return 1;
 	}
-	if (op == IPSEC_OP_LIST_SAS) {
-		ipsec_parse_sas(j.out, j.len, argv[5], &st);
-		ipsec_sa_describe(&st, esp, sizeof(esp));
-		printf("ike=%s child=%s esp=%s\n", st.ike_state[0] ? st.ike_state : "none",
-		       st.child_installed ? "INSTALLED" : "no", esp[0] ? esp : "none");
-	} else {
+	if (op == IPSEC_OP_LIST_SAS)
+		print_state(j.out, j.len, argv[5]);
+	else
 		printf("ok\n");
-	}
 	return 0;
 }
 
