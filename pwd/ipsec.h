@@ -30,6 +30,24 @@
  * system's /etc/swanctl/swanctl.conf include ipsec-dir's conf.d and pass that
  * file as ipsec_ctl.swanctl_conf so both sides load the same union.
  *
+ * How the daemon uses it (checked against charon 5.9.8 here: 01-smoke.sh, and
+ * the SIGHUP cases by hand):
+ *  - start-up: ipsec_dir_prepare(), ipsec_dir_clean(); for every section with
+ *    use-ipsec != no: ipsec_conn_from_pw/client/server(), ipsec_conn_render(),
+ *    ipsec_conn_write(); then ONE IPSEC_OP_LOAD job for the whole directory.
+ *    With IPSEC_START_START charon negotiates by itself (tens of ms here).
+ *  - SIGHUP: rewrite changed files, remove dropped ones (ipsec_conn_remove()),
+ *    one LOAD.  A removed connection's SAs are deleted by that LOAD (charon
+ *    tears down what it unloads); a changed one keeps its old SA until
+ *    IPSEC_OP_TERMINATE, so terminate the ones whose text changed.
+ *  - while up: IPSEC_OP_LIST_SAS per connection now and then, re-INITIATE when
+ *    there is no IKE_SA (see enum ipsec_start), ipsec_sa_describe() or
+ *    ipsec_parse_error() into the interface status.
+ *  - use-ipsec = require: an initiator sends its first L2TP message only once
+ *    its CHILD_SA is INSTALLED; the server accepts a peer's L2TP only while
+ *    ipsec_parse_sas_from(..., peer address) says INSTALLED.
+ *  - shutdown: remove the files, one LOAD (that deletes the SAs).
+ *
  * Kernels without ESP (the test machines): charon's kernel-libipsec plugin does
  * tunnel mode only, so such sites set ipsec-mode = tunnel; the selectors stay
  * host-to-host UDP 1701 (or IP 115), only the ESP mode differs.
