@@ -109,6 +109,7 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT # timeout(1) ends us with SIGTERM: clean up all the same
 
 for tool in swanctl "$IPSEC_CHARON" tcpdump tshark "$TEST_IPSEC"; do
 	require "have $tool" command -v "$tool"
