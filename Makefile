@@ -61,8 +61,9 @@ $(BUILD)/xdp/vmlinux.h:
 	@mkdir -p $(@D)
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
+# -mcpu=v3: atomic fetch-and-add (per-session sequence numbers) needs it.
 $(BUILD)/xdp/%.bpf.o: xdp/%.bpf.c $(wildcard xdp/*.h) $(BUILD)/xdp/vmlinux.h
-	clang -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/xdp -Ixdp -c -o $@ $<
+	clang -O2 -g -Wall -Werror -mcpu=v3 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/xdp -Ixdp -c -o $@ $<
 
 $(BUILD)/xdp/%.skel.h: $(BUILD)/xdp/%.bpf.o
 	bpftool gen skeleton $< > $@.tmp && mv $@.tmp $@
@@ -75,9 +76,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libl2pw.a $(wildcard tests/unit/*.h)
 units: $(UNIT_BINS)
 
 # libFuzzer: every target compiles the real parsers.
-FUZZ_CFLAGS = -std=gnu11 -O1 -g -D_GNU_SOURCE -Ipwd -Icfg -Ibcp -Ixdp \
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -D_GNU_SOURCE -Ipwd -Icfg -Ibcp -Ixdp -I$(BUILD)/xdp \
 	      -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(BPF_SKELS)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
