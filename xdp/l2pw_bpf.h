@@ -76,8 +76,11 @@ struct {
 	__type(value, __u32);
 } l2pw_ports SEC(".maps");
 
+/* mmapable: the daemon's slow path takes its Ns from the same counters
+ * (fastpath_seq_take_tx()), so both paths number one sequence. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, L2PW_MAX_SESSIONS);
 	__type(key, __u32);
 	__type(value, struct l2pw_seq_state);

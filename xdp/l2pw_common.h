@@ -107,9 +107,12 @@ struct l2pw_tx_session {
 };
 
 /*
- * Sequence state per slot, one copy for all CPUs.  tx_next is taken with an
- * atomic add; rx_next is a plain read-compare-write: RSS keeps one flow on
- * one CPU, and a race can only let a duplicate through, never corrupt state.
+ * Sequence state per slot, one copy for all CPUs and for the daemon (the
+ * map is mmapable).  tx_next is taken with an atomic add, by the TC program
+ * and by the slow path for the frames the fast path leaves to it, so the
+ * peer sees one sequence.  rx_next is a plain read-compare-write: RSS keeps
+ * one flow on one CPU, and a race can only let a duplicate through, never
+ * corrupt state.
  */
 struct l2pw_seq_state {
 	__u32 tx_next; /* next Ns we send */
@@ -132,10 +135,12 @@ struct l2pw_counters {
 
 /*
  * Why a packet went to the slow path (or was dropped): one per-CPU counter
- * each, indexed by this enum in l2pw_reasons.  Append only.
+ * each, indexed by this enum in l2pw_reasons.  Append only.  The parser
+ * returns L2PW_R_OK (0) for a packet it delivers, so no reason may be 0.
  */
 enum l2pw_reason {
-	L2PW_R_NOT_L2TP = 0,   /* not IP, not our port/protocol: not ours */
+	L2PW_R_OK = 0,         /* delivered: not a reason, its counter stays 0 */
+	L2PW_R_NOT_L2TP,       /* not IP, not our port/protocol: not ours */
 	L2PW_R_TRUNCATED,      /* shorter than its headers claim */
 	L2PW_R_IP_FRAGMENT,    /* outer IPv4 MF/offset or IPv6 fragment header */
 	L2PW_R_IP_OPTIONS,     /* IPv4 options or IPv6 extension headers */

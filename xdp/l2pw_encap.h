@@ -24,12 +24,13 @@ static __always_inline __u32 l2pw_tx_l3_len(const struct l2pw_tx_session *t)
 }
 
 /* Store a big-endian 16-bit value at a variable offset of the template
- * copy; off was checked against the buffer by the caller. */
+ * copy; off <= L2PW_TX_HDR_MAX - 2 was checked by the caller, which is also
+ * what bounds the verifier's view of the write. */
 static __always_inline void l2pw_put16(union l2pw_hdr_buf *h, __u32 off, __u16 v)
 {
 	__u16 be = bpf_htons(v);
 
-	__builtin_memcpy(&h->b[off & (L2PW_TX_HDR_MAX - 1)], &be, 2);
+	__builtin_memcpy(&h->b[off], &be, 2);
 }
 
 /*
@@ -69,7 +70,7 @@ static __always_inline int l2pw_tx_fill(const struct l2pw_tx_session *t, union l
 
 		if (t->seq_off > L2PW_TX_HDR_MAX - 4)
 			return -1;
-		__builtin_memcpy(&h->b[t->seq_off & (L2PW_TX_HDR_MAX - 1)], &word, 4);
+		__builtin_memcpy(&h->b[t->seq_off], &word, 4);
 	} else if (t->flags & L2PW_TX_F_SEQ_V2) {
 		/* RFC 2661 3.1: Ns; Nr is not used on data and stays as set */
 		if (t->seq_off > L2PW_TX_HDR_MAX - 2)

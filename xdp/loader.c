@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -51,6 +52,8 @@ struct fastpath {
 	struct l2pw_tx_bpf *tx;
 	uint32_t max_sessions;
 	int ncpus;
+	struct l2pw_seq_state *seq; /* l2pw_seq, mmapped */
+	size_t seq_len;
 	struct fastpath_attach *att;
 	size_t natt;
 };
@@ -138,6 +141,14 @@ struct fastpath *fastpath_open(const struct fastpath_opts *opts, int *errp)
 	err = l2pw_tx_bpf__load(fp->tx);
 	if (err)
 		goto destroy;
+
+	fp->seq_len = sizeof(*fp->seq) * fp->max_sessions;
+	fp->seq = mmap(NULL, fp->seq_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(fp->rx->maps.l2pw_seq), 0);
+	if (fp->seq == MAP_FAILED) {
+		err = -errno;
+		goto destroy;
+	}
 	return fp;
 
 destroy:
@@ -336,6 +347,7 @@ void fastpath_close(struct fastpath *fp)
 			fastpath_detach_tc(fp, a->ifindex, FASTPATH_PROG_TC_TX);
 	}
 	free(fp->att);
+	munmap(fp->seq, fp->seq_len);
 	l2pw_tx_bpf__destroy(fp->tx);
 	l2pw_tc_rx_bpf__destroy(fp->tc_rx);
 	l2pw_rx_bpf__destroy(fp->rx);
@@ -445,9 +457,13 @@ int fastpath_port_del(struct fastpath *fp, uint32_t ifindex)
 		bpf_map__delete_elem(fp->rx->maps.l2pw_ports, &ifindex, sizeof(ifindex), 0));
 }
 
+uint32_t fastpath_seq_take_tx(struct fastpath *fp, uint32_t slot)
+{
+	return __atomic_fetch_add(&fp->seq[slot].tx_next, 1, __ATOMIC_RELAXED);
+}
+
 int fastpath_slot_reset(struct fastpath *fp, uint32_t slot)
 {
-	struct l2pw_seq_state seq = { 0 };
 	struct l2pw_counters *zero;
 	size_t sz = sizeof(*zero) * (size_t)fp->ncpus;
 	int err;
@@ -462,8 +478,10 @@ int fastpath_slot_reset(struct fastpath *fp, uint32_t slot)
 	free(zero);
 	if (err)
 		return fastpath_errno(err);
-	return fastpath_errno(bpf_map__update_elem(fp->rx->maps.l2pw_seq, &slot, sizeof(slot),
-						   &seq, sizeof(seq), BPF_ANY));
+	__atomic_store_n(&fp->seq[slot].tx_next, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&fp->seq[slot].rx_valid, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&fp->seq[slot].rx_next, 0, __ATOMIC_RELAXED);
+	return 0;
 }
 
 int fastpath_counters(struct fastpath *fp, uint32_t slot, struct l2pw_counters *sum)
@@ -517,6 +535,7 @@ int fastpath_reasons(struct fastpath *fp, uint64_t out[L2PW_R_MAX])
 const char *fastpath_reason_name(unsigned int reason)
 {
 	static const char *const names[L2PW_R_MAX] = {
+		[L2PW_R_OK] = "ok",
 		[L2PW_R_NOT_L2TP] = "not-l2tp",
 		[L2PW_R_TRUNCATED] = "truncated",
 		[L2PW_R_IP_FRAGMENT] = "ip-fragment",

@@ -91,6 +91,13 @@ int fastpath_port_del(struct fastpath *fp, uint32_t ifindex);
 /* Give slot a fresh start (zero counters and sequence state) before a new
  * session uses it. */
 int fastpath_slot_reset(struct fastpath *fp, uint32_t slot);
+/* Next transmit sequence number of slot (atomic, shared with the TC
+ * program): the slow path numbers the frames it sends for a sequenced
+ * session with this, so fast and slow path frames share one sequence.
+ * Returns the full counter; the caller masks (24 bits for the RFC 4719
+ * sublayer, 16 for L2TPv2 Ns).  slot must be < max_sessions. */
+uint32_t fastpath_seq_take_tx(struct fastpath *fp, uint32_t slot);
+
 /* Sum of the per-CPU counters of slot. */
 int fastpath_counters(struct fastpath *fp, uint32_t slot, struct l2pw_counters *sum);
 /* Sums over CPUs of the pass/drop reasons, indexed by enum l2pw_reason. */
