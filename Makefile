@@ -75,6 +75,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libl2pw.a $(wildcard tests/unit/*.h)
 
 units: $(UNIT_BINS)
 
+# BPF tools for the namespace checks in tests/bpf/ (same flags as the daemon).
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(BUILD)/libl2pw.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libl2pw.a $(LDLIBS)
+
 # libFuzzer: every target compiles the real parsers.
 FUZZ_CFLAGS = -std=gnu11 -O1 -g -D_GNU_SOURCE -Ipwd -Icfg -Ibcp -Ixdp -I$(BUILD)/xdp \
 	      -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -163,6 +163,8 @@ enum l2pw_reason {
 	L2PW_R_TX_GSO,         /* GSO frame the encapsulation can't keep valid */
 	L2PW_R_TX_MTU,         /* encapsulated frame larger than the WAN MTU */
 	L2PW_R_TX_V6_UDP,      /* UDP over IPv6 needs a checksum: slow path */
+	L2PW_R_RX_GSO,         /* TC: GRO'd tunnel skb; decap would leave it
+				* marked UDP-tunnel GSO for the LAN NIC */
 	L2PW_R_MAX
 };
 

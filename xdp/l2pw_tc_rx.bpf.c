@@ -28,6 +28,15 @@ int l2pw_tc_rx(struct __sk_buff *skb)
 	reason = l2pw_rx_parse(data, data_end, skb->len, &r);
 	if (reason)
 		goto out;
+	/* A GRO'd train of tunnel packets (veth peers, UDP GRO forwarding):
+	 * adjust_room can't clear its UDP-tunnel GSO type on this kernel
+	 * (no BPF_F_ADJ_ROOM_DECAP_L4_UDP), and a LAN NIC would segment it as
+	 * a tunnel packet.  A NIC's receive path doesn't build these for
+	 * L2TP, so the slow path's socket can have them. */
+	if (skb->gso_size) {
+		reason = L2PW_R_RX_GSO;
+		goto out;
+	}
 	/* VLAN tags are normally in skb->vlan_tci by now; one left in the data
 	 * would have to go too, which adjust_room (after the MAC header) can't. */
 	if (r.l3_off != L2PW_ETH_HLEN || r.strip > L2PW_PARSE_MAX) {

@@ -68,10 +68,12 @@ int l2pw_tc_tx(struct __sk_buff *skb)
 	len_diff = hdr_len + L2PW_ETH_HLEN;
 	outer_len = frame_len - L2PW_ETH_HLEN + len_diff;
 
-	/* MTU of the WAN device; for GSO the kernel checks each segment,
-	 * whose outer size equals the inner one once adjust_room lowered
+	/* MTU of the WAN device.  GSO: the kernel checks each segment
+	 * (BPF_MTU_CHK_SEGS, which takes no len_diff); a segment's outer
+	 * size will equal its inner size now, because adjust_room lowers
 	 * gso_size by len_diff. */
-	if (bpf_check_mtu(skb, t->wan_ifindex, &mtu_len, len_diff, 0))
+	if (gso ? bpf_check_mtu(skb, t->wan_ifindex, &mtu_len, 0, BPF_MTU_CHK_SEGS)
+		: bpf_check_mtu(skb, t->wan_ifindex, &mtu_len, len_diff, 0))
 		return l2pw_tx_pass(L2PW_R_TX_MTU, t);
 	if (!gso && t->mtu && outer_len > t->mtu)
 		return l2pw_tx_pass(L2PW_R_TX_MTU, t);

@@ -559,6 +559,7 @@ const char *fastpath_reason_name(unsigned int reason)
 		[L2PW_R_TX_GSO] = "tx-gso",
 		[L2PW_R_TX_MTU] = "tx-mtu",
 		[L2PW_R_TX_V6_UDP] = "tx-v6-udp",
+		[L2PW_R_RX_GSO] = "rx-gso",
 	};
 
 	return reason < L2PW_R_MAX && names[reason] ? names[reason] : "?";
