@@ -17,8 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <net/if.h>
+#include <sched.h>
+
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <linux/if_link.h>
 #include <linux/pkt_cls.h>
 /* libpcap's classic-BPF header clashes with linux/bpf.h; we filter nothing */
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
@@ -872,6 +877,77 @@ START_TEST(test_loader_validation)
 }
 END_TEST
 
+/* ---- attaching (in a network namespace of the test's own) ---- */
+
+static uint32_t prog_id(enum fastpath_prog prog)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	ck_assert_int_eq(bpf_obj_get_info_by_fd(fastpath_prog_fd(fp, prog), &info, &len), 0);
+	return info.id;
+}
+
+static uint32_t tc_attached_id(int ifindex, enum bpf_tc_attach_point point)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 0x1701, .priority = 0x1701);
+
+	return bpf_tc_query(&hook, &opts) == 0 ? opts.prog_id : 0;
+}
+
+START_TEST(test_attach_detach)
+{
+	enum fastpath_xdp_mode mode = FASTPATH_XDP_NONE;
+	uint32_t id = 0;
+	int veth, bridge;
+
+	/* Check runs each test in its own process: the namespace dies with it */
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	ck_assert_int_eq(system("ip link add fpa type veth peer name fpb && "
+				"ip link add fpd type bridge && "
+				"ip link set fpa up && ip link set fpb up && ip link set fpd up"),
+			 0);
+	veth = (int)if_nametoindex("fpa");
+	bridge = (int)if_nametoindex("fpd");
+	ck_assert_int_gt(veth, 0);
+	ck_assert_int_gt(bridge, 0);
+
+	/* veth has native XDP; a bridge has none: generic, reported as such */
+	ck_assert_int_eq(fastpath_attach_xdp(fp, veth, &mode), 0);
+	ck_assert_int_eq(mode, FASTPATH_XDP_NATIVE);
+	ck_assert_int_eq(bpf_xdp_query_id(veth, XDP_FLAGS_DRV_MODE, &id), 0);
+	ck_assert_uint_eq(id, prog_id(FASTPATH_PROG_XDP_RX));
+	ck_assert_int_eq(fastpath_attach_xdp(fp, bridge, &mode), 0);
+	ck_assert_int_eq(mode, FASTPATH_XDP_GENERIC);
+	ck_assert_int_eq(bpf_xdp_query_id(bridge, XDP_FLAGS_SKB_MODE, &id), 0);
+	ck_assert_uint_eq(id, prog_id(FASTPATH_PROG_XDP_RX));
+
+	ck_assert_int_eq(fastpath_attach_tc(fp, veth, FASTPATH_PROG_TC_RX), 0);
+	ck_assert_int_eq(fastpath_attach_tc(fp, veth, FASTPATH_PROG_TC_TX), 0);
+	ck_assert_int_eq(fastpath_attach_tc(fp, bridge, FASTPATH_PROG_XDP_RX), -EINVAL);
+	ck_assert_uint_eq(tc_attached_id(veth, BPF_TC_INGRESS), prog_id(FASTPATH_PROG_TC_RX));
+	ck_assert_uint_eq(tc_attached_id(veth, BPF_TC_EGRESS), prog_id(FASTPATH_PROG_TC_TX));
+	/* again: replaces, no error */
+	ck_assert_int_eq(fastpath_attach_tc(fp, veth, FASTPATH_PROG_TC_TX), 0);
+
+	ck_assert_int_eq(fastpath_detach_tc(fp, veth, FASTPATH_PROG_TC_RX), 0);
+	ck_assert_uint_eq(tc_attached_id(veth, BPF_TC_INGRESS), 0);
+	ck_assert_int_eq(fastpath_detach_tc(fp, veth, FASTPATH_PROG_TC_RX), -ENOENT);
+	ck_assert_int_eq(fastpath_detach_xdp(fp, veth), 0);
+	ck_assert_int_eq(bpf_xdp_query_id(veth, 0, &id), 0);
+	ck_assert_uint_eq(id, 0);
+
+	/* close undoes the rest: XDP on the bridge, TC egress on the veth */
+	fastpath_close(fp);
+	fp = NULL;
+	ck_assert_int_eq(bpf_xdp_query_id(bridge, 0, &id), 0);
+	ck_assert_uint_eq(id, 0);
+	ck_assert_uint_eq(tc_attached_id(veth, BPF_TC_EGRESS), 0);
+}
+END_TEST
+
 /* ---- captures from other implementations ---- */
 
 #ifndef INTEROP_DIR
@@ -1121,6 +1197,7 @@ static Suite *bpf_fastpath_suite(void)
 	tcase_add_test(tx, test_v2_tx);
 	tcase_add_test(tx, test_tx_pass_cases);
 	tcase_add_test(tx, test_loader_validation);
+	tcase_add_test(tx, test_attach_detach);
 	tcase_add_test(io, test_interop_linux_udp_cookie4);
 	tcase_add_test(io, test_interop_linux_ip_cookie8_seq);
 	tcase_add_test(io, test_interop_freertr_bcp);
