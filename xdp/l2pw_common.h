@@ -82,6 +82,10 @@ struct l2pw_rx_session {
 #define L2PW_TX_F_SEQ_V3 (1u << 2) /* hdr[seq_off] is an RFC 4719 sublayer word */
 #define L2PW_TX_F_SEQ_V2 (1u << 3) /* hdr[seq_off] is an L2TPv2 Ns, Nr follows */
 #define L2PW_TX_F_LEN_V2 (1u << 4) /* hdr[len_off] is the L2TPv2 Length field */
+/* UDP over IPv6 with checksum 0 (RFC 6935/6936): only for peers that accept
+ * it (Linux `udp6_csum_rx off`, a socket with UDP_NO_CHECK6_RX).  Without
+ * it UDP/IPv6 sessions stay on the slow path, see l2pw_tx.bpf.c. */
+#define L2PW_TX_F_UDP6_ZERO_CSUM (1u << 5)
 
 #define L2PW_TX_HDR_MAX 80
 
@@ -91,8 +95,8 @@ struct l2pw_rx_session {
  * header with both ports (if any), the L2TP header with session id, cookie
  * and sublayer, and for L2TPv2 the PPP (FF03 or not) + 0x0031 + BCP header.
  * The program fills per packet: IPv4 total length, id and header checksum,
- * IPv6 payload length, UDP length (checksum stays 0: IPv4 only, see
- * l2pw_tx.bpf.c), the L2TPv2 Length and the sequence number.
+ * IPv6 payload length, UDP length (checksum stays 0: IPv4, or IPv6 with
+ * L2PW_TX_F_UDP6_ZERO_CSUM), the L2TPv2 Length and the sequence number.
  */
 struct l2pw_tx_session {
 	__u32 wan_ifindex; /* bpf_redirect_neigh() target */

@@ -54,7 +54,8 @@ static __always_inline int l2pw_tx_fill(const struct l2pw_tx_session *t, union l
 		h->w[5] = l2pw_ipv4_csum(h->w);
 	}
 	if (t->flags & L2PW_TX_F_UDP) {
-		/* UDP length; checksum 0: IPv4 only (RFC 768), see l2pw_tx.bpf.c */
+		/* UDP length; checksum 0 (RFC 768 on IPv4; RFC 6935 on IPv6 when the
+		 * session allows it, checked by the caller) */
 		h->w[(l3 + 4) / 2] = bpf_htons(outer_len - l3);
 		h->w[(l3 + 6) / 2] = 0;
 	}

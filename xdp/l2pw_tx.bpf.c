@@ -13,10 +13,12 @@
  *   fields: UDP-tunnel GSO copies our header into every segment and fixes
  *   the lengths, so Ns or the L2TPv2 Length would repeat, and IP 115 has no
  *   GSO handler in the kernel;
- * - UDP over IPv6: RFC 8200 8.1 requires a UDP checksum and a peer's
- *   kernel drops zero-checksum UDP/IPv6; computing it over the frame here is
- *   left for later, so IPv6 sessions use IP 115 on the fast path or the slow
- *   path for UDP;
+ * - UDP over IPv6, unless the session says the peer takes checksum 0
+ *   (L2PW_TX_F_UDP6_ZERO_CSUM, RFC 6935): RFC 8200 8.1 requires a UDP
+ *   checksum, and it can't be computed here: an inner frame with a pending
+ *   (CHECKSUM_PARTIAL) checksum is only finished at the WAN device, after
+ *   us, and BPF sees neither ip_summed nor can it finish it.  So IPv6
+ *   sessions use IP 115, zero checksums, or the slow path;
  * - frames that would exceed the WAN MTU once encapsulated (the slow path's
  *   socket lets the kernel fragment, DESIGN "MTU").
  */
@@ -53,7 +55,8 @@ int l2pw_tc_tx(struct __sk_buff *skb)
 	if ((skb->protocol != bpf_htons(L2PW_ETH_P_IP) &&
 	     skb->protocol != bpf_htons(L2PW_ETH_P_IPV6)) || skb->vlan_present)
 		return l2pw_tx_pass(L2PW_R_TX_NOT_IP, t);
-	if ((t->flags & L2PW_TX_F_IPV6) && (t->flags & L2PW_TX_F_UDP))
+	if ((t->flags & L2PW_TX_F_IPV6) && (t->flags & L2PW_TX_F_UDP) &&
+	    !(t->flags & L2PW_TX_F_UDP6_ZERO_CSUM))
 		return l2pw_tx_pass(L2PW_R_TX_V6_UDP, t);
 	if (gso && (!(t->flags & L2PW_TX_F_UDP) ||
 		    (t->flags & (L2PW_TX_F_SEQ_V3 | L2PW_TX_F_SEQ_V2 | L2PW_TX_F_LEN_V2))))

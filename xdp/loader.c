@@ -285,11 +285,14 @@ int fastpath_attach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog
 	if (!a)
 		return -ENOMEM;
 
-	err = bpf_tc_hook_create(&hook);
-	if (!err && !a->tc_ingress && !a->tc_egress)
-		a->tc_created = 1;
-	else if (err && err != -EEXIST)
-		return err;
+	/* one clsact serves both points: create it once per device */
+	if (!a->tc_ingress && !a->tc_egress) {
+		err = bpf_tc_hook_create(&hook);
+		if (!err)
+			a->tc_created = 1;
+		else if (err != -EEXIST)
+			return err;
+	}
 
 	opts.prog_fd = fastpath_prog_fd(fp, prog);
 	err = bpf_tc_attach(&hook, &opts);
