@@ -126,7 +126,8 @@ struct l2pw_seq_state {
 };
 
 /* Per-CPU per-session counters; the daemon sums over CPUs. Bytes count the
- * Ethernet frame as seen on the bridge port (no FCS, no encapsulation). */
+ * Ethernet frame as seen on the bridge port (no FCS, no encapsulation); a
+ * GSO super-frame counts as its gso_segs packets and its skb length. */
 struct l2pw_counters {
 	__u64 rx_packets;
 	__u64 rx_bytes;
@@ -147,7 +148,8 @@ enum l2pw_reason {
 	L2PW_R_NOT_L2TP,       /* not IP, not our port/protocol: not ours */
 	L2PW_R_TRUNCATED,      /* shorter than its headers claim */
 	L2PW_R_IP_FRAGMENT,    /* outer IPv4 MF/offset or IPv6 fragment header */
-	L2PW_R_IP_OPTIONS,     /* IPv4 options or IPv6 extension headers */
+	L2PW_R_IP_OPTIONS,     /* IPv4 UDP/115 with options; any IPv6 packet
+				* with HBH/routing/dest-opts (MLD too) */
 	L2PW_R_CONTROL,        /* T bit (or session id 0 over IP): control message */
 	L2PW_R_UNKNOWN_SESSION, /* no map entry: the daemon decides */
 	L2PW_R_WRONG_PEER,     /* session known, source address is not its peer */

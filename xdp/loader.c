@@ -373,13 +373,37 @@ static int fastpath_errno(int ret)
 	return ret < 0 ? ret : 0;
 }
 
+/* The BPF side builds its lookup keys zeroed: bytes the family doesn't use
+ * must be zero here too, or the entry could never match. */
+static int fastpath_v3_key_valid(const struct l2pw_v3_key *key)
+{
+	size_t used, i;
+
+	if (!key || key->session_id == 0 || key->pad[0] || key->pad[1] || key->pad[2])
+		return 0;
+	switch (key->family) {
+	case L2PW_FAMILY_NONE:
+		used = 0;
+		break;
+	case L2PW_FAMILY_V4:
+		used = 4;
+		break;
+	case L2PW_FAMILY_V6:
+		used = 16;
+		break;
+	default:
+		return 0;
+	}
+	for (i = used; i < sizeof(key->local_addr); i++)
+		if (key->local_addr[i])
+			return 0;
+	return 1;
+}
+
 int fastpath_v3_set(struct fastpath *fp, const struct l2pw_v3_key *key,
 		    const struct l2pw_rx_session *val)
 {
-	if (!key || key->session_id == 0 || key->pad[0] || key->pad[1] || key->pad[2] ||
-	    (key->family != L2PW_FAMILY_NONE && key->family != L2PW_FAMILY_V4 &&
-	     key->family != L2PW_FAMILY_V6) ||
-	    !fastpath_rx_valid(fp, val))
+	if (!fastpath_v3_key_valid(key) || !fastpath_rx_valid(fp, val))
 		return -EINVAL;
 	return fastpath_errno(bpf_map__update_elem(fp->rx->maps.l2pw_v3_sessions, key,
 						   sizeof(*key), val, sizeof(*val), BPF_ANY));

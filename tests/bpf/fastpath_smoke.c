@@ -2,7 +2,8 @@
  * fastpath_smoke: stand-in for the daemon's fast-path wiring, for the
  * namespace smoke check (tests/bpf/smoke.sh).  Loads the programs through
  * the loader, attaches them, installs one static L2TPv3 Ethernet pseudowire
- * (IPv4 outer, UDP or IP 115, optional cookie) and waits for SIGINT/SIGTERM;
+ * (IPv4 or IPv6 outer, UDP or IP 115, optional cookie; UDP over IPv6 with
+ * checksum 0, RFC 6935) and waits for SIGINT/SIGTERM;
  * then prints the session counters and the pass reasons and detaches.
  *
  *   fastpath_smoke -m xdp|tc -w WAN -p PORT [-x XDPTARGET] -l LOCAL -r REMOTE
@@ -64,7 +65,8 @@ static unsigned int smoke_ifindex(const char *name)
 int main(int argc, char **argv)
 {
 	const char *mode = "xdp", *wan = NULL, *port = NULL, *target = NULL, *encap = "udp";
-	struct in_addr local = { 0 }, remote = { 0 };
+	uint8_t local[16] = { 0 }, remote[16] = { 0 };
+	int v6 = 0;
 	uint32_t sid = 0, peer_sid = 0;
 	uint8_t cookie[8], peer_cookie[8], cookie_len = 0, peer_cookie_len = 0;
 	struct l2pw_rx_session rx = { 0 };
@@ -84,8 +86,15 @@ int main(int argc, char **argv)
 		case 'w': wan = optarg; break;
 		case 'p': port = optarg; break;
 		case 'x': target = optarg; break;
-		case 'l': inet_pton(AF_INET, optarg, &local); break;
-		case 'r': inet_pton(AF_INET, optarg, &remote); break;
+		case 'l':
+			v6 = strchr(optarg, ':') != NULL;
+			if (inet_pton(v6 ? AF_INET6 : AF_INET, optarg, local) != 1)
+				return 2;
+			break;
+		case 'r':
+			if (inet_pton(strchr(optarg, ':') ? AF_INET6 : AF_INET, optarg, remote) != 1)
+				return 2;
+			break;
 		case 's': sid = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'S': peer_sid = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'c':
@@ -119,21 +128,32 @@ int main(int argc, char **argv)
 	rx.flags = udp ? L2PW_RX_F_UDP : 0;
 	rx.cookie_len = cookie_len;
 	memcpy(rx.cookie, cookie, cookie_len);
-	rx.peer_family = L2PW_FAMILY_V4;
-	memcpy(rx.peer_addr, &remote, 4);
+	rx.peer_family = v6 ? L2PW_FAMILY_V6 : L2PW_FAMILY_V4;
+	memcpy(rx.peer_addr, remote, v6 ? 16 : 4);
 
-	/* TX template: IPv4 (TTL 64, DF clear like Linux), UDP 1701, L2TPv3 */
+	/* TX template: IPv4 (TTL 64, DF clear like Linux) or IPv6 (hop limit
+	 * 64), UDP 1701, L2TPv3 */
 	tx.wan_ifindex = wan_i;
 	tx.slot = 0;
-	tx.flags = udp ? L2PW_TX_F_UDP : 0;
+	tx.flags = (uint16_t)((udp ? L2PW_TX_F_UDP : 0) |
+			      (v6 ? L2PW_TX_F_IPV6 | L2PW_TX_F_UDP6_ZERO_CSUM : 0));
 	wbuf_init(&w, tx.hdr, sizeof(tx.hdr));
-	wbuf_add_n32(&w, 0x45000000);
-	wbuf_add_n32(&w, 0);
-	wbuf_add_n8(&w, 64);
-	wbuf_add_n8(&w, udp ? 17 : L2PW_IPPROTO_L2TP);
-	wbuf_add_n16(&w, 0);
-	wbuf_add_bytes(&w, &local, 4);
-	wbuf_add_bytes(&w, &remote, 4);
+	if (v6) {
+		wbuf_add_n32(&w, 0x60000000);
+		wbuf_add_n16(&w, 0);
+		wbuf_add_n8(&w, udp ? 17 : L2PW_IPPROTO_L2TP);
+		wbuf_add_n8(&w, 64);
+		wbuf_add_bytes(&w, local, 16);
+		wbuf_add_bytes(&w, remote, 16);
+	} else {
+		wbuf_add_n32(&w, 0x45000000);
+		wbuf_add_n32(&w, 0);
+		wbuf_add_n8(&w, 64);
+		wbuf_add_n8(&w, udp ? 17 : L2PW_IPPROTO_L2TP);
+		wbuf_add_n16(&w, 0);
+		wbuf_add_bytes(&w, local, 4);
+		wbuf_add_bytes(&w, remote, 4);
+	}
 	if (udp) {
 		wbuf_add_n32(&w, (uint32_t)L2PW_UDP_PORT << 16 | L2PW_UDP_PORT);
 		wbuf_add_n32(&w, 0);

@@ -14,11 +14,18 @@
 # into pX_br's ingress (mode tc).  No slow path runs, so the hosts get static
 # ARP entries (ARP is a slow-path frame); IPv6 ND crosses the fast path.
 #
-# usage: tests/bpf/smoke.sh [xdp|tc] [udp|ip]    (root; builds what it needs)
+# usage: tests/bpf/smoke.sh [xdp|tc] [udp|ip] [v4|v6]  (root; builds what it needs)
+# v6 puts the WAN on 2001:db8:ff::1/2 (UDP then runs with checksum 0).
 set -eu
 
 MODE=${1:-xdp}
 ENCAP=${2:-udp}
+FAMILY=${3:-v4}
+if [ "$FAMILY" = v6 ]; then
+	WA=2001:db8:ff::1 WB=2001:db8:ff::2 PLEN=64
+else
+	WA=198.18.0.1 WB=198.18.0.2 PLEN=24
+fi
 P="l2sm$$"
 TOOL=build/tests/bpf/fastpath_smoke
 OUT=$(mktemp -d)
@@ -44,7 +51,7 @@ ip link add wanA netns "${P}sA" type veth peer name wanB netns "${P}sB"
 site() { # site NS WAN WANADDR BR HOSTNS HOSTADDR HOSTMAC HOST6 PORT
 	ns=$1
 	ip -n "$ns" link set lo up
-	ip -n "$ns" addr add "$3/24" dev "$2"
+	ip -n "$ns" addr add "$3/$PLEN" dev "$2" nodad
 	ip -n "$ns" link set "$2" mtu "$SMOKE_WAN_MTU" up
 	ip -n "$ns" link add "$4" type bridge
 	ip -n "$ns" link set "$4" up
@@ -65,16 +72,16 @@ site() { # site NS WAN WANADDR BR HOSTNS HOSTADDR HOSTMAC HOST6 PORT
 	[ "$SMOKE_WAN_OFFLOAD" = on ] ||
 		ip netns exec "$ns" ethtool -K "$2" tx off >/dev/null
 }
-site "${P}sA" wanA 198.18.0.1 brA "${P}hA" 192.0.2.1 02:00:00:00:0a:01 2001:db8:1::1 pA
-site "${P}sB" wanB 198.18.0.2 brB "${P}hB" 192.0.2.2 02:00:00:00:0b:01 2001:db8:1::2 pB
+site "${P}sA" wanA "$WA" brA "${P}hA" 192.0.2.1 02:00:00:00:0a:01 2001:db8:1::1 pA
+site "${P}sB" wanB "$WB" brB "${P}hB" 192.0.2.2 02:00:00:00:0b:01 2001:db8:1::2 pB
 ip -n "${P}hA" neigh add 192.0.2.2 lladdr 02:00:00:00:0b:01 dev v0 nud permanent
 ip -n "${P}hB" neigh add 192.0.2.1 lladdr 02:00:00:00:0a:01 dev v0 nud permanent
 
 ip netns exec "${P}sA" "$TOOL" -m "$MODE" -e "$ENCAP" -w wanA -p pA_br -x pA_x \
-	-l 198.18.0.1 -r 198.18.0.2 -s 1001 -S 2002 -c 55667788 -C 11223344 >"$OUT/a" 2>&1 &
+	-l "$WA" -r "$WB" -s 1001 -S 2002 -c 55667788 -C 11223344 >"$OUT/a" 2>&1 &
 PIDS="$PIDS $!"
 ip netns exec "${P}sB" "$TOOL" -m "$MODE" -e "$ENCAP" -w wanB -p pB_br -x pB_x \
-	-l 198.18.0.2 -r 198.18.0.1 -s 2002 -S 1001 -c 11223344 -C 55667788 >"$OUT/b" 2>&1 &
+	-l "$WB" -r "$WA" -s 2002 -S 1001 -c 11223344 -C 55667788 >"$OUT/b" 2>&1 &
 PIDS="$PIDS $!"
 for i in $(seq 50); do
 	grep -q ready "$OUT/a" 2>/dev/null && grep -q ready "$OUT/b" 2>/dev/null && break
@@ -83,7 +90,7 @@ done
 cat "$OUT/a" "$OUT/b"
 
 ip netns exec "${P}sA" timeout 20 tcpdump -i wanA -c 6 -w "$OUT/wan.pcap" \
-	"ip proto 17 or ip proto 115" 2>/dev/null &
+	"udp port 1701 or ip proto 115 or ip6 proto 115" 2>/dev/null &
 TPID=$!
 PIDS="$PIDS $TPID"
 sleep 0.5

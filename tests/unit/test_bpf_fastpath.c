@@ -859,6 +859,16 @@ START_TEST(test_loader_validation)
 	rx_session(&s, 0, 0);
 	ck_assert_int_eq(fastpath_v3_set(fp, &k3, &s), -EINVAL);
 	k3.session_id = 1;
+	k3.local_addr[4] = 1; /* wildcard key with an address: never matches */
+	ck_assert_int_eq(fastpath_v3_set(fp, &k3, &s), -EINVAL);
+	k3.family = L2PW_FAMILY_V4; /* v4 uses only 4 bytes */
+	ck_assert_int_eq(fastpath_v3_set(fp, &k3, &s), -EINVAL);
+	k3.family = L2PW_FAMILY_V6;
+	ck_assert_int_eq(fastpath_v3_set(fp, &k3, &s), 0);
+	ck_assert_int_eq(fastpath_v3_del(fp, &k3), 0);
+	memset(k3.local_addr, 0, sizeof(k3.local_addr));
+	k3.family = L2PW_FAMILY_NONE;
+	ck_assert_int_eq(fastpath_v3_set(fp, &k3, &s), 0);
 	ck_assert_int_eq(fastpath_v3_del(fp, &k3), 0);
 	ck_assert_int_eq(fastpath_v3_del(fp, &k3), -ENOENT);
 
