@@ -16,6 +16,8 @@
 #
 # usage: tests/bpf/smoke.sh [xdp|tc] [udp|ip] [v4|v6]  (root; builds what it needs)
 # v6 puts the WAN on 2001:db8:ff::1/2 (UDP then runs with checksum 0).
+# SMOKE_PORT=tap (tc mode only): the bridge port is a TAP, held open by a
+# reader that discards what the fast path leaves to the slow path.
 set -eu
 
 MODE=${1:-xdp}
@@ -34,6 +36,25 @@ SMOKE_WAN_OFFLOAD=${SMOKE_WAN_OFFLOAD:-off}
 # 1600: every 1514-byte frame fits once encapsulated; with 1500 the
 # fast path leaves full-size non-GSO frames to the slow path (tx-mtu).
 SMOKE_WAN_MTU=${SMOKE_WAN_MTU:-1600}
+SMOKE_PORT=${SMOKE_PORT:-veth}
+
+# hold_tap NS NAME: a TAP only carries traffic while some process has it open
+hold_tap() {
+	ip netns exec "$1" /usr/bin/python3 -c '
+import fcntl, os, struct, sys
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", sys.argv[1].encode(), 0x0002 | 0x1000))
+print("tap", sys.argv[1], "open", flush=True)
+while True:
+    os.read(fd, 65536)
+' "$2" >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	for i in $(seq 50); do
+		ip -n "$1" link show "$2" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 cleanup() {
 	for pid in $PIDS; do kill "$pid" 2>/dev/null || true; done
@@ -60,10 +81,15 @@ site() { # site NS WAN WANADDR BR HOSTNS HOSTADDR HOSTMAC HOST6 PORT
 	ip -n "$5" link set v0 address "$7" up
 	ip -n "$5" addr add "$6/24" dev v0
 	ip -n "$5" addr add "$8/64" dev v0 nodad
-	ip -n "$ns" link add "${9}_br" type veth peer name "${9}_x"
-	ip -n "$ns" link set "${9}_br" master "$4" up
-	ip -n "$ns" link set "${9}_x" up
-	ip netns exec "$ns" ethtool -K "${9}_br" gro on >/dev/null
+	if [ "$SMOKE_PORT" = tap ]; then
+		hold_tap "$ns" "${9}_br"
+		ip -n "$ns" link set "${9}_br" master "$4" up
+	else
+		ip -n "$ns" link add "${9}_br" type veth peer name "${9}_x"
+		ip -n "$ns" link set "${9}_br" master "$4" up
+		ip -n "$ns" link set "${9}_x" up
+		ip netns exec "$ns" ethtool -K "${9}_br" gro on >/dev/null
+	fi
 	# veth hands its peer GSO super-frames and CHECKSUM_PARTIAL skbs as
 	# they are; a real wire carries finished segments.  XDP on the peer
 	# drops frames above a page (no frags support) and an XDP redirect
