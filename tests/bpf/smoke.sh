@@ -14,7 +14,8 @@
 # into pX_br's ingress (mode tc).  No slow path runs, so the hosts get static
 # ARP entries (ARP is a slow-path frame); IPv6 ND crosses the fast path.
 #
-# usage: tests/bpf/smoke.sh [xdp|tc] [udp|ip] [v4|v6]  (root; builds what it needs)
+# usage: tests/bpf/smoke.sh [xdp|tc|vxlan] [udp|ip] [v4|v6]  (root; builds what it needs)
+# vxlan: the same rig with kernel VXLAN ports instead of l2pw, as a baseline.
 # v6 puts the WAN on 2001:db8:ff::1/2 (UDP then runs with checksum 0).
 # SMOKE_PORT=tap (tc mode only): the bridge port is a TAP, held open by a
 # reader that discards what the fast path leaves to the slow path.
@@ -69,7 +70,7 @@ make -s "$TOOL" >/dev/null
 for ns in hA sA sB hB; do ip netns add "$P$ns"; done
 ip link add wanA netns "${P}sA" type veth peer name wanB netns "${P}sB"
 
-site() { # site NS WAN WANADDR BR HOSTNS HOSTADDR HOSTMAC HOST6 PORT
+site() { # site NS WAN WANADDR BR HOSTNS HOSTADDR HOSTMAC HOST6 PORT PEERADDR
 	ns=$1
 	ip -n "$ns" link set lo up
 	ip -n "$ns" addr add "$3/$PLEN" dev "$2" nodad
@@ -81,7 +82,11 @@ site() { # site NS WAN WANADDR BR HOSTNS HOSTADDR HOSTMAC HOST6 PORT
 	ip -n "$5" link set v0 address "$7" up
 	ip -n "$5" addr add "$6/24" dev v0
 	ip -n "$5" addr add "$8/64" dev v0 nodad
-	if [ "$SMOKE_PORT" = tap ]; then
+	if [ "$MODE" = vxlan ]; then
+		ip -n "$ns" link add "${9}_br" type vxlan id 42 local "$3" remote "${10}" \
+			dstport 4789 dev "$2"
+		ip -n "$ns" link set "${9}_br" master "$4" up
+	elif [ "$SMOKE_PORT" = tap ]; then
 		hold_tap "$ns" "${9}_br"
 		ip -n "$ns" link set "${9}_br" master "$4" up
 	else
@@ -98,17 +103,22 @@ site() { # site NS WAN WANADDR BR HOSTNS HOSTADDR HOSTMAC HOST6 PORT
 	[ "$SMOKE_WAN_OFFLOAD" = on ] ||
 		ip netns exec "$ns" ethtool -K "$2" tx off >/dev/null
 }
-site "${P}sA" wanA "$WA" brA "${P}hA" 192.0.2.1 02:00:00:00:0a:01 2001:db8:1::1 pA
-site "${P}sB" wanB "$WB" brB "${P}hB" 192.0.2.2 02:00:00:00:0b:01 2001:db8:1::2 pB
+site "${P}sA" wanA "$WA" brA "${P}hA" 192.0.2.1 02:00:00:00:0a:01 2001:db8:1::1 pA "$WB"
+site "${P}sB" wanB "$WB" brB "${P}hB" 192.0.2.2 02:00:00:00:0b:01 2001:db8:1::2 pB "$WA"
 ip -n "${P}hA" neigh add 192.0.2.2 lladdr 02:00:00:00:0b:01 dev v0 nud permanent
 ip -n "${P}hB" neigh add 192.0.2.1 lladdr 02:00:00:00:0a:01 dev v0 nud permanent
 
+if [ "$MODE" = vxlan ]; then
+	echo ready >"$OUT/a"
+	echo ready >"$OUT/b"
+else
 ip netns exec "${P}sA" "$TOOL" -m "$MODE" -e "$ENCAP" -w wanA -p pA_br -x pA_x \
 	-l "$WA" -r "$WB" -s 1001 -S 2002 -c 55667788 -C 11223344 >"$OUT/a" 2>&1 &
 PIDS="$PIDS $!"
 ip netns exec "${P}sB" "$TOOL" -m "$MODE" -e "$ENCAP" -w wanB -p pB_br -x pB_x \
 	-l "$WB" -r "$WA" -s 2002 -S 1001 -c 11223344 -C 55667788 >"$OUT/b" 2>&1 &
 PIDS="$PIDS $!"
+fi
 for i in $(seq 50); do
 	grep -q ready "$OUT/a" 2>/dev/null && grep -q ready "$OUT/b" 2>/dev/null && break
 	sleep 0.1
