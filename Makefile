@@ -68,6 +68,10 @@ $(BUILD)/xdp/%.bpf.o: xdp/%.bpf.c $(wildcard xdp/*.h) $(BUILD)/xdp/vmlinux.h
 $(BUILD)/xdp/%.skel.h: $(BUILD)/xdp/%.bpf.o
 	bpftool gen skeleton $< > $@.tmp && mv $@.tmp $@
 
+# Only order-only prerequisites reach these: without this make deletes them
+# as intermediates, and the next build of xdp/loader.c misses the skeletons.
+.SECONDARY: $(BUILD)/xdp/vmlinux.h $(BPF_OBJS) $(BPF_SKELS)
+
 # Unit tests link the real library objects.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libl2pw.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
