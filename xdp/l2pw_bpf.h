@@ -15,35 +15,35 @@
 #include "l2pw_common.h"
 
 /* uapi #defines that vmlinux.h (types only) does not carry */
-#define L2PW_ETH_HLEN 14
-#define L2PW_ETH_P_IP 0x0800
-#define L2PW_ETH_P_IPV6 0x86DD
-#define L2PW_ETH_P_8021Q 0x8100
+#define L2PW_ETH_HLEN	  14
+#define L2PW_ETH_P_IP	  0x0800
+#define L2PW_ETH_P_IPV6	  0x86DD
+#define L2PW_ETH_P_8021Q  0x8100
 #define L2PW_ETH_P_8021AD 0x88A8
-#define L2PW_IPPROTO_UDP 17
-#define L2PW_IP_MF 0x2000
-#define L2PW_IP_OFFMASK 0x1FFF
-#define L2PW_TC_ACT_OK 0
-#define L2PW_TC_ACT_SHOT 2
+#define L2PW_IPPROTO_UDP  17
+#define L2PW_IP_MF	  0x2000
+#define L2PW_IP_OFFMASK	  0x1FFF
+#define L2PW_TC_ACT_OK	  0
+#define L2PW_TC_ACT_SHOT  2
 /* uapi bpf.h: inner L2 length for bpf_skb_adjust_room() encapsulation */
-#define L2PW_ADJ_ROOM_ENCAP_L2(len) (((__u64)(len) & 0xff) << 56)
+#define L2PW_ADJ_ROOM_ENCAP_L2(len) (((__u64)(len)&0xff) << 56)
 
 /* RFC 2661 3.1 header bits */
-#define L2PW_L2TP_T 0x8000
-#define L2PW_L2TP_L 0x4000
-#define L2PW_L2TP_S 0x0800
-#define L2PW_L2TP_O 0x0200
+#define L2PW_L2TP_T   0x8000
+#define L2PW_L2TP_L   0x4000
+#define L2PW_L2TP_S   0x0800
+#define L2PW_L2TP_O   0x0200
 #define L2PW_L2TP_VER 0x000F
 /* RFC 4719 4.4: default L2-specific sublayer, S bit and 24-bit sequence */
-#define L2PW_SUBLAYER_S 0x40000000u
+#define L2PW_SUBLAYER_S	  0x40000000u
 #define L2PW_SUBLAYER_SEQ 0x00FFFFFFu
 
 /* PPP protocol numbers (RFC 1661, RFC 3518, RFC 1990, RFC 1962) */
 #define L2PW_PPP_BPDU_IEEE 0x0031 /* bridged frame (BCP) */
-#define L2PW_PPP_MP 0x003D
-#define L2PW_PPP_COMP 0x00FD
+#define L2PW_PPP_MP	   0x003D
+#define L2PW_PPP_COMP	   0x00FD
 #define L2PW_PPP_COMP_LINK 0x00FB
-#define L2PW_BCP_MAC_8023 1 /* RFC 3518 5: IEEE 802.3/Ethernet, canonical */
+#define L2PW_BCP_MAC_8023  1 /* RFC 3518 5: IEEE 802.3/Ethernet, canonical */
 
 /* UDP port the daemon listens on; set by the loader before load. */
 const volatile __u16 l2pw_udp_port = L2PW_UDP_PORT;

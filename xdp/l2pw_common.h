@@ -30,12 +30,12 @@
 
 /* Default sizes; the loader may change them before load. */
 #define L2PW_MAX_SESSIONS 1024
-#define L2PW_UDP_PORT 1701
+#define L2PW_UDP_PORT	  1701
 #define L2PW_IPPROTO_L2TP 115
 
 #define L2PW_FAMILY_NONE 0
-#define L2PW_FAMILY_V4 4
-#define L2PW_FAMILY_V6 6
+#define L2PW_FAMILY_V4	 4
+#define L2PW_FAMILY_V6	 6
 
 /*
  * L2TPv3 data (RFC 3931 4.1): the Session ID alone names the session on this
@@ -45,9 +45,9 @@
  * the exact key up first, then the wildcard).
  */
 struct l2pw_v3_key {
-	__u32 session_id; /* host order, never 0 (0 marks control over IP) */
-	__u8 family;      /* L2PW_FAMILY_* of local_addr */
-	__u8 pad[3];      /* must be zero */
+	__u32 session_id;    /* host order, never 0 (0 marks control over IP) */
+	__u8 family;	     /* L2PW_FAMILY_* of local_addr */
+	__u8 pad[3];	     /* must be zero */
 	__u8 local_addr[16]; /* packet's destination address; v4 in [0..3] */
 };
 
@@ -58,18 +58,18 @@ struct l2pw_v2_key {
 };
 
 /* struct l2pw_rx_session.flags */
-#define L2PW_RX_F_UDP (1u << 0)      /* v3: session runs over UDP (else IP 115) */
+#define L2PW_RX_F_UDP	   (1u << 0) /* v3: session runs over UDP (else IP 115) */
 #define L2PW_RX_F_SUBLAYER (1u << 1) /* v3: RFC 4719 default L2-specific sublayer */
-#define L2PW_RX_F_SEQ (1u << 2)      /* sequencing required: in-order check */
+#define L2PW_RX_F_SEQ	   (1u << 2) /* sequencing required: in-order check */
 
 /*
  * What to do with a data packet of a known session.  Filled by the daemon
  * from its session table at session-up; replaced, never edited in place.
  */
 struct l2pw_rx_session {
-	__u32 ifindex;    /* bridge port the frame is delivered into */
-	__u32 slot;       /* counters and sequence state */
-	__u16 flags;      /* L2PW_RX_F_* */
+	__u32 ifindex;	  /* bridge port the frame is delivered into */
+	__u32 slot;	  /* counters and sequence state */
+	__u16 flags;	  /* L2PW_RX_F_* */
 	__u8 cookie_len;  /* 0, 4 or 8 (RFC 3931 4.1: cookie we expect) */
 	__u8 peer_family; /* L2PW_FAMILY_NONE: don't check the source */
 	__u8 cookie[8];
@@ -77,8 +77,8 @@ struct l2pw_rx_session {
 };
 
 /* struct l2pw_tx_session.flags */
-#define L2PW_TX_F_IPV6 (1u << 0)   /* outer header is IPv6 (else IPv4) */
-#define L2PW_TX_F_UDP (1u << 1)    /* UDP header follows the IP header */
+#define L2PW_TX_F_IPV6	 (1u << 0) /* outer header is IPv6 (else IPv4) */
+#define L2PW_TX_F_UDP	 (1u << 1) /* UDP header follows the IP header */
 #define L2PW_TX_F_SEQ_V3 (1u << 2) /* hdr[seq_off] is an RFC 4719 sublayer word */
 #define L2PW_TX_F_SEQ_V2 (1u << 3) /* hdr[seq_off] is an L2TPv2 Ns, Nr follows */
 #define L2PW_TX_F_LEN_V2 (1u << 4) /* hdr[len_off] is the L2TPv2 Length field */
@@ -119,8 +119,8 @@ struct l2pw_tx_session {
  * corrupt state.
  */
 struct l2pw_seq_state {
-	__u32 tx_next; /* next Ns we send */
-	__u32 rx_next; /* next Ns we expect */
+	__u32 tx_next;	/* next Ns we send */
+	__u32 rx_next;	/* next Ns we expect */
 	__u32 rx_valid; /* 0 until the first sequenced packet sets rx_next */
 	__u32 pad;
 };
@@ -135,7 +135,7 @@ struct l2pw_counters {
 	__u64 rx_passed;  /* left to the slow path (known session, odd packet) */
 	__u64 tx_packets;
 	__u64 tx_bytes;
-	__u64 tx_passed;  /* left to the slow path: GSO we can't keep, MTU, ... */
+	__u64 tx_passed; /* left to the slow path: GSO we can't keep, MTU, ... */
 };
 
 /*
@@ -144,33 +144,33 @@ struct l2pw_counters {
  * returns L2PW_R_OK (0) for a packet it delivers, so no reason may be 0.
  */
 enum l2pw_reason {
-	L2PW_R_OK = 0,         /* delivered: not a reason, its counter stays 0 */
-	L2PW_R_NOT_L2TP,       /* not IP, not our port/protocol: not ours */
-	L2PW_R_TRUNCATED,      /* shorter than its headers claim */
-	L2PW_R_IP_FRAGMENT,    /* outer IPv4 MF/offset or IPv6 fragment header */
-	L2PW_R_IP_OPTIONS,     /* IPv4 UDP/115 with options; any IPv6 packet
-				* with HBH/routing/dest-opts (MLD too) */
-	L2PW_R_CONTROL,        /* T bit (or session id 0 over IP): control message */
+	L2PW_R_OK = 0,		/* delivered: not a reason, its counter stays 0 */
+	L2PW_R_NOT_L2TP,	/* not IP, not our port/protocol: not ours */
+	L2PW_R_TRUNCATED,	/* shorter than its headers claim */
+	L2PW_R_IP_FRAGMENT,	/* outer IPv4 MF/offset or IPv6 fragment header */
+	L2PW_R_IP_OPTIONS,	/* IPv4 UDP/115 with options; any IPv6 packet
+				 * with HBH/routing/dest-opts (MLD too) */
+	L2PW_R_CONTROL,		/* T bit (or session id 0 over IP): control message */
 	L2PW_R_UNKNOWN_SESSION, /* no map entry: the daemon decides */
-	L2PW_R_WRONG_PEER,     /* session known, source address is not its peer */
-	L2PW_R_WRONG_ENCAP,    /* session known, other encapsulation than its own */
-	L2PW_R_BAD_COOKIE,     /* RFC 3931 4.1: cookie does not match */
-	L2PW_R_SEQ_MISSING,    /* sequencing required, packet carries none */
-	L2PW_R_SEQ_DROP,       /* dropped: old or duplicate sequence number */
-	L2PW_R_PPP_MP,         /* 0x003d Multilink fragment */
-	L2PW_R_PPP_MPPE,       /* 0x00fd compressed/encrypted datagram */
-	L2PW_R_PPP_OTHER,      /* LCP, NCPs, any protocol but 0x0031 */
-	L2PW_R_BCP_OPTION,     /* BCP flags (FCS, pads, Z) or MAC type != 1 */
-	L2PW_R_V2_HEADER,      /* L2TPv2 Length/Offset we don't handle here */
-	L2PW_R_NO_PORT,        /* session's ifindex not in l2pw_ports */
-	L2PW_R_ADJUST_FAILED,  /* a packet helper refused: kernel limits */
-	L2PW_R_TX_NO_SESSION,  /* TC egress on a port without a template */
-	L2PW_R_TX_NOT_IP,      /* inner frame not IPv4/IPv6 (ARP, VLAN, STP) */
-	L2PW_R_TX_GSO,         /* GSO frame the encapsulation can't keep valid */
-	L2PW_R_TX_MTU,         /* encapsulated frame larger than the WAN MTU */
-	L2PW_R_TX_V6_UDP,      /* UDP over IPv6 needs a checksum: slow path */
-	L2PW_R_RX_GSO,         /* TC: GRO'd tunnel skb; decap would leave it
-				* marked UDP-tunnel GSO for the LAN NIC */
+	L2PW_R_WRONG_PEER,	/* session known, source address is not its peer */
+	L2PW_R_WRONG_ENCAP,	/* session known, other encapsulation than its own */
+	L2PW_R_BAD_COOKIE,	/* RFC 3931 4.1: cookie does not match */
+	L2PW_R_SEQ_MISSING,	/* sequencing required, packet carries none */
+	L2PW_R_SEQ_DROP,	/* dropped: old or duplicate sequence number */
+	L2PW_R_PPP_MP,		/* 0x003d Multilink fragment */
+	L2PW_R_PPP_MPPE,	/* 0x00fd compressed/encrypted datagram */
+	L2PW_R_PPP_OTHER,	/* LCP, NCPs, any protocol but 0x0031 */
+	L2PW_R_BCP_OPTION,	/* BCP flags (FCS, pads, Z) or MAC type != 1 */
+	L2PW_R_V2_HEADER,	/* L2TPv2 Length/Offset we don't handle here */
+	L2PW_R_NO_PORT,		/* session's ifindex not in l2pw_ports */
+	L2PW_R_ADJUST_FAILED,	/* a packet helper refused: kernel limits */
+	L2PW_R_TX_NO_SESSION,	/* TC egress on a port without a template */
+	L2PW_R_TX_NOT_IP,	/* inner frame not IPv4/IPv6 (ARP, VLAN, STP) */
+	L2PW_R_TX_GSO,		/* GSO frame the encapsulation can't keep valid */
+	L2PW_R_TX_MTU,		/* encapsulated frame larger than the WAN MTU */
+	L2PW_R_TX_V6_UDP,	/* UDP over IPv6 needs a checksum: slow path */
+	L2PW_R_RX_GSO,		/* TC: GRO'd tunnel skb; decap would leave it
+				 * marked UDP-tunnel GSO for the LAN NIC */
 	L2PW_R_MAX
 };
 

@@ -11,7 +11,7 @@
 
 #define L2PW_IPV4_HLEN 20
 #define L2PW_IPV6_HLEN 40
-#define L2PW_UDP_HLEN 8
+#define L2PW_UDP_HLEN  8
 
 union l2pw_hdr_buf {
 	__u8 b[L2PW_TX_HDR_MAX];
@@ -47,7 +47,7 @@ static __always_inline int l2pw_tx_fill(const struct l2pw_tx_session *t, union l
 	if (t->flags & L2PW_TX_F_IPV6) {
 		h->w[2] = bpf_htons(outer_len - L2PW_IPV6_HLEN); /* payload length */
 	} else {
-		h->w[1] = bpf_htons(outer_len);                   /* total length */
+		h->w[1] = bpf_htons(outer_len); /* total length */
 		/* no two packets in flight share an id if the path fragments */
 		h->w[2] = (__u16)bpf_get_prandom_u32();
 		h->w[5] = 0;

@@ -23,7 +23,7 @@
  * longest L2TPv2 header with a 64-byte offset pad, PPP and BCP. */
 #define L2PW_PARSE_MAX 192
 /* What the TC variant pulls into the linear area: headers + inner Ethernet */
-#define L2PW_RX_PULL (L2PW_PARSE_MAX + L2PW_ETH_HLEN)
+#define L2PW_RX_PULL	   (L2PW_PARSE_MAX + L2PW_ETH_HLEN)
 #define L2PW_V2_OFFSET_MAX 64
 
 struct l2pw_cursor {
@@ -47,19 +47,19 @@ static __always_inline void *l2pw_pull(struct l2pw_cursor *c, __u32 n)
 }
 
 struct l2pw_rx_result {
-	__u32 ifindex;     /* deliver into (session's bridge port) */
-	__u32 slot;        /* valid when has_session */
+	__u32 ifindex;	   /* deliver into (session's bridge port) */
+	__u32 slot;	   /* valid when has_session */
 	__u32 has_session; /* counters of r->slot may be charged */
-	__u32 l3_off;      /* outer IP header */
-	__u32 strip;       /* inner Ethernet header: bytes to remove */
-	__u32 trim;        /* link-layer padding after the outer IP packet */
+	__u32 l3_off;	   /* outer IP header */
+	__u32 strip;	   /* inner Ethernet header: bytes to remove */
+	__u32 trim;	   /* link-layer padding after the outer IP packet */
 	__u32 frame_len;   /* inner Ethernet frame bytes */
 };
 
 struct l2pw_l3 {
 	__u32 saddr[4]; /* wire order; v4 in [0] */
 	__u32 daddr[4];
-	__u32 len;      /* outer IP packet bytes, header included */
+	__u32 len; /* outer IP packet bytes, header included */
 	__u8 family;
 	__u8 proto;
 };
@@ -79,8 +79,7 @@ static __always_inline int l2pw_addr_eq(const __u32 *a, const __u8 *b, __u8 fami
 /* Outer IPv4/IPv6.  Fragments and options go to the slow path: the kernel
  * reassembles, and a header whose length varies is not worth the verifier
  * cost for what peers never send. */
-static __always_inline int l2pw_parse_l3(struct l2pw_cursor *c, __u16 eth_proto,
-					 struct l2pw_l3 *l3)
+static __always_inline int l2pw_parse_l3(struct l2pw_cursor *c, __u16 eth_proto, struct l2pw_l3 *l3)
 {
 	if (eth_proto == bpf_htons(L2PW_ETH_P_IP)) {
 		struct iphdr *ip = l2pw_pull(c, sizeof(*ip));
@@ -117,7 +116,7 @@ static __always_inline int l2pw_parse_l3(struct l2pw_cursor *c, __u16 eth_proto,
 			break;
 		case 44: /* Fragment header (RFC 8200 4.5) */
 			return L2PW_R_IP_FRAGMENT;
-		case 0:  /* Hop-by-Hop */
+		case 0:	 /* Hop-by-Hop */
 		case 43: /* Routing */
 		case 60: /* Destination Options */
 			return L2PW_R_IP_OPTIONS;
@@ -162,8 +161,7 @@ static __always_inline int l2pw_seq_check(__u32 slot, __u32 ns, __u32 bits)
 }
 
 static __always_inline int l2pw_session_ok(const struct l2pw_rx_session *s,
-					   const struct l2pw_l3 *l3,
-					   struct l2pw_rx_result *r)
+					   const struct l2pw_l3 *l3, struct l2pw_rx_result *r)
 {
 	r->ifindex = s->ifindex;
 	r->slot = s->slot;
@@ -175,9 +173,8 @@ static __always_inline int l2pw_session_ok(const struct l2pw_rx_session *s,
 }
 
 /* L2TPv3 after the session id: cookie, then the optional sublayer. */
-static __always_inline int l2pw_parse_v3(struct l2pw_cursor *c, __u32 session_id,
-					 int over_udp, const struct l2pw_l3 *l3,
-					 struct l2pw_rx_result *r)
+static __always_inline int l2pw_parse_v3(struct l2pw_cursor *c, __u32 session_id, int over_udp,
+					 const struct l2pw_l3 *l3, struct l2pw_rx_result *r)
 {
 	struct l2pw_v3_key key = {};
 	struct l2pw_rx_session *s;
@@ -352,7 +349,7 @@ static __always_inline int l2pw_parse_v2(struct l2pw_cursor *c, __u16 flags, __u
 static __always_inline int l2pw_rx_parse(void *data, void *data_end, __u32 pkt_len,
 					 struct l2pw_rx_result *r)
 {
-	struct l2pw_cursor c = { .data = data, .end = data_end, .off = 0 };
+	struct l2pw_cursor c = {.data = data, .end = data_end, .off = 0};
 	struct l2pw_l3 l3 = {};
 	struct ethhdr *eth;
 	__u32 l4_off, l3_end;

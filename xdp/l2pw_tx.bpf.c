@@ -53,7 +53,8 @@ int l2pw_tc_tx(struct __sk_buff *skb)
 	if (!t)
 		return l2pw_tx_pass(L2PW_R_TX_NO_SESSION, NULL);
 	if ((skb->protocol != bpf_htons(L2PW_ETH_P_IP) &&
-	     skb->protocol != bpf_htons(L2PW_ETH_P_IPV6)) || skb->vlan_present)
+	     skb->protocol != bpf_htons(L2PW_ETH_P_IPV6)) ||
+	    skb->vlan_present)
 		return l2pw_tx_pass(L2PW_R_TX_NOT_IP, t);
 	if ((t->flags & L2PW_TX_F_IPV6) && (t->flags & L2PW_TX_F_UDP) &&
 	    !(t->flags & L2PW_TX_F_UDP6_ZERO_CSUM))

@@ -30,12 +30,12 @@
 /* Our TC filter's identity on a clsact hook (any values unlikely to clash
  * with an administrator's filters). */
 #define FASTPATH_TC_HANDLE 0x1701
-#define FASTPATH_TC_PRIO 0x1701
+#define FASTPATH_TC_PRIO   0x1701
 
 /* The maps every object defines and all share (l2pw_bpf.h). */
 static const char *const fastpath_shared_maps[] = {
-	"l2pw_v3_sessions", "l2pw_v2_sessions", "l2pw_tx_sessions", "l2pw_ports",
-	"l2pw_seq",         "l2pw_stats",       "l2pw_reasons",
+    "l2pw_v3_sessions", "l2pw_v2_sessions", "l2pw_tx_sessions", "l2pw_ports",
+    "l2pw_seq",		"l2pw_stats",	    "l2pw_reasons",
 };
 
 struct fastpath_attach {
@@ -227,8 +227,8 @@ int fastpath_attach_xdp(struct fastpath *fp, int ifindex, enum fastpath_xdp_mode
 		} else if (err == -EBUSY || err == -EEXIST) {
 			return err;
 		} else {
-			err = bpf_xdp_attach(ifindex, fd,
-					     XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE, NULL);
+			err = bpf_xdp_attach(
+			    ifindex, fd, XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE, NULL);
 			if (err)
 				return err;
 			a->xdp = FASTPATH_XDP_GENERIC;
@@ -271,8 +271,8 @@ static int fastpath_tc_point(enum fastpath_prog prog, enum bpf_tc_attach_point *
 int fastpath_attach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FASTPATH_TC_HANDLE,
-		    .priority = FASTPATH_TC_PRIO, .flags = BPF_TC_F_REPLACE);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FASTPATH_TC_HANDLE, .priority = FASTPATH_TC_PRIO,
+		    .flags = BPF_TC_F_REPLACE);
 	struct fastpath_attach *a;
 	int err;
 
@@ -308,8 +308,7 @@ int fastpath_attach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog
 int fastpath_detach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FASTPATH_TC_HANDLE,
-		    .priority = FASTPATH_TC_PRIO);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FASTPATH_TC_HANDLE, .priority = FASTPATH_TC_PRIO);
 	struct fastpath_attach *a = fastpath_find_att(fp, ifindex, 0);
 	int err;
 
@@ -405,14 +404,14 @@ int fastpath_v3_set(struct fastpath *fp, const struct l2pw_v3_key *key,
 {
 	if (!fastpath_v3_key_valid(key) || !fastpath_rx_valid(fp, val))
 		return -EINVAL;
-	return fastpath_errno(bpf_map__update_elem(fp->rx->maps.l2pw_v3_sessions, key,
-						   sizeof(*key), val, sizeof(*val), BPF_ANY));
+	return fastpath_errno(bpf_map__update_elem(fp->rx->maps.l2pw_v3_sessions, key, sizeof(*key),
+						   val, sizeof(*val), BPF_ANY));
 }
 
 int fastpath_v3_del(struct fastpath *fp, const struct l2pw_v3_key *key)
 {
 	return fastpath_errno(
-		bpf_map__delete_elem(fp->rx->maps.l2pw_v3_sessions, key, sizeof(*key), 0));
+	    bpf_map__delete_elem(fp->rx->maps.l2pw_v3_sessions, key, sizeof(*key), 0));
 }
 
 int fastpath_v2_set(struct fastpath *fp, const struct l2pw_v2_key *key,
@@ -420,14 +419,14 @@ int fastpath_v2_set(struct fastpath *fp, const struct l2pw_v2_key *key,
 {
 	if (!key || key->tunnel_id == 0 || key->session_id == 0 || !fastpath_rx_valid(fp, val))
 		return -EINVAL;
-	return fastpath_errno(bpf_map__update_elem(fp->rx->maps.l2pw_v2_sessions, key,
-						   sizeof(*key), val, sizeof(*val), BPF_ANY));
+	return fastpath_errno(bpf_map__update_elem(fp->rx->maps.l2pw_v2_sessions, key, sizeof(*key),
+						   val, sizeof(*val), BPF_ANY));
 }
 
 int fastpath_v2_del(struct fastpath *fp, const struct l2pw_v2_key *key)
 {
 	return fastpath_errno(
-		bpf_map__delete_elem(fp->rx->maps.l2pw_v2_sessions, key, sizeof(*key), 0));
+	    bpf_map__delete_elem(fp->rx->maps.l2pw_v2_sessions, key, sizeof(*key), 0));
 }
 
 static int fastpath_tx_valid(const struct fastpath *fp, const struct l2pw_tx_session *v)
@@ -481,7 +480,7 @@ int fastpath_port_add(struct fastpath *fp, uint32_t ifindex)
 int fastpath_port_del(struct fastpath *fp, uint32_t ifindex)
 {
 	return fastpath_errno(
-		bpf_map__delete_elem(fp->rx->maps.l2pw_ports, &ifindex, sizeof(ifindex), 0));
+	    bpf_map__delete_elem(fp->rx->maps.l2pw_ports, &ifindex, sizeof(ifindex), 0));
 }
 
 uint32_t fastpath_seq_take_tx(struct fastpath *fp, uint32_t slot)
@@ -500,8 +499,7 @@ int fastpath_slot_reset(struct fastpath *fp, uint32_t slot)
 	zero = calloc(1, sz);
 	if (!zero)
 		return -ENOMEM;
-	err = bpf_map__update_elem(fp->rx->maps.l2pw_stats, &slot, sizeof(slot), zero, sz,
-				   BPF_ANY);
+	err = bpf_map__update_elem(fp->rx->maps.l2pw_stats, &slot, sizeof(slot), zero, sz, BPF_ANY);
 	free(zero);
 	if (err)
 		return fastpath_errno(err);
@@ -562,31 +560,31 @@ int fastpath_reasons(struct fastpath *fp, uint64_t out[L2PW_R_MAX])
 const char *fastpath_reason_name(unsigned int reason)
 {
 	static const char *const names[L2PW_R_MAX] = {
-		[L2PW_R_OK] = "ok",
-		[L2PW_R_NOT_L2TP] = "not-l2tp",
-		[L2PW_R_TRUNCATED] = "truncated",
-		[L2PW_R_IP_FRAGMENT] = "ip-fragment",
-		[L2PW_R_IP_OPTIONS] = "ip-options",
-		[L2PW_R_CONTROL] = "control",
-		[L2PW_R_UNKNOWN_SESSION] = "unknown-session",
-		[L2PW_R_WRONG_PEER] = "wrong-peer",
-		[L2PW_R_WRONG_ENCAP] = "wrong-encap",
-		[L2PW_R_BAD_COOKIE] = "bad-cookie",
-		[L2PW_R_SEQ_MISSING] = "seq-missing",
-		[L2PW_R_SEQ_DROP] = "seq-drop",
-		[L2PW_R_PPP_MP] = "ppp-mp",
-		[L2PW_R_PPP_MPPE] = "ppp-mppe",
-		[L2PW_R_PPP_OTHER] = "ppp-other",
-		[L2PW_R_BCP_OPTION] = "bcp-option",
-		[L2PW_R_V2_HEADER] = "v2-header",
-		[L2PW_R_NO_PORT] = "no-port",
-		[L2PW_R_ADJUST_FAILED] = "adjust-failed",
-		[L2PW_R_TX_NO_SESSION] = "tx-no-session",
-		[L2PW_R_TX_NOT_IP] = "tx-not-ip",
-		[L2PW_R_TX_GSO] = "tx-gso",
-		[L2PW_R_TX_MTU] = "tx-mtu",
-		[L2PW_R_TX_V6_UDP] = "tx-v6-udp",
-		[L2PW_R_RX_GSO] = "rx-gso",
+	    [L2PW_R_OK] = "ok",
+	    [L2PW_R_NOT_L2TP] = "not-l2tp",
+	    [L2PW_R_TRUNCATED] = "truncated",
+	    [L2PW_R_IP_FRAGMENT] = "ip-fragment",
+	    [L2PW_R_IP_OPTIONS] = "ip-options",
+	    [L2PW_R_CONTROL] = "control",
+	    [L2PW_R_UNKNOWN_SESSION] = "unknown-session",
+	    [L2PW_R_WRONG_PEER] = "wrong-peer",
+	    [L2PW_R_WRONG_ENCAP] = "wrong-encap",
+	    [L2PW_R_BAD_COOKIE] = "bad-cookie",
+	    [L2PW_R_SEQ_MISSING] = "seq-missing",
+	    [L2PW_R_SEQ_DROP] = "seq-drop",
+	    [L2PW_R_PPP_MP] = "ppp-mp",
+	    [L2PW_R_PPP_MPPE] = "ppp-mppe",
+	    [L2PW_R_PPP_OTHER] = "ppp-other",
+	    [L2PW_R_BCP_OPTION] = "bcp-option",
+	    [L2PW_R_V2_HEADER] = "v2-header",
+	    [L2PW_R_NO_PORT] = "no-port",
+	    [L2PW_R_ADJUST_FAILED] = "adjust-failed",
+	    [L2PW_R_TX_NO_SESSION] = "tx-no-session",
+	    [L2PW_R_TX_NOT_IP] = "tx-not-ip",
+	    [L2PW_R_TX_GSO] = "tx-gso",
+	    [L2PW_R_TX_MTU] = "tx-mtu",
+	    [L2PW_R_TX_V6_UDP] = "tx-v6-udp",
+	    [L2PW_R_RX_GSO] = "rx-gso",
 	};
 
 	return reason < L2PW_R_MAX && names[reason] ? names[reason] : "?";

@@ -65,13 +65,13 @@ static unsigned int smoke_ifindex(const char *name)
 int main(int argc, char **argv)
 {
 	const char *mode = "xdp", *wan = NULL, *port = NULL, *target = NULL, *encap = "udp";
-	uint8_t local[16] = { 0 }, remote[16] = { 0 };
+	uint8_t local[16] = {0}, remote[16] = {0};
 	int v6 = 0;
 	uint32_t sid = 0, peer_sid = 0;
 	uint8_t cookie[8], peer_cookie[8], cookie_len = 0, peer_cookie_len = 0;
-	struct l2pw_rx_session rx = { 0 };
-	struct l2pw_tx_session tx = { 0 };
-	struct l2pw_v3_key key = { 0 };
+	struct l2pw_rx_session rx = {0};
+	struct l2pw_tx_session tx = {0};
+	struct l2pw_v3_key key = {0};
 	enum fastpath_xdp_mode xm = FASTPATH_XDP_NONE;
 	struct l2pw_counters c;
 	uint64_t reasons[L2PW_R_MAX];
@@ -82,21 +82,34 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "m:w:p:x:l:r:s:S:c:C:e:")) != -1) {
 		switch (opt) {
-		case 'm': mode = optarg; break;
-		case 'w': wan = optarg; break;
-		case 'p': port = optarg; break;
-		case 'x': target = optarg; break;
+		case 'm':
+			mode = optarg;
+			break;
+		case 'w':
+			wan = optarg;
+			break;
+		case 'p':
+			port = optarg;
+			break;
+		case 'x':
+			target = optarg;
+			break;
 		case 'l':
 			v6 = strchr(optarg, ':') != NULL;
 			if (inet_pton(v6 ? AF_INET6 : AF_INET, optarg, local) != 1)
 				return 2;
 			break;
 		case 'r':
-			if (inet_pton(strchr(optarg, ':') ? AF_INET6 : AF_INET, optarg, remote) != 1)
+			if (inet_pton(strchr(optarg, ':') ? AF_INET6 : AF_INET, optarg, remote) !=
+			    1)
 				return 2;
 			break;
-		case 's': sid = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'S': peer_sid = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 's':
+			sid = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'S':
+			peer_sid = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
 		case 'c':
 			if (smoke_hex(optarg, cookie, &cookie_len))
 				return 2;
@@ -105,7 +118,9 @@ int main(int argc, char **argv)
 			if (smoke_hex(optarg, peer_cookie, &peer_cookie_len))
 				return 2;
 			break;
-		case 'e': encap = optarg; break;
+		case 'e':
+			encap = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
 			return 2;

@@ -32,19 +32,19 @@
 #include "buf.h"
 #include "loader.h"
 
-#define PKT_MAX 2048
+#define PKT_MAX	   2048
 #define LO_IFINDEX 1 /* test_run skbs live on lo; the devmap needs a real device */
-#define SLOT 7
+#define SLOT	   7
 
 static struct fastpath *fp;
 
-static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-static const uint8_t v4_local[4] = { 198, 18, 0, 1 };
-static const uint8_t v4_peer[4] = { 198, 18, 0, 2 };
-static const uint8_t v6_local[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-static const uint8_t v6_peer[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
-static const uint8_t cookie8[8] = { 0xc0, 0x0c, 0x1e, 0x55, 0xa1, 0xb2, 0xc3, 0xd4 };
+static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x02};
+static const uint8_t v4_local[4] = {198, 18, 0, 1};
+static const uint8_t v4_peer[4] = {198, 18, 0, 2};
+static const uint8_t v6_local[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+static const uint8_t v6_peer[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+static const uint8_t cookie8[8] = {0xc0, 0x0c, 0x1e, 0x55, 0xa1, 0xb2, 0xc3, 0xd4};
 
 /* ---- packet building (struct wbuf) ---- */
 
@@ -104,7 +104,7 @@ static size_t inner_frame(uint8_t *out, size_t len, uint16_t type, uint8_t fill)
 struct outer {
 	int v6;
 	int udp;
-	uint16_t id;    /* IPv4 identification */
+	uint16_t id; /* IPv4 identification */
 	const uint8_t *dmac, *smac;
 	uint8_t ttl;
 	uint16_t sport, dport;
@@ -191,12 +191,12 @@ struct v2 {
 	uint16_t tunnel_id, session_id;
 	int len_bit, seq_bit, off_bit;
 	uint16_t ns, off_pad;
-	int acfc;           /* no FF 03 */
-	int pfc;            /* 1-byte protocol */
-	uint16_t proto;     /* 0x0031 unless testing others */
+	int acfc;	/* no FF 03 */
+	int pfc;	/* 1-byte protocol */
+	uint16_t proto; /* 0x0031 unless testing others */
 	uint8_t bcp_flags;
 	uint8_t bcp_mac;
-	int control;        /* T bit */
+	int control; /* T bit */
 };
 
 /* RFC 2661 3.1 data message, PPP, RFC 3518 bridged frame. */
@@ -360,7 +360,7 @@ static void teardown(void)
 
 START_TEST(test_v3_rx_matrix)
 {
-	static const uint8_t cookie_lens[] = { 0, 4, 8 };
+	static const uint8_t cookie_lens[] = {0, 4, 8};
 	uint8_t frame[PKT_MAX], pkt[PKT_MAX];
 	struct l2pw_counters c;
 	size_t flen = inner_frame(frame, 98, 0x0800, 0x11), len;
@@ -370,14 +370,15 @@ START_TEST(test_v3_rx_matrix)
 		for (udp = 0; udp < 2; udp++)
 			for (ci = 0; ci < 3; ci++)
 				for (sub = 0; sub < 2; sub++) {
-					struct l2pw_v3_key key = { .session_id = 0x1000u + (uint32_t)n };
+					struct l2pw_v3_key key = {.session_id =
+								      0x1000u + (uint32_t)n};
 					struct l2pw_rx_session s;
 					struct v3 p = {
-						.o = { .v6 = v6, .udp = udp },
-						.session_id = key.session_id,
-						.cookie_len = cookie_lens[ci],
-						.cookie = cookie8,
-						.sublayer = sub,
+					    .o = {.v6 = v6, .udp = udp},
+					    .session_id = key.session_id,
+					    .cookie_len = cookie_lens[ci],
+					    .cookie = cookie8,
+					    .sublayer = sub,
 					};
 
 					/* half by exact local address, half wildcard */
@@ -386,8 +387,9 @@ START_TEST(test_v3_rx_matrix)
 						memcpy(key.local_addr, v6 ? v6_local : v4_local,
 						       v6 ? 16 : 4);
 					}
-					rx_session(&s, (uint16_t)((udp ? L2PW_RX_F_UDP : 0) |
-								  (sub ? L2PW_RX_F_SUBLAYER : 0)),
+					rx_session(&s,
+						   (uint16_t)((udp ? L2PW_RX_F_UDP : 0) |
+							      (sub ? L2PW_RX_F_SUBLAYER : 0)),
 						   cookie_lens[ci]);
 					ck_assert_int_eq(fastpath_v3_set(fp, &key, &s), 0);
 					len = build_v3(pkt, &p, frame, flen);
@@ -404,17 +406,17 @@ END_TEST
 START_TEST(test_v3_rx_sequencing)
 {
 	uint8_t frame[PKT_MAX], pkt[PKT_MAX];
-	struct l2pw_v3_key key = { .session_id = 77 };
+	struct l2pw_v3_key key = {.session_id = 77};
 	struct l2pw_rx_session s;
 	struct l2pw_counters c;
-	struct v3 p = { .o = { .udp = 1 }, .session_id = 77, .sublayer = 1, .seq = 1 };
+	struct v3 p = {.o = {.udp = 1}, .session_id = 77, .sublayer = 1, .seq = 1};
 	size_t flen = inner_frame(frame, 80, 0x0800, 0x22), len;
 	static const struct {
 		uint32_t ns;
 		uint32_t verdict;
 	} steps[] = {
-		{ 5, XDP_REDIRECT }, { 5, XDP_DROP },     { 7, XDP_REDIRECT }, { 6, XDP_DROP },
-		{ 8, XDP_REDIRECT }, { 0xffffff, XDP_DROP }, /* far behind, not a wrap */
+	    {5, XDP_REDIRECT}, {5, XDP_DROP},	  {7, XDP_REDIRECT},
+	    {6, XDP_DROP},     {8, XDP_REDIRECT}, {0xffffff, XDP_DROP}, /* far behind, not a wrap */
 	};
 	struct run r;
 	size_t i;
@@ -455,16 +457,16 @@ END_TEST
 START_TEST(test_v2_bcp_rx)
 {
 	uint8_t frame[PKT_MAX], pkt[PKT_MAX];
-	struct l2pw_v2_key key = { .tunnel_id = 0x1fc3, .session_id = 0x1310 };
+	struct l2pw_v2_key key = {.tunnel_id = 0x1fc3, .session_id = 0x1310};
 	struct l2pw_rx_session s;
 	size_t flen = inner_frame(frame, 1514, 0x0800, 0x33), len;
 	struct v2 variants[] = {
-		{ .proto = 0x0031, .bcp_mac = 1 },                          /* kernel style, FF03 */
-		{ .proto = 0x0031, .bcp_mac = 1, .acfc = 1 },               /* no FF03 */
-		{ .proto = 0x0031, .bcp_mac = 1, .acfc = 1, .pfc = 1 },     /* 1-byte protocol */
-		{ .proto = 0x0031, .bcp_mac = 1, .off_bit = 1 },            /* freeRtr 0x0202 */
-		{ .proto = 0x0031, .bcp_mac = 1, .off_bit = 1, .off_pad = 6 },
-		{ .proto = 0x0031, .bcp_mac = 1, .len_bit = 1, .seq_bit = 1, .ns = 9 },
+	    {.proto = 0x0031, .bcp_mac = 1},			  /* kernel style, FF03 */
+	    {.proto = 0x0031, .bcp_mac = 1, .acfc = 1},		  /* no FF03 */
+	    {.proto = 0x0031, .bcp_mac = 1, .acfc = 1, .pfc = 1}, /* 1-byte protocol */
+	    {.proto = 0x0031, .bcp_mac = 1, .off_bit = 1},	  /* freeRtr 0x0202 */
+	    {.proto = 0x0031, .bcp_mac = 1, .off_bit = 1, .off_pad = 6},
+	    {.proto = 0x0031, .bcp_mac = 1, .len_bit = 1, .seq_bit = 1, .ns = 9},
 	};
 	size_t i;
 
@@ -486,15 +488,14 @@ END_TEST
 START_TEST(test_rx_pass_cases)
 {
 	uint8_t frame[PKT_MAX], pkt[PKT_MAX];
-	struct l2pw_v3_key k3 = { .session_id = 0x2002 };
-	struct l2pw_v2_key k2 = { .tunnel_id = 10, .session_id = 20 };
+	struct l2pw_v3_key k3 = {.session_id = 0x2002};
+	struct l2pw_v2_key k2 = {.tunnel_id = 10, .session_id = 20};
 	struct l2pw_rx_session s;
 	size_t flen = inner_frame(frame, 98, 0x0800, 0x44), len;
-	struct v3 ok3 = { .o = { .udp = 1 }, .session_id = 0x2002, .cookie_len = 8,
-			  .cookie = cookie8 };
+	struct v3 ok3 = {.o = {.udp = 1}, .session_id = 0x2002, .cookie_len = 8, .cookie = cookie8};
 	struct v3 p3;
-	struct v2 ok2 = { .o = { .udp = 1 }, .tunnel_id = 10, .session_id = 20,
-			  .proto = 0x0031, .bcp_mac = 1 };
+	struct v2 ok2 = {
+	    .o = {.udp = 1}, .tunnel_id = 10, .session_id = 20, .proto = 0x0031, .bcp_mac = 1};
 	struct v2 p2;
 	uint8_t bad_cookie[8];
 	static const struct {
@@ -502,10 +503,10 @@ START_TEST(test_rx_pass_cases)
 		uint8_t bcp_flags, bcp_mac;
 		unsigned int reason;
 	} v2_odd[] = {
-		{ 0x003d, 0, 1, L2PW_R_PPP_MP },       { 0x00fd, 0, 1, L2PW_R_PPP_MPPE },
-		{ 0xc021, 0, 1, L2PW_R_PPP_OTHER },    { 0x0021, 0, 1, L2PW_R_PPP_OTHER },
-		{ 0x0031, 0x80, 1, L2PW_R_BCP_OPTION }, { 0x0031, 0x03, 1, L2PW_R_BCP_OPTION },
-		{ 0x0031, 0, 4, L2PW_R_BCP_OPTION },
+	    {0x003d, 0, 1, L2PW_R_PPP_MP},	  {0x00fd, 0, 1, L2PW_R_PPP_MPPE},
+	    {0xc021, 0, 1, L2PW_R_PPP_OTHER},	  {0x0021, 0, 1, L2PW_R_PPP_OTHER},
+	    {0x0031, 0x80, 1, L2PW_R_BCP_OPTION}, {0x0031, 0x03, 1, L2PW_R_BCP_OPTION},
+	    {0x0031, 0, 4, L2PW_R_BCP_OPTION},
 	};
 
 	rx_session(&s, L2PW_RX_F_UDP, 8);
@@ -648,9 +649,9 @@ END_TEST
 START_TEST(test_rx_link_padding)
 {
 	uint8_t frame[PKT_MAX], pkt[PKT_MAX];
-	struct l2pw_v3_key key = { .session_id = 5 };
+	struct l2pw_v3_key key = {.session_id = 5};
 	struct l2pw_rx_session s;
-	struct v3 p = { .o = { .udp = 0 }, .session_id = 5 };
+	struct v3 p = {.o = {.udp = 0}, .session_id = 5};
 	size_t flen = inner_frame(frame, 60, 0x0800, 0x55), len;
 
 	rx_session(&s, 0, 0);
@@ -712,11 +713,11 @@ START_TEST(test_v3_tx)
 			for (ci = 0; ci < 3; ci++)
 				for (sub = 0; sub < 2; sub++) {
 					struct v3 p = {
-						.o = { .v6 = v6, .udp = udp, .ttl = 64 },
-						.session_id = 0x3000u + (uint32_t)n,
-						.cookie_len = (uint8_t)(ci * 4),
-						.cookie = cookie8,
-						.sublayer = sub,
+					    .o = {.v6 = v6, .udp = udp, .ttl = 64},
+					    .session_id = 0x3000u + (uint32_t)n,
+					    .cookie_len = (uint8_t)(ci * 4),
+					    .cookie = cookie8,
+					    .sublayer = sub,
 					};
 
 					hlen = build_v3(hdr, &p, NULL, 0);
@@ -730,8 +731,8 @@ START_TEST(test_v3_tx)
 						expect_tx_passed(frame, flen, L2PW_R_TX_V6_UDP);
 						/* unless the peer takes checksum 0 */
 						t.flags |= L2PW_TX_F_UDP6_ZERO_CSUM;
-						ck_assert_int_eq(fastpath_tx_set(fp, LO_IFINDEX, &t),
-								 0);
+						ck_assert_int_eq(
+						    fastpath_tx_set(fp, LO_IFINDEX, &t), 0);
 					}
 					expect_encap(frame, flen, &p, NULL);
 				}
@@ -746,8 +747,7 @@ START_TEST(test_v3_tx_sequence)
 {
 	uint8_t frame[PKT_MAX], hdr[PKT_MAX];
 	struct l2pw_tx_session t;
-	struct v3 p = { .o = { .udp = 1, .ttl = 64 }, .session_id = 99, .sublayer = 1,
-			.seq = 1 };
+	struct v3 p = {.o = {.udp = 1, .ttl = 64}, .session_id = 99, .sublayer = 1, .seq = 1};
 	size_t flen = inner_frame(frame, 100, 0x0800, 0x77), hlen;
 
 	hlen = build_v3(hdr, &p, NULL, 0);
@@ -765,10 +765,10 @@ START_TEST(test_v2_tx)
 	struct l2pw_tx_session t;
 	size_t flen = inner_frame(frame, 200, 0x86dd, 0x12), hlen;
 	struct v2 variants[] = {
-		{ .proto = 0x0031, .bcp_mac = 1 },
-		{ .proto = 0x0031, .bcp_mac = 1, .acfc = 1 },
-		{ .proto = 0x0031, .bcp_mac = 1, .len_bit = 1 },
-		{ .proto = 0x0031, .bcp_mac = 1, .len_bit = 1, .seq_bit = 1 },
+	    {.proto = 0x0031, .bcp_mac = 1},
+	    {.proto = 0x0031, .bcp_mac = 1, .acfc = 1},
+	    {.proto = 0x0031, .bcp_mac = 1, .len_bit = 1},
+	    {.proto = 0x0031, .bcp_mac = 1, .len_bit = 1, .seq_bit = 1},
 	};
 	size_t i;
 
@@ -808,7 +808,7 @@ START_TEST(test_tx_pass_cases)
 {
 	uint8_t frame[PKT_MAX], hdr[PKT_MAX];
 	struct l2pw_tx_session t;
-	struct v3 p = { .o = { .udp = 1 }, .session_id = 1 };
+	struct v3 p = {.o = {.udp = 1}, .session_id = 1};
 	size_t flen, hlen = build_v3(hdr, &p, NULL, 0);
 	struct l2pw_counters c;
 	struct run r;
@@ -842,8 +842,8 @@ END_TEST
 /* Invalid map values are refused before they reach the kernel. */
 START_TEST(test_loader_validation)
 {
-	struct l2pw_v3_key k3 = { .session_id = 1 };
-	struct l2pw_v2_key k2 = { .tunnel_id = 1, .session_id = 1 };
+	struct l2pw_v3_key k3 = {.session_id = 1};
+	struct l2pw_v2_key k2 = {.tunnel_id = 1, .session_id = 1};
 	struct l2pw_rx_session s;
 	struct l2pw_tx_session t;
 	struct l2pw_counters c;
@@ -1002,11 +1002,11 @@ static size_t pcap_frame(const char *file, int n, uint8_t *out)
  */
 START_TEST(test_interop_linux_udp_cookie4)
 {
-	static const uint8_t ck[4] = { 0x11, 0x22, 0x33, 0x44 };
-	static const uint8_t a[4] = { 198, 18, 7, 1 }, b[4] = { 198, 18, 7, 2 };
+	static const uint8_t ck[4] = {0x11, 0x22, 0x33, 0x44};
+	static const uint8_t a[4] = {198, 18, 7, 1}, b[4] = {198, 18, 7, 2};
 	const size_t hdr = 14 + 20 + 8 + 8 + 4;
 	uint8_t pkt[PKT_MAX];
-	struct l2pw_v3_key key = { .session_id = 2002 };
+	struct l2pw_v3_key key = {.session_id = 2002};
 	struct l2pw_rx_session s;
 	struct l2pw_tx_session t;
 	struct run r;
@@ -1029,7 +1029,7 @@ START_TEST(test_interop_linux_udp_cookie4)
 
 		wbuf_init(&w, t.hdr, sizeof(t.hdr));
 		wbuf_add_n32(&w, 0x45000000);
-		wbuf_add_n32(&w, 0);          /* id, DF clear like the kernel */
+		wbuf_add_n32(&w, 0);	      /* id, DF clear like the kernel */
 		wbuf_add_n32(&w, 0x40110000); /* TTL 64, UDP */
 		wbuf_add_bytes(&w, b, 4);
 		wbuf_add_bytes(&w, a, 4);
@@ -1057,8 +1057,8 @@ START_TEST(test_interop_linux_udp_cookie4)
 		}
 		ck_assert_uint_eq(r.retval, TC_ACT_REDIRECT);
 		ck_assert_uint_eq(r.len, len);
-		ck_assert_mem_eq(r.out + 14, pkt + 14, 4);        /* ver, tos, length */
-		ck_assert_mem_eq(r.out + 20, pkt + 20, 4);        /* flags, TTL, proto */
+		ck_assert_mem_eq(r.out + 14, pkt + 14, 4);	  /* ver, tos, length */
+		ck_assert_mem_eq(r.out + 20, pkt + 20, 4);	  /* flags, TTL, proto */
 		ck_assert_mem_eq(r.out + 26, pkt + 26, len - 26); /* addrs .. frame */
 		ck_assert_uint_eq(csum16(r.out + 14, 20), 0);
 		encapsulated++;
@@ -1073,10 +1073,10 @@ END_TEST
  * and our encap numbers from 0 like the kernel. */
 START_TEST(test_interop_linux_ip_cookie8_seq)
 {
-	static const uint8_t ck[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t ck[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 	const size_t hdr = 14 + 20 + 4 + 8 + 4;
 	uint8_t pkt[PKT_MAX], first[PKT_MAX];
-	struct l2pw_v3_key key = { .session_id = 2002 };
+	struct l2pw_v3_key key = {.session_id = 2002};
 	struct l2pw_rx_session s;
 	struct l2pw_tx_session t;
 	struct run r;
@@ -1140,7 +1140,7 @@ START_TEST(test_interop_freertr_bcp)
 	static const char file[] = "freertr/l2tpv2_bcp_no-multilink.pcap";
 	const size_t l2tp = 14 + 20 + 8, hdr = l2tp + 8 + 2 + 2 + 2;
 	uint8_t pkt[PKT_MAX];
-	struct l2pw_v2_key key = { .tunnel_id = 0x1fc3, .session_id = 0x1310 };
+	struct l2pw_v2_key key = {.tunnel_id = 0x1fc3, .session_id = 0x1310};
 	struct l2pw_rx_session s;
 	size_t len, big = 0;
 	int n, delivered = 0, passed = 0;
