@@ -963,9 +963,14 @@ END_TEST
 
 /* ---- captures from other implementations ---- */
 
-#ifndef INTEROP_DIR
-#define INTEROP_DIR "tests/interop"
-#endif
+/* Captures live in tests/interop of the source tree: run from its root, or
+ * point L2PW_INTEROP_DIR at them. */
+static const char *interop_dir(void)
+{
+	const char *d = getenv("L2PW_INTEROP_DIR");
+
+	return d && *d ? d : "tests/interop";
+}
 
 /* Frame number n (1-based, as tshark counts) of a capture. */
 static size_t pcap_frame(const char *file, int n, uint8_t *out)
@@ -977,7 +982,7 @@ static size_t pcap_frame(const char *file, int n, uint8_t *out)
 	pcap_t *pc;
 	int i = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", INTEROP_DIR, file);
+	snprintf(path, sizeof(path), "%s/%s", interop_dir(), file);
 	pc = pcap_open_offline(path, errbuf);
 	ck_assert_msg(pc != NULL, "%s: %s", path, errbuf);
 	while (pcap_next_ex(pc, &h, &data) == 1) {
