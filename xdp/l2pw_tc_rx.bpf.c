@@ -61,8 +61,9 @@ int l2pw_tc_rx(struct __sk_buff *skb)
 		goto out;
 	}
 	if (bpf_skb_store_bytes(skb, 0, &inner, sizeof(inner), 0)) {
-		reason = L2PW_R_ADJUST_FAILED;
-		goto out;
+		/* outer headers gone, inner one not written: nobody can use it */
+		l2pw_rx_account(&r, L2PW_R_ADJUST_FAILED);
+		return L2PW_TC_ACT_SHOT;
 	}
 	/* With CHECKSUM_COMPLETE the inner Ethernet header, about to be
 	 * pulled by eth_type_trans() on the port, must be in skb->csum. */
