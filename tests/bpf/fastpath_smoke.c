@@ -8,7 +8,9 @@
  *
  *   fastpath_smoke -m xdp|tc -w WAN -p PORT [-x XDPTARGET] -l LOCAL -r REMOTE
  *                  -s SESSION -S PEER_SESSION [-c COOKIE_HEX] [-C PEER_COOKIE_HEX]
- *                  [-e udp|ip]
+ *                  [-e udp|ip|v2]
+ *
+ * -e v2: L2TPv2 + PPP + BCP instead; -s/-S are then TUNNEL<<16|SESSION.
  *
  * xdp: XDP on WAN decaps into XDPTARGET (a veth whose peer is PORT, the
  * bridge port); tc: TC ingress on WAN decaps into PORT's ingress.  Both: TC
@@ -66,7 +68,7 @@ int main(int argc, char **argv)
 {
 	const char *mode = "xdp", *wan = NULL, *port = NULL, *target = NULL, *encap = "udp";
 	uint8_t local[16] = {0}, remote[16] = {0};
-	int v6 = 0;
+	int v6 = 0, v2;
 	uint32_t sid = 0, peer_sid = 0;
 	uint8_t cookie[8], peer_cookie[8], cookie_len = 0, peer_cookie_len = 0;
 	struct l2pw_rx_session rx = {0};
@@ -127,6 +129,7 @@ int main(int argc, char **argv)
 		}
 	}
 	udp = strcmp(encap, "ip") != 0;
+	v2 = strcmp(encap, "v2") == 0;
 	wan_i = smoke_ifindex(wan);
 	port_i = smoke_ifindex(port);
 
@@ -172,17 +175,35 @@ int main(int argc, char **argv)
 	if (udp) {
 		wbuf_add_n32(&w, (uint32_t)L2PW_UDP_PORT << 16 | L2PW_UDP_PORT);
 		wbuf_add_n32(&w, 0);
-		wbuf_add_n32(&w, 0x00030000);
 	}
-	wbuf_add_n32(&w, peer_sid);
-	wbuf_add_bytes(&w, peer_cookie, peer_cookie_len);
+	if (v2) {
+		/* RFC 2661 data header like Linux sends it, PPP FF03, 0x0031,
+		 * RFC 3518 flags 0 + MAC type 1 */
+		wbuf_add_n16(&w, 0x0002);
+		wbuf_add_n16(&w, (uint16_t)(peer_sid >> 16));
+		wbuf_add_n16(&w, (uint16_t)peer_sid);
+		wbuf_add_n32(&w, 0xff030031);
+		wbuf_add_n16(&w, 0x0001);
+	} else {
+		if (udp)
+			wbuf_add_n32(&w, 0x00030000);
+		wbuf_add_n32(&w, peer_sid);
+		wbuf_add_bytes(&w, peer_cookie, peer_cookie_len);
+	}
 	if (w.err)
 		return 1;
 	tx.hdr_len = (uint8_t)w.len;
 
 	err = fastpath_slot_reset(fp, 0);
-	if (!err)
+	if (!err && v2) {
+		struct l2pw_v2_key k2 = {.tunnel_id = (uint16_t)(sid >> 16),
+					 .session_id = (uint16_t)sid};
+
+		rx.flags = 0;
+		err = fastpath_v2_set(fp, &k2, &rx);
+	} else if (!err) {
 		err = fastpath_v3_set(fp, &key, &rx);
+	}
 	if (!err)
 		err = fastpath_tx_set(fp, port_i, &tx);
 	if (!err && strcmp(mode, "xdp") == 0) {

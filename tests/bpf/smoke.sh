@@ -14,7 +14,8 @@
 # into pX_br's ingress (mode tc).  No slow path runs, so the hosts get static
 # ARP entries (ARP is a slow-path frame); IPv6 ND crosses the fast path.
 #
-# usage: tests/bpf/smoke.sh [xdp|tc|vxlan] [udp|ip] [v4|v6]  (root; builds what it needs)
+# usage: tests/bpf/smoke.sh [xdp|tc|vxlan] [udp|ip|v2] [v4|v6]  (root; builds what it needs)
+# v2: L2TPv2 + PPP + BCP bridged frames (tunnel 10/20, session 11/21).
 # vxlan: the same rig with kernel VXLAN ports instead of l2pw, as a baseline.
 # v6 puts the WAN on 2001:db8:ff::1/2 (UDP then runs with checksum 0).
 # SMOKE_PORT=tap (tc mode only): the bridge port is a TAP, held open by a
@@ -24,6 +25,11 @@ set -eu
 MODE=${1:-xdp}
 ENCAP=${2:-udp}
 FAMILY=${3:-v4}
+if [ "$ENCAP" = v2 ]; then
+	SA=$((10 << 16 | 11)) SB=$((20 << 16 | 21))
+else
+	SA=1001 SB=2002
+fi
 if [ "$FAMILY" = v6 ]; then
 	WA=2001:db8:ff::1 WB=2001:db8:ff::2 PLEN=64
 else
@@ -113,10 +119,10 @@ if [ "$MODE" = vxlan ]; then
 	echo ready >"$OUT/b"
 else
 ip netns exec "${P}sA" "$TOOL" -m "$MODE" -e "$ENCAP" -w wanA -p pA_br -x pA_x \
-	-l "$WA" -r "$WB" -s 1001 -S 2002 -c 55667788 -C 11223344 >"$OUT/a" 2>&1 &
+	-l "$WA" -r "$WB" -s "$SA" -S "$SB" -c 55667788 -C 11223344 >"$OUT/a" 2>&1 &
 PIDS="$PIDS $!"
 ip netns exec "${P}sB" "$TOOL" -m "$MODE" -e "$ENCAP" -w wanB -p pB_br -x pB_x \
-	-l "$WB" -r "$WA" -s 2002 -S 1001 -c 11223344 -C 55667788 >"$OUT/b" 2>&1 &
+	-l "$WB" -r "$WA" -s "$SB" -S "$SA" -c 11223344 -C 55667788 >"$OUT/b" 2>&1 &
 PIDS="$PIDS $!"
 fi
 for i in $(seq 50); do
@@ -138,8 +144,10 @@ echo "== 1400-byte pings"
 ip netns exec "${P}hA" ping -c 5 -i 0.05 -W 1 -s 1400 192.0.2.2 | tail -2
 wait "$TPID" 2>/dev/null || true
 echo "== tshark on the WAN"
-tshark -r "$OUT/wan.pcap" -o 'l2tp.cookie_size:4 Byte Cookie' -o 'l2tp.l2_specific:None' \
-	-d 'l2tp.pw_type==0,eth' 2>/dev/null | head -6
+tshark -r "$OUT/wan.pcap" -c 3 -O l2tp,ppp,bcp -o 'l2tp.cookie_size:4 Byte Cookie' \
+	-o 'l2tp.l2_specific:None' -d 'l2tp.pw_type==0,eth' 2>/dev/null |
+	grep -E '^Frame|^Layer 2|^Point|^PPP|Session|Tunnel ID|Cookie|Protocol:|MAC Type|Flags' ||
+	true
 
 echo "== iperf3 TCP 5 s hostA -> hostB"
 ip netns exec "${P}hB" iperf3 -s -1 -B 192.0.2.2 >/dev/null 2>&1 &
