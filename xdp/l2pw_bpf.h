@@ -93,6 +93,15 @@ struct {
 	__type(value, struct l2pw_counters);
 } l2pw_stats SEC(".maps");
 
+/* More local UDP ports than l2pw_udp_port (pseudowires may each have their
+ * own `port`): host-order port -> 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, L2PW_MAX_UDP_PORTS);
+	__type(key, __u16);
+	__type(value, __u8);
+} l2pw_udp_ports SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, L2PW_R_MAX);

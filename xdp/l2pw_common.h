@@ -10,6 +10,7 @@
  *   l2pw_v2_sessions  HASH   struct l2pw_v2_key -> struct l2pw_rx_session
  *   l2pw_tx_sessions  HASH   __u32 bridge-port ifindex -> struct l2pw_tx_session
  *   l2pw_ports        DEVMAP_HASH  ifindex -> ifindex (XDP redirect targets)
+ *   l2pw_udp_ports    HASH   __u16 local UDP port -> 1 (besides the default)
  *   l2pw_seq          ARRAY  slot -> struct l2pw_seq_state (shared by all CPUs)
  *   l2pw_stats        PERCPU_ARRAY slot -> struct l2pw_counters
  *   l2pw_reasons      PERCPU_ARRAY enum l2pw_reason -> __u64
@@ -29,9 +30,10 @@
 #endif
 
 /* Default sizes; the loader may change them before load. */
-#define L2PW_MAX_SESSIONS 1024
-#define L2PW_UDP_PORT	  1701
-#define L2PW_IPPROTO_L2TP 115
+#define L2PW_MAX_SESSIONS  1024
+#define L2PW_UDP_PORT	   1701
+#define L2PW_MAX_UDP_PORTS 64
+#define L2PW_IPPROTO_L2TP  115
 
 #define L2PW_FAMILY_NONE 0
 #define L2PW_FAMILY_V4	 4

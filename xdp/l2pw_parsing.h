@@ -386,8 +386,12 @@ static __always_inline int l2pw_rx_parse(void *data, void *data_end, __u32 pkt_l
 
 		if (!udp)
 			return L2PW_R_TRUNCATED;
-		if (udp->dest != bpf_htons(l2pw_udp_port))
-			return L2PW_R_NOT_L2TP;
+		if (udp->dest != bpf_htons(l2pw_udp_port)) {
+			__u16 port = bpf_ntohs(udp->dest);
+
+			if (!bpf_map_lookup_elem(&l2pw_udp_ports, &port))
+				return L2PW_R_NOT_L2TP;
+		}
 		if (bpf_ntohs(udp->len) != l3_end - l4_off)
 			return L2PW_R_TRUNCATED;
 		fl = l2pw_pull(&c, 2);

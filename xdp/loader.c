@@ -32,10 +32,20 @@
 #define FASTPATH_TC_PRIO   0x1701
 
 /* The maps every object defines and all share (l2pw_bpf.h). */
+/* clang-format off: one name a line */
 static const char *const fastpath_shared_maps[] = {
-    "l2pw_v3_sessions", "l2pw_v2_sessions", "l2pw_tx_sessions", "l2pw_ports",
-    "l2pw_seq",		"l2pw_stats",	    "l2pw_reasons",
+	"l2pw_v3_sessions",
+	"l2pw_v2_sessions",
+	"l2pw_tx_sessions",
+	"l2pw_ports",
+	"l2pw_seq",
+	"l2pw_stats",
+	/* the last two keep their compiled-in sizes */
+	"l2pw_udp_ports",
+	"l2pw_reasons",
 };
+/* clang-format on */
+#define FASTPATH_FIXED_SIZE_MAPS 2
 
 struct fastpath_attach {
 	int ifindex;
@@ -80,8 +90,9 @@ static int fastpath_size_maps(struct bpf_object *obj, uint32_t max_sessions)
 	size_t i;
 	int err;
 
-	/* every shared map but l2pw_reasons (sized by the enum) */
-	for (i = 0; i + 1 < sizeof(fastpath_shared_maps) / sizeof(fastpath_shared_maps[0]); i++) {
+	for (i = 0; i + FASTPATH_FIXED_SIZE_MAPS <
+		    sizeof(fastpath_shared_maps) / sizeof(fastpath_shared_maps[0]);
+	     i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(obj, fastpath_shared_maps[i]);
 
 		if (!m)
@@ -485,6 +496,22 @@ int fastpath_port_del(struct fastpath *fp, uint32_t ifindex)
 uint32_t fastpath_seq_take_tx(struct fastpath *fp, uint32_t slot)
 {
 	return __atomic_fetch_add(&fp->seq[slot].tx_next, 1, __ATOMIC_RELAXED);
+}
+
+int fastpath_udp_port_add(struct fastpath *fp, uint16_t port)
+{
+	uint8_t one = 1;
+
+	if (port == 0)
+		return -EINVAL;
+	return fastpath_errno(bpf_map__update_elem(fp->rx->maps.l2pw_udp_ports, &port,
+						   sizeof(port), &one, sizeof(one), BPF_ANY));
+}
+
+int fastpath_udp_port_del(struct fastpath *fp, uint16_t port)
+{
+	return fastpath_errno(
+		bpf_map__delete_elem(fp->rx->maps.l2pw_udp_ports, &port, sizeof(port), 0));
 }
 
 int fastpath_slot_reset(struct fastpath *fp, uint32_t slot)

@@ -83,8 +83,14 @@ int fastpath_v2_del(struct fastpath *fp, const struct l2pw_v2_key *key);
 /* TX template of the bridge port port_ifindex. */
 int fastpath_tx_set(struct fastpath *fp, uint32_t port_ifindex, const struct l2pw_tx_session *val);
 int fastpath_tx_del(struct fastpath *fp, uint32_t port_ifindex);
+/* More local UDP ports to decapsulate on, besides opts.udp_port (up to
+ * L2PW_MAX_UDP_PORTS; -E2BIG past that). */
+int fastpath_udp_port_add(struct fastpath *fp, uint16_t port);
+int fastpath_udp_port_del(struct fastpath *fp, uint16_t port);
 /* XDP redirect targets (the veth the XDP program sends a session's frames
- * into); the TC variant needs none. */
+ * into; its peer, the bridge port, needs `gro on` or an XDP program, else
+ * the kernel drops the frames and only the xdp:xdp_redirect_err tracepoint
+ * tells); the TC variant needs none. */
 int fastpath_port_add(struct fastpath *fp, uint32_t ifindex);
 int fastpath_port_del(struct fastpath *fp, uint32_t ifindex);
 

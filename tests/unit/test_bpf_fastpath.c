@@ -628,6 +628,11 @@ START_TEST(test_rx_pass_cases)
 	len = build_v3(pkt, &ok3, frame, flen);
 	pkt[14 + 20 + 3] = 0x35;
 	expect_passed(pkt, len, L2PW_R_NOT_L2TP);
+	/* ... until the daemon says it listens there too */
+	ck_assert_int_eq(fastpath_udp_port_add(fp, 0x0635), 0);
+	expect_delivered(pkt, len, frame, flen);
+	ck_assert_int_eq(fastpath_udp_port_del(fp, 0x0635), 0);
+	expect_passed(pkt, len, L2PW_R_NOT_L2TP);
 	len = inner_frame(pkt, 60, 0x0806, 0);
 	expect_passed(pkt, len, L2PW_R_NOT_L2TP);
 
