@@ -32,7 +32,8 @@
 #define FASTPATH_TC_PRIO   0x1701
 
 /* The maps every object defines and all share (l2pw_bpf.h). */
-/* clang-format off: one name a line */
+/* one name a line */
+/* clang-format off */
 static const char *const fastpath_shared_maps[] = {
 	"l2pw_v3_sessions",
 	"l2pw_v2_sessions",
