@@ -505,14 +505,14 @@ int fastpath_udp_port_add(struct fastpath *fp, uint16_t port)
 
 	if (port == 0)
 		return -EINVAL;
-	return fastpath_errno(bpf_map__update_elem(fp->rx->maps.l2pw_udp_ports, &port,
-						   sizeof(port), &one, sizeof(one), BPF_ANY));
+	return fastpath_errno(bpf_map__update_elem(fp->rx->maps.l2pw_udp_ports, &port, sizeof(port),
+						   &one, sizeof(one), BPF_ANY));
 }
 
 int fastpath_udp_port_del(struct fastpath *fp, uint16_t port)
 {
 	return fastpath_errno(
-		bpf_map__delete_elem(fp->rx->maps.l2pw_udp_ports, &port, sizeof(port), 0));
+	    bpf_map__delete_elem(fp->rx->maps.l2pw_udp_ports, &port, sizeof(port), 0));
 }
 
 int fastpath_slot_reset(struct fastpath *fp, uint32_t slot)
