@@ -124,7 +124,7 @@ const char *mppe_drop_name(enum mppe_drop d);
 struct mppe_rx_stats {
 	uint64_t packets; /* decrypted and handed on */
 	uint64_t key_changes;
-	uint64_t lost;	  /* counts skipped over (packets the peer sent that never came) */
+	uint64_t lost;	  /* counts skipped over: lost, and dropped while catching up */
 	uint64_t resets;  /* stateful: Reset-Requests asked for (MPPE_DROP_LOST) */
 	uint64_t resyncs; /* stateful: flushed packets that ended a wait */
 	uint64_t drops[MPPE_DROP_COUNT];

@@ -234,53 +234,57 @@ START_TEST(stateless_loss_and_late)
 }
 END_TEST
 
+/*
+ * Lose n packets, then send until one decrypts: every packet on the way
+ * costs at most one budget of key changes.  Returns the packets dropped.
+ */
+static unsigned outage(struct mppe_tx *t, struct mppe_rx *r, unsigned *i, unsigned n)
+{
+	unsigned dropped = 0;
+	uint64_t kc;
+	size_t len;
+
+	for (unsigned k = 0; k < n; k++)
+		send_one(t, (*i)++);
+	for (;;) {
+		kc = r->stats.key_changes;
+		len = send_one(t, (*i)++);
+		if (recv_one(r, len) == MPPE_OK)
+			break;
+		ck_assert_uint_le(r->stats.key_changes - kc, MPPE_REKEY_DEFAULT);
+		ck_assert_uint_lt(++dropped, 64);
+	}
+	ck_assert_uint_le(r->stats.key_changes - kc, MPPE_REKEY_DEFAULT);
+	/* and the next one too */
+	len = send_one(t, (*i)++);
+	ck_assert_int_eq(recv_one(r, len), MPPE_OK);
+	return dropped;
+}
+
 START_TEST(stateless_rekey_budget)
 {
 	struct mppe_tx t;
 	struct mppe_rx r;
-	uint64_t kc;
 	size_t len;
-	unsigned i = 0, dropped = 0;
+	unsigned i = 0, dropped;
 
 	mppe_tx_init(&t, key_a, 1);
 	mppe_rx_init(&r, key_a, 1, 0);
 	len = send_one(&t, i++);
 	ck_assert_int_eq(recv_one(&r, len), MPPE_OK);
-	/* 2000 packets lost (an outage): caught up 256 key changes at a time. */
-	for (unsigned k = 0; k < 2000; k++)
-		send_one(&t, i++);
-	for (;;) {
-		kc = r.stats.key_changes;
-		len = send_one(&t, i++);
-		if (recv_one(&r, len) == MPPE_OK)
-			break;
-		ck_assert_uint_le(r.stats.key_changes - kc, MPPE_REKEY_DEFAULT);
-		ck_assert_uint_eq(r.stats.drops[MPPE_DROP_CATCHING_UP], ++dropped);
-	}
-	ck_assert_uint_le(r.stats.key_changes - kc, MPPE_REKEY_DEFAULT);
-	/* 2001 counts behind: 7 packets of 256 changes, then the 8th decrypts. */
-	ck_assert_uint_eq(dropped, 7);
-	len = send_one(&t, i++);
-	ck_assert_int_eq(recv_one(&r, len), MPPE_OK);
-
+	/* 2000 lost: 2001 counts to catch up, 7 packets of 256, the 8th decrypts. */
+	ck_assert_uint_eq(outage(&t, &r, &i, 2000), 7);
+	ck_assert_uint_eq(r.stats.drops[MPPE_DROP_CATCHING_UP], 7);
+	/* The dropped ones are skipped counts too. */
+	ck_assert_uint_eq(r.stats.lost, 2000 + 7);
 	/*
 	 * Over half the count space lost (3000): the real counts look behind.
-	 * After MPPE_LATE_RESYNC late drops the receiver follows them.
+	 * After MPPE_LATE_RESYNC - 1 late drops the receiver follows them.
 	 */
-	for (unsigned k = 0; k < 3000; k++)
-		send_one(&t, i++);
-	dropped = 0;
-	for (;;) {
-		kc = r.stats.key_changes;
-		len = send_one(&t, i++);
-		if (recv_one(&r, len) == MPPE_OK)
-			break;
-		ck_assert_uint_le(r.stats.key_changes - kc, MPPE_REKEY_DEFAULT);
-		ck_assert_uint_lt(++dropped, 64);
-	}
+	dropped = outage(&t, &r, &i, 3000);
 	ck_assert_uint_eq(r.stats.drops[MPPE_DROP_LATE], MPPE_LATE_RESYNC - 1);
-	len = send_one(&t, i++);
-	ck_assert_int_eq(recv_one(&r, len), MPPE_OK);
+	ck_assert_uint_gt(dropped, MPPE_LATE_RESYNC - 1);
+	ck_assert_uint_eq(r.stats.lost, 2007 + 3000 + dropped);
 }
 END_TEST
 
