@@ -208,7 +208,21 @@ static int mppe_rx_stateful(struct mppe_rx *r, uint16_t cc, int flushed, enum mp
 	uint16_t dist = (cc - r->k.ccount) & MPPE_CCOUNT_MASK;
 	unsigned off;
 
+	if (flushed && dist >= (MPPE_CCOUNT_MASK + 1) / 2 && !r->following) {
+		/*
+		 * A flushed packet behind us is a duplicate or a straggler:
+		 * resyncing to it would move the key 16 times forward for
+		 * good.  Only a run of them means we really fell that far back.
+		 */
+		if (++r->late_run < MPPE_LATE_RESYNC) {
+			*d = MPPE_DROP_LATE;
+			return 0;
+		}
+		r->following = 1;
+	}
 	if (flushed) {
+		r->late_run = 0;
+		r->following = 0;
 		/* The sender changed the key at every flag count we did not see. */
 		off = (0xffu - (r->k.ccount & 0xff)) & 0xff;
 		for (; off < dist; off += 256) {

@@ -51,7 +51,9 @@
  * MPPE_DROP_LOST (send a CCP Reset-Request now, RFC 3078 §8.2 / RFC 1962
  * §2.2), then every packet without A is dropped (MPPE_DROP_AWAIT_FLUSH)
  * until one with A arrives; it resynchronises (one key change for each
- * flag packet passed over).
+ * flag packet passed over).  A packet with A from the 2048 counts behind is
+ * a duplicate or straggler and dropped as late (resyncing to it would
+ * strand the receiver 16 key changes ahead), unless 16 come in a row.
  *
  * All objects are plain values, no allocation; clear them with
  * mppe_*_clear() when done (they hold key material).

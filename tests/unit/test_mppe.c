@@ -374,6 +374,37 @@ static void stateful_loss(unsigned from, unsigned to)
 	ck_assert_mem_eq(t.k.session, r.k.session, 16);
 }
 
+/* Stateful: a duplicated flag packet must not move the key (it is behind). */
+START_TEST(stateful_duplicate_flag)
+{
+	uint8_t dup[sizeof(pkt)];
+	struct mppe_tx t;
+	struct mppe_rx r;
+	size_t len, dup_len = 0, dup_pkt_len = 0;
+	unsigned i;
+
+	mppe_tx_init(&t, key_a, 0);
+	mppe_rx_init(&r, key_a, 0, 0);
+	for (i = 0; i < 300; i++) {
+		len = send_one(&t, i);
+		ck_assert_int_eq(recv_one(&r, len), MPPE_OK);
+		if (i == 255) {
+			memcpy(dup, pkt, pkt_len);
+			dup_pkt_len = pkt_len;
+			dup_len = len;
+		}
+	}
+	memcpy(pkt, dup, dup_pkt_len);
+	pkt_len = dup_pkt_len;
+	ck_assert_int_eq(recv_one(&r, dup_len), MPPE_DROP_LATE);
+	for (; i < 700; i++) {
+		len = send_one(&t, i);
+		ck_assert_int_eq(recv_one(&r, len), MPPE_OK);
+	}
+	ck_assert_uint_eq(r.stats.resets, 0);
+}
+END_TEST
+
 START_TEST(stateful_lost_packets)
 {
 	stateful_loss(10, 11);	   /* one */
@@ -447,6 +478,7 @@ static Suite *mppe_suite(void)
 	tcase_add_test(tc, stateless_rekey_budget);
 	tcase_add_test(tc, stateless_forged_jump);
 	tcase_add_test(tc, stateful_lost_packets);
+	tcase_add_test(tc, stateful_duplicate_flag);
 	tcase_add_test(tc, bad_headers);
 	suite_add_tcase(s, tc);
 	return s;
