@@ -6,6 +6,7 @@
 
 #include "auth.h"
 #include "cplog.h"
+#include "cpopt.h"
 
 const char *auth_method_name(enum ppp_auth m)
 {
@@ -102,15 +103,12 @@ void auth_send(struct auth *a, uint16_t proto, uint8_t code, uint8_t id, const u
 	struct wbuf w;
 
 	wbuf_init(&w, pkt, sizeof(pkt));
-	wbuf_add_n8(&w, code);
-	wbuf_add_n8(&w, id);
-	wbuf_add_n16(&w, (uint16_t)(len + 4));
-	wbuf_add_bytes(&w, data, len);
-	if (w.err)
+	if (cpopt_packet(&w, code, id, data, len) == -1)
 		return;
 	a->stats.tx++;
 	if (keep) {
-		/* Retransmitted every AUTH_RESTART_MS until answered (RFC 1334 §2.2.1, RFC 1994 §4.1). */
+		/* Retransmitted every AUTH_RESTART_MS until answered (RFC 1334 §2.2.1, RFC 1994
+		 * §4.1). */
 		memcpy(a->pkt, pkt, w.len);
 		a->pkt_len = w.len;
 		a->pkt_proto = proto;
@@ -171,8 +169,9 @@ void auth_timeout(struct auth *a, uint64_t now)
 	if (a->state != AUTH_WAIT_RESPONSE && a->state != AUTH_WAIT_RESULT)
 		return;
 	if (++a->tries >= AUTH_MAX_TRIES) {
-		auth_finish(a, 0, a->authenticator ? "peer did not authenticate"
-						   : "no answer to authentication");
+		auth_finish(a, 0,
+			    a->authenticator ? "peer did not authenticate"
+					     : "no answer to authentication");
 		return;
 	}
 	if (a->pkt_len && a->ops && a->ops->send) {

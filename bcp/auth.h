@@ -17,11 +17,13 @@
 
 #include "buf.h"
 
-#define PPP_PROTO_PAP 0xc023
-#define PPP_PROTO_CHAP 0xc223
-#define CHAP_ALG_MD5 5
+#define PPP_PROTO_PAP	 0xc023
+#define PPP_PROTO_CHAP	 0xc223
+#define CHAP_ALG_MD5	 5
 #define CHAP_ALG_MSCHAP1 0x80
 #define CHAP_ALG_MSCHAP2 0x81
+/* RFC 1994 §4.1 allows any length; pppd sends 16-24 bytes, we keep up to this. */
+#define CHAP_CHALLENGE_MAX 64
 
 /* Methods; PPP_AUTH_BIT(m) matches cfg.h's CFG_AUTH_* bits. */
 enum ppp_auth {
@@ -31,13 +33,13 @@ enum ppp_auth {
 	PPP_AUTH_MSCHAP1,
 	PPP_AUTH_MSCHAP2,
 };
-#define PPP_AUTH_BIT(m) (1u << ((m) - 1))
-#define PPP_AUTH_ALL 0xfu
+#define PPP_AUTH_BIT(m) (1u << ((m)-1))
+#define PPP_AUTH_ALL	0xfu
 
-#define AUTH_NAME_MAX 64
+#define AUTH_NAME_MAX	  64
 #define AUTH_PASSWORD_MAX 128
-#define AUTH_RESTART_MS 3000
-#define AUTH_MAX_TRIES 10
+#define AUTH_RESTART_MS	  3000
+#define AUTH_MAX_TRIES	  10
 
 const char *auth_method_name(enum ppp_auth m);
 /* The method an Authentication-Protocol option value names, PPP_AUTH_NONE if none. */
@@ -76,21 +78,21 @@ struct auth {
 	const struct auth_ops *ops;
 	void *ctx;
 	char our_name[AUTH_NAME_MAX + 1]; /* CHAP Name in our challenges */
-	char user[AUTH_NAME_MAX + 1];     /* peer: our user; authenticator: the peer's */
+	char user[AUTH_NAME_MAX + 1];	  /* peer: our user; authenticator: the peer's */
 	char password[AUTH_PASSWORD_MAX + 1];
 
 	uint8_t id;
 	uint8_t tries;
 	uint64_t timer_at, now;
-	uint8_t challenge[16]; /* ours (authenticator) or the one we answered (peer) */
+	uint8_t challenge[CHAP_CHALLENGE_MAX]; /* ours (authenticator) or the one we answered */
 	uint8_t challenge_len;
 	uint8_t peer_challenge[16]; /* MS-CHAPv2 */
 	uint8_t nt_response[24];    /* MS-CHAP: kept for the MPPE keys */
-	char auth_response[43];     /* MS-CHAPv2 "S=...": NUL-terminated, expected or sent */
-	uint8_t pkt[300];           /* last packet sent, for retransmission */
+	char auth_response[43];	    /* MS-CHAPv2 "S=...": NUL-terminated, expected or sent */
+	uint8_t pkt[300];	    /* last packet sent, for retransmission */
 	size_t pkt_len;
 	uint16_t pkt_proto;
-	uint8_t result[300];        /* authenticator: our Success/Failure, resent on duplicates */
+	uint8_t result[300]; /* authenticator: our Success/Failure, resent on duplicates */
 	size_t result_len;
 	uint8_t result_id;
 	int have_result;
@@ -118,7 +120,8 @@ uint64_t auth_deadline(const struct auth *a);
 void auth_send(struct auth *a, uint16_t proto, uint8_t code, uint8_t id, const uint8_t *data,
 	       size_t len, int keep);
 void auth_finish(struct auth *a, int ok, const char *why);
-void auth_logf(struct auth *a, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void auth_logf(struct auth *a, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void pap_start(struct auth *a);
 int pap_input(struct auth *a, uint8_t code, uint8_t id, struct buf *data);
 void chap_start(struct auth *a);

@@ -20,7 +20,7 @@
 #include "cpopt.h"
 
 /* Enable/disable options (Tinygram, Tagged-Frame): 1 enabled, 2 disabled. */
-#define BCP_ENABLE 1
+#define BCP_ENABLE  1
 #define BCP_DISABLE 2
 
 static int bcp_onoff_req(struct buf *val, struct wbuf *nak, int *his)
@@ -196,40 +196,71 @@ static int bcp_ind_req(void *ctx, struct buf *val, struct wbuf *nak)
 }
 
 static const struct cpopt bcp_opt_mac_support = {
-	.type = BCP_OPT_MAC_SUPPORT, .name = "mac-support", .min_len = 3, .max_len = 3,
-	.add = bcp_mac_support_add, .rej = bcp_mac_support_rej, .req = bcp_mac_support_req,
+    .type = BCP_OPT_MAC_SUPPORT,
+    .name = "mac-support",
+    .min_len = 3,
+    .max_len = 3,
+    .add = bcp_mac_support_add,
+    .rej = bcp_mac_support_rej,
+    .req = bcp_mac_support_req,
 };
 static const struct cpopt bcp_opt_tinygram = {
-	.type = BCP_OPT_TINYGRAM, .name = "tinygram", .min_len = 3, .max_len = 3,
-	.add = bcp_tinygram_add, .nak = bcp_tinygram_nak, .rej = bcp_tinygram_rej,
-	.req = bcp_tinygram_req,
+    .type = BCP_OPT_TINYGRAM,
+    .name = "tinygram",
+    .min_len = 3,
+    .max_len = 3,
+    .add = bcp_tinygram_add,
+    .nak = bcp_tinygram_nak,
+    .rej = bcp_tinygram_rej,
+    .req = bcp_tinygram_req,
 };
 static const struct cpopt bcp_opt_mac_address = {
-	.type = BCP_OPT_MAC_ADDRESS, .name = "mac-address", .min_len = 8, .max_len = 8,
-	.req = bcp_mac_address_req,
+    .type = BCP_OPT_MAC_ADDRESS,
+    .name = "mac-address",
+    .min_len = 8,
+    .max_len = 8,
+    .req = bcp_mac_address_req,
 };
 static const struct cpopt bcp_opt_stp = {
-	.type = BCP_OPT_STP, .name = "spanning-tree", .min_len = 3, .max_len = 255,
-	.req = bcp_stp_req,
+    .type = BCP_OPT_STP,
+    .name = "spanning-tree",
+    .min_len = 3,
+    .max_len = 255,
+    .req = bcp_stp_req,
 };
 static const struct cpopt bcp_opt_tagged = {
-	.type = BCP_OPT_TAGGED, .name = "802-tagged", .min_len = 3, .max_len = 3,
-	.add = bcp_tagged_add, .nak = bcp_tagged_nak, .rej = bcp_tagged_rej,
-	.req = bcp_tagged_req,
+    .type = BCP_OPT_TAGGED,
+    .name = "802-tagged",
+    .min_len = 3,
+    .max_len = 3,
+    .add = bcp_tagged_add,
+    .nak = bcp_tagged_nak,
+    .rej = bcp_tagged_rej,
+    .req = bcp_tagged_req,
 };
 static const struct cpopt bcp_opt_mgmt = {
-	.type = BCP_OPT_MGMT_INLINE, .name = "management-inline", .min_len = 2, .max_len = 3,
-	.add = bcp_mgmt_add, .rej = bcp_mgmt_rej, .req = bcp_mgmt_req,
+    .type = BCP_OPT_MGMT_INLINE,
+    .name = "management-inline",
+    .min_len = 2,
+    .max_len = 3,
+    .add = bcp_mgmt_add,
+    .rej = bcp_mgmt_rej,
+    .req = bcp_mgmt_req,
 };
 static const struct cpopt bcp_opt_ind = {
-	.type = BCP_OPT_BCP_IND, .name = "bcp-indicator", .min_len = 2, .max_len = 3,
-	.add = bcp_ind_add, .rej = bcp_ind_rej, .req = bcp_ind_req,
+    .type = BCP_OPT_BCP_IND,
+    .name = "bcp-indicator",
+    .min_len = 2,
+    .max_len = 3,
+    .add = bcp_ind_add,
+    .rej = bcp_ind_rej,
+    .req = bcp_ind_req,
 };
 
 /* Bridge-/Line-/LAN-Identification have no entry: the engine rejects them. */
 static const struct cpopt *const bcp_opts[] = {
-	&bcp_opt_mac_support, &bcp_opt_tinygram, &bcp_opt_mac_address, &bcp_opt_stp,
-	&bcp_opt_tagged,      &bcp_opt_mgmt,     &bcp_opt_ind,
+    &bcp_opt_mac_support, &bcp_opt_tinygram, &bcp_opt_mac_address, &bcp_opt_stp,
+    &bcp_opt_tagged,	  &bcp_opt_mgmt,     &bcp_opt_ind,
 };
 
 static void bcp_req_begin(void *ctx)
@@ -240,10 +271,10 @@ static void bcp_req_begin(void *ctx)
 }
 
 static const struct cpopt_set bcp_set = {
-	.proto = "bcp",
-	.opt = bcp_opts,
-	.n = sizeof(bcp_opts) / sizeof(bcp_opts[0]),
-	.req_begin = bcp_req_begin,
+    .proto = "bcp",
+    .opt = bcp_opts,
+    .n = sizeof(bcp_opts) / sizeof(bcp_opts[0]),
+    .req_begin = bcp_req_begin,
 };
 
 static void bcp_reset_ci(struct fsm *f)
@@ -283,8 +314,8 @@ static void bcp_up(struct fsm *f)
 	struct bcp *b = f->arg;
 
 	fsm_logf(f, LOG_INFO, "opened: tagged %d/%d tinygram %d/%d bcp-indicator %d/%d",
-		 b->want.tagged, b->his.tagged, b->want.tinygram, b->his.tinygram,
-		 b->want.bcp_ind, b->his.bcp_ind);
+		 b->want.tagged, b->his.tagged, b->want.tinygram, b->his.tinygram, b->want.bcp_ind,
+		 b->his.bcp_ind);
 	if (b->ops && b->ops->up)
 		b->ops->up(b->ctx);
 }
@@ -306,14 +337,14 @@ static void bcp_finished(struct fsm *f)
 }
 
 static const struct fsm_callbacks bcp_callbacks = {
-	.reset_ci = bcp_reset_ci,
-	.addci = bcp_addci,
-	.nakci = bcp_nakci,
-	.rejci = bcp_rejci,
-	.reqci = bcp_reqci,
-	.up = bcp_up,
-	.down = bcp_down,
-	.finished = bcp_finished,
+    .reset_ci = bcp_reset_ci,
+    .addci = bcp_addci,
+    .nakci = bcp_nakci,
+    .rejci = bcp_rejci,
+    .reqci = bcp_reqci,
+    .up = bcp_up,
+    .down = bcp_down,
+    .finished = bcp_finished,
 };
 
 void bcp_init(struct bcp *b, const struct bcp_params *p, const struct bcp_ops *ops, void *ctx,

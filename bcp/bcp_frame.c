@@ -9,7 +9,7 @@
 #include "bcp.h"
 
 static const char *const bcp_frame_err_names[BCP_FRAME_NERR] = {
-	"ok", "short", "mac-type", "pads", "fcs", "too-big",
+    "ok", "short", "mac-type", "pads", "fcs", "too-big",
 };
 
 const char *bcp_frame_err_name(enum bcp_frame_err e)

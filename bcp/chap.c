@@ -17,9 +17,9 @@
 #include "mschap.h"
 
 #define CHAP_CHALLENGE 1
-#define CHAP_RESPONSE 2
-#define CHAP_SUCCESS 3
-#define CHAP_FAILURE 4
+#define CHAP_RESPONSE  2
+#define CHAP_SUCCESS   3
+#define CHAP_FAILURE   4
 
 static void chap_md5(uint8_t id, const char *secret, const uint8_t *chal, size_t chal_len,
 		     uint8_t out[16])
@@ -90,8 +90,7 @@ static void chap_keys(struct auth *a, const char *password)
 }
 
 /* Authenticator: is the response right for this password?  Fills auth_response (v2). */
-static int chap_verify(struct auth *a, uint8_t id, const uint8_t *val, size_t vlen,
-		       const char *pw)
+static int chap_verify(struct auth *a, uint8_t id, const uint8_t *val, size_t vlen, const char *pw)
 {
 	uint8_t want[24];
 
@@ -195,8 +194,8 @@ static int chap_challenge(struct auth *a, uint8_t id, struct buf *d)
 	uint8_t vlen;
 	struct wbuf w;
 
-	if (buf_get_n8(d, &vlen) == -1 || buf_get_ptr(d, &val, vlen) == -1 || vlen > 16 ||
-	    vlen == 0) {
+	if (buf_get_n8(d, &vlen) == -1 || buf_get_ptr(d, &val, vlen) == -1 ||
+	    vlen > CHAP_CHALLENGE_MAX || vlen == 0) {
 		a->stats.drop_malformed++;
 		return -1;
 	}

@@ -3,8 +3,8 @@
 
 #include "cplog.h"
 
-void cplog_emit(void (*log)(void *ctx, int level, const char *msg), void *ctx, int level, const char *prefix, const char *fmt,
-		va_list ap)
+void cplog_emit(void (*log)(void *ctx, int level, const char *msg), void *ctx, int level,
+		const char *prefix, const char *fmt, va_list ap)
 {
 	char msg[256];
 	int n;

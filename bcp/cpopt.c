@@ -14,6 +14,17 @@ static const struct cpopt *cpopt_find(const struct cpopt_set *s, uint8_t type)
 	return NULL;
 }
 
+int cpopt_packet(struct wbuf *w, uint8_t code, uint8_t id, const uint8_t *data, size_t len)
+{
+	if (len > 0xffff - 4)
+		return -1;
+	wbuf_add_n8(w, code);
+	wbuf_add_n8(w, id);
+	wbuf_add_n16(w, (uint16_t)(len + 4));
+	wbuf_add_bytes(w, data, len);
+	return w->err ? -1 : 0;
+}
+
 int cpopt_next(struct buf *b, uint8_t *type, struct buf *val)
 {
 	uint8_t len;

@@ -54,6 +54,8 @@ int cpopt_rej(const struct cpopt_set *s, void *ctx, struct buf *b, const uint8_t
 /* The peer's request: FSM_CONFACK/NAK/REJ with reply filled, or FSM_CI_DROP/FAIL. */
 int cpopt_req(const struct cpopt_set *s, void *ctx, struct buf *b, struct wbuf *reply,
 	      int reject_if_disagree);
+/* A control packet (RFC 1661 §5: Code, Identifier, Length, data) into w; -1 if it does not fit. */
+int cpopt_packet(struct wbuf *w, uint8_t code, uint8_t id, const uint8_t *data, size_t len);
 /* Walk an option list: 0 ok (type and val set), 1 at the end, -1 malformed. */
 int cpopt_next(struct buf *b, uint8_t *type, struct buf *val);
 

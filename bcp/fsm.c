@@ -10,16 +10,23 @@
 #include <syslog.h>
 
 #include "cplog.h"
+#include "cpopt.h"
 #include "fsm.h"
 
 struct fsm_cell {
 	uint16_t actions; /* enum fsm_action bits */
-	uint8_t next;     /* enum fsm_state */
-	uint8_t legal;    /* 0: "-" in the table, an event that cannot happen here */
+	uint8_t next;	  /* enum fsm_state */
+	uint8_t legal;	  /* 0: "-" in the table, an event that cannot happen here */
 };
 
-#define C(a, n) { (a), (n), 1 }
-#define X(n) { 0, (n), 0 }
+#define C(a, n)                                                                                    \
+	{                                                                                          \
+		(a), (n), 1                                                                        \
+	}
+#define X(n)                                                                                       \
+	{                                                                                          \
+		0, (n), 0                                                                          \
+	}
 #define TLU FSM_A_TLU
 #define TLD FSM_A_TLD
 #define TLS FSM_A_TLS
@@ -40,6 +47,7 @@ struct fsm_cell {
  * crossed-connection cells (x) are plain transitions.  Actions run in the
  * fixed order of fsm_transition(), which matches every cell's listing.
  */
+/* clang-format off */
 static const struct fsm_cell fsm_table[FSM_NSTATES][FSM_NEVENTS] = {
 	/*          Up             Down          Open               Close
 	 *          TO+            TO-           RCR+               RCR-
@@ -96,15 +104,16 @@ static const struct fsm_cell fsm_table[FSM_NSTATES][FSM_NEVENTS] = {
 		C(TLD | SCR, 6), C(TLD | SCR, 6), C(TLD | ZRC | STA, 5), C(TLD | SCR, 6),
 		C(SCJ, 9), C(0, 9), C(TLD | IRC | STR, 5), C(SER, 9) },
 };
+/* clang-format on */
 
 static const char *const fsm_state_names[FSM_NSTATES] = {
-	"initial", "starting", "closed", "stopped", "closing",
-	"stopping", "req-sent", "ack-rcvd", "ack-sent", "opened",
+    "initial",	"starting", "closed",	"stopped",  "closing",
+    "stopping", "req-sent", "ack-rcvd", "ack-sent", "opened",
 };
 
 static const char *const fsm_event_names[FSM_NEVENTS] = {
-	"Up", "Down", "Open", "Close", "TO+", "TO-", "RCR+", "RCR-",
-	"RCA", "RCN", "RTR", "RTA", "RUC", "RXJ+", "RXJ-", "RXR",
+    "Up",  "Down", "Open", "Close", "TO+", "TO-",  "RCR+", "RCR-",
+    "RCA", "RCN",  "RTR",  "RTA",   "RUC", "RXJ+", "RXJ-", "RXR",
 };
 
 const char *fsm_state_name(enum fsm_state s)
@@ -154,11 +163,7 @@ void fsm_send(struct fsm *f, uint8_t code, uint8_t id, const uint8_t *data, size
 	struct wbuf w;
 
 	wbuf_init(&w, pkt, sizeof(pkt));
-	wbuf_add_n8(&w, code);
-	wbuf_add_n8(&w, id);
-	wbuf_add_n16(&w, (uint16_t)(len + 4));
-	wbuf_add_bytes(&w, data, len);
-	if (w.err) {
+	if (cpopt_packet(&w, code, id, data, len) == -1) {
 		fsm_logf(f, LOG_WARNING, "packet code %u too big (%zu bytes), not sent", code, len);
 		return;
 	}
@@ -252,9 +257,8 @@ static void fsm_transition(struct fsm *f, enum fsm_event ev, struct fsm_rx *rx)
 			f->cb->down(f);
 	}
 	if (a & IRC) {
-		f->restart = (to == FSM_CLOSING || to == FSM_STOPPING) ? f->max_terminate
-								      : f->max_configure;
-		f->nak_sent = 0;
+		f->restart =
+		    (to == FSM_CLOSING || to == FSM_STOPPING) ? f->max_terminate : f->max_configure;
 	}
 	if (a & ZRC) {
 		/* RFC 1661 §4.4: the restart timer still runs, for one period. */
@@ -262,8 +266,15 @@ static void fsm_transition(struct fsm *f, enum fsm_event ev, struct fsm_rx *rx)
 		f->timer_at = f->now + f->restart_ms;
 	}
 	if (a & SCR) {
+		/*
+		 * Not negotiating until now: a fresh start, with our wishes
+		 * reloaded and both loop counters at zero (irc also fires on
+		 * every Nak in Req-Sent, so it cannot reset them).
+		 */
 		if (from == FSM_STARTING || from == FSM_CLOSED || from == FSM_STOPPED ||
 		    from == FSM_OPENED) {
+			f->nak_sent = 0;
+			f->refused = 0;
 			if (f->cb->reset_ci)
 				f->cb->reset_ci(f);
 		}
@@ -326,7 +337,9 @@ void fsm_lower_down(struct fsm *f, uint64_t now)
 void fsm_open(struct fsm *f, uint64_t now)
 {
 	f->now = now;
-	if (f->state == FSM_CLOSING || f->state == FSM_CLOSED || f->state == FSM_INITIAL)
+	/* A new attempt: the reason of the last close no longer applies. */
+	if (f->state != FSM_REQ_SENT && f->state != FSM_ACK_RCVD && f->state != FSM_ACK_SENT &&
+	    f->state != FSM_OPENED)
 		f->reason[0] = '\0';
 	fsm_transition(f, FSM_EV_OPEN, NULL);
 }
@@ -489,7 +502,7 @@ static void fsm_rcvd_coderej(struct fsm *f, struct fsm_rx *rx, struct buf *data)
 int fsm_input(struct fsm *f, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	struct fsm_reply reply;
-	struct fsm_rx rx = { .pkt = pkt, .reply = &reply };
+	struct fsm_rx rx = {.pkt = pkt, .reply = &reply};
 	struct buf b, body;
 	uint8_t code, id;
 	uint16_t plen;

@@ -37,8 +37,8 @@
 /* RFC 1661 §4.6 defaults. */
 #define FSM_MAX_CONFIGURE 10
 #define FSM_MAX_TERMINATE 2
-#define FSM_MAX_FAILURE 5
-#define FSM_RESTART_MS 3000
+#define FSM_MAX_FAILURE	  5
+#define FSM_RESTART_MS	  3000
 
 /* The biggest control packet we build or keep (a Configure-Request). */
 #define FSM_PKT_MAX 1500
@@ -97,8 +97,8 @@ enum fsm_action {
 };
 
 /* reqci/nakci/rejci results besides the packet codes. */
-#define FSM_CI_DROP (-1)  /* malformed: drop the packet, no event */
-#define FSM_CI_FAIL (-2)  /* cannot agree: close with the reason set by fsm_set_reason() */
+#define FSM_CI_DROP (-1) /* malformed: drop the packet, no event */
+#define FSM_CI_FAIL (-2) /* cannot agree: close with the reason set by fsm_set_reason() */
 
 struct fsm;
 
@@ -125,8 +125,8 @@ struct fsm_callbacks {
 	 * is set after Max-Failure Naks: Nak becomes Reject (RFC 1661 §4.6).
 	 */
 	int (*reqci)(struct fsm *f, struct buf *b, struct wbuf *reply, int reject_if_disagree);
-	void (*up)(struct fsm *f);       /* tlu */
-	void (*down)(struct fsm *f);     /* tld */
+	void (*up)(struct fsm *f);	 /* tlu */
+	void (*down)(struct fsm *f);	 /* tld */
 	void (*starting)(struct fsm *f); /* tls */
 	void (*finished)(struct fsm *f); /* tlf */
 	/* Codes beyond 1-7 (and RXR codes when rxr is NULL); 1 handled, 0 -> RUC. */
@@ -148,7 +148,7 @@ struct fsm_stats {
 };
 
 struct fsm {
-	const char *name;  /* "lcp", "bcp": log prefix */
+	const char *name; /* "lcp", "bcp": log prefix */
 	uint16_t proto;
 	enum fsm_state state;
 	const struct fsm_callbacks *cb;
@@ -156,8 +156,8 @@ struct fsm {
 	const struct fsm_io *io;
 	void *io_ctx;
 
-	uint8_t id;       /* last identifier we used */
-	uint8_t reqid;    /* identifier of our outstanding Configure-Request */
+	uint8_t id;    /* last identifier we used */
+	uint8_t reqid; /* identifier of our outstanding Configure-Request */
 	int reqid_valid;
 	uint8_t restart;  /* restart counter (RFC 1661 §4.6) */
 	uint8_t nak_sent; /* Naks sent in a row: Max-Failure turns them into Rejects */

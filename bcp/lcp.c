@@ -40,19 +40,31 @@ static int lcp_acfc_req(void *ctx, struct buf *val, struct wbuf *nak)
 }
 
 static const struct cpopt lcp_opt_accm = {
-	.type = LCP_OPT_ACCM, .name = "accm", .min_len = 6, .max_len = 6, .req = lcp_accm_req,
+    .type = LCP_OPT_ACCM,
+    .name = "accm",
+    .min_len = 6,
+    .max_len = 6,
+    .req = lcp_accm_req,
 };
 static const struct cpopt lcp_opt_pfc = {
-	.type = LCP_OPT_PFC, .name = "pfc", .min_len = 2, .max_len = 2, .req = lcp_pfc_req,
+    .type = LCP_OPT_PFC,
+    .name = "pfc",
+    .min_len = 2,
+    .max_len = 2,
+    .req = lcp_pfc_req,
 };
 static const struct cpopt lcp_opt_acfc = {
-	.type = LCP_OPT_ACFC, .name = "acfc", .min_len = 2, .max_len = 2, .req = lcp_acfc_req,
+    .type = LCP_OPT_ACFC,
+    .name = "acfc",
+    .min_len = 2,
+    .max_len = 2,
+    .req = lcp_acfc_req,
 };
 
 /* Order of our Configure-Request; anything else the peer asks for is rejected. */
 static const struct cpopt *const lcp_opts[] = {
-	&lcp_opt_mru,  &lcp_opt_accm,  &lcp_opt_auth, &lcp_opt_magic, &lcp_opt_pfc,
-	&lcp_opt_acfc, &lcp_opt_mrru, &lcp_opt_ssnhf, &lcp_opt_ed,
+    &lcp_opt_mru,  &lcp_opt_accm, &lcp_opt_auth,  &lcp_opt_magic, &lcp_opt_pfc,
+    &lcp_opt_acfc, &lcp_opt_mrru, &lcp_opt_ssnhf, &lcp_opt_ed,
 };
 
 static void lcp_req_begin(void *ctx)
@@ -65,10 +77,10 @@ static void lcp_req_begin(void *ctx)
 }
 
 static const struct cpopt_set lcp_set = {
-	.proto = "lcp",
-	.opt = lcp_opts,
-	.n = sizeof(lcp_opts) / sizeof(lcp_opts[0]),
-	.req_begin = lcp_req_begin,
+    .proto = "lcp",
+    .opt = lcp_opts,
+    .n = sizeof(lcp_opts) / sizeof(lcp_opts[0]),
+    .req_begin = lcp_req_begin,
 };
 
 static void lcp_reset_ci(struct fsm *f)
@@ -187,17 +199,17 @@ static int lcp_extcode(struct fsm *f, uint8_t code, uint8_t id, struct buf *data
 }
 
 static const struct fsm_callbacks lcp_callbacks = {
-	.reset_ci = lcp_reset_ci,
-	.addci = lcp_addci,
-	.nakci = lcp_nakci,
-	.rejci = lcp_rejci,
-	.reqci = lcp_reqci,
-	.up = lcp_up,
-	.down = lcp_down,
-	.starting = lcp_starting,
-	.finished = lcp_finished,
-	.extcode = lcp_extcode,
-	.rxr = lcp_rxr,
+    .reset_ci = lcp_reset_ci,
+    .addci = lcp_addci,
+    .nakci = lcp_nakci,
+    .rejci = lcp_rejci,
+    .reqci = lcp_reqci,
+    .up = lcp_up,
+    .down = lcp_down,
+    .starting = lcp_starting,
+    .finished = lcp_finished,
+    .extcode = lcp_extcode,
+    .rxr = lcp_rxr,
 };
 
 void lcp_init(struct lcp *l, const struct lcp_params *p, const struct lcp_ops *ops, void *ctx,

@@ -18,43 +18,43 @@
 #include "cpopt.h"
 #include "fsm.h"
 
-#define PPP_PROTO_LCP 0xc021
-#define LCP_DEFAULT_MRU 1500
-#define LCP_MIN_MRU 128 /* what we Nak a smaller MRU up to */
-#define LCP_MIN_MRRU 1500
+#define PPP_PROTO_LCP	     0xc021
+#define LCP_DEFAULT_MRU	     1500
+#define LCP_MIN_MRU	     128 /* what we Nak a smaller MRU up to */
+#define LCP_MIN_MRRU	     1500
 #define LCP_ECHO_INTERVAL_MS 1000
-#define LCP_ECHO_MAX_MISSED 5
+#define LCP_ECHO_MAX_MISSED  5
 
 /* LCP option types (IANA PPP LCP Configuration Option Types). */
-#define LCP_OPT_MRU 1
-#define LCP_OPT_ACCM 2
-#define LCP_OPT_AUTH 3
+#define LCP_OPT_MRU   1
+#define LCP_OPT_ACCM  2
+#define LCP_OPT_AUTH  3
 #define LCP_OPT_MAGIC 5
-#define LCP_OPT_PFC 7
-#define LCP_OPT_ACFC 8
-#define LCP_OPT_MRRU 17  /* RFC 1990 §5.1.1 */
+#define LCP_OPT_PFC   7
+#define LCP_OPT_ACFC  8
+#define LCP_OPT_MRRU  17 /* RFC 1990 §5.1.1 */
 #define LCP_OPT_SSNHF 18 /* RFC 1990 §5.1.2 */
-#define LCP_OPT_ED 19    /* RFC 1990 §5.1.3 */
+#define LCP_OPT_ED    19 /* RFC 1990 §5.1.3 */
 
 #define LCP_CODE_IDENTIFICATION 12 /* RFC 1570 */
 #define LCP_CODE_TIME_REMAINING 13
 
 /* Endpoint Discriminator classes (RFC 1990 §5.1.3). */
-#define LCP_ED_NULL 0
+#define LCP_ED_NULL  0
 #define LCP_ED_LOCAL 1
-#define LCP_ED_IPV4 2
-#define LCP_ED_MAC 3
+#define LCP_ED_IPV4  2
+#define LCP_ED_MAC   3
 #define LCP_ED_MAGIC 4
 #define LCP_ED_PHONE 5
-#define LCP_ED_MAX 20
+#define LCP_ED_MAX   20
 
 struct lcp_params {
-	int authenticator;  /* 1: we request authentication (l2tp-server) */
-	uint32_t auth;      /* PPP_AUTH_BIT()s: accepted (server) or allowed (client) */
-	uint16_t mru;       /* 0: do not ask (peer assumes 1500) */
-	uint16_t mrru;      /* 0: no Multilink; else offered and the peer's accepted */
-	int short_seq;      /* with mrru: ask for 12-bit sequence numbers */
-	uint8_t ed_class;   /* with mrru: Endpoint Discriminator to offer, LCP_ED_NULL none */
+	int authenticator; /* 1: we request authentication (l2tp-server) */
+	uint32_t auth;	   /* PPP_AUTH_BIT()s: accepted (server) or allowed (client) */
+	uint16_t mru;	   /* 0: do not ask (peer assumes 1500) */
+	uint16_t mrru;	   /* 0: no Multilink; else offered and the peer's accepted */
+	int short_seq;	   /* with mrru: ask for 12-bit sequence numbers */
+	uint8_t ed_class;  /* with mrru: Endpoint Discriminator to offer, LCP_ED_NULL none */
 	uint8_t ed_len;
 	uint8_t ed[LCP_ED_MAX];
 	uint32_t keepalive_timeout_s; /* 0: no keepalive */
@@ -96,9 +96,9 @@ struct lcp {
 	void *ctx;
 
 	struct lcp_values want; /* what our next Configure-Request asks */
-	struct lcp_values his;  /* what the peer asked and we acked */
-	uint32_t auth_refused;  /* PPP_AUTH_BIT()s the peer Nak'ed or we gave up on */
-	unsigned magic_loops;   /* our magic seen in the peer's request in a row */
+	struct lcp_values his;	/* what the peer asked and we acked */
+	uint32_t auth_refused;	/* PPP_AUTH_BIT()s the peer Nak'ed or we gave up on */
+	unsigned magic_loops;	/* our magic seen in the peer's request in a row */
 
 	/* Keepalive (lcp_echo.c). */
 	uint64_t last_rx, ka_at;

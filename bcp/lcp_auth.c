@@ -12,7 +12,10 @@
 #include "lcp.h"
 
 static const enum ppp_auth lcp_auth_order[] = {
-	PPP_AUTH_MSCHAP2, PPP_AUTH_MSCHAP1, PPP_AUTH_CHAP, PPP_AUTH_PAP,
+    PPP_AUTH_MSCHAP2,
+    PPP_AUTH_MSCHAP1,
+    PPP_AUTH_CHAP,
+    PPP_AUTH_PAP,
 };
 
 #define LCP_AUTH_NORDER (sizeof(lcp_auth_order) / sizeof(lcp_auth_order[0]))
@@ -141,12 +144,12 @@ static int lcp_auth_req(void *ctx, struct buf *val, struct wbuf *nak)
 }
 
 const struct cpopt lcp_opt_auth = {
-	.type = LCP_OPT_AUTH,
-	.name = "auth",
-	.min_len = 4,
-	.max_len = 255,
-	.add = lcp_auth_add,
-	.nak = lcp_auth_nak,
-	.rej = lcp_auth_rej,
-	.req = lcp_auth_req,
+    .type = LCP_OPT_AUTH,
+    .name = "auth",
+    .min_len = 4,
+    .max_len = 255,
+    .add = lcp_auth_add,
+    .nak = lcp_auth_nak,
+    .rej = lcp_auth_rej,
+    .req = lcp_auth_req,
 };

@@ -39,8 +39,13 @@ void lcp_echo_timeout(struct lcp *l, uint64_t now)
 {
 	uint64_t idle_until;
 
-	if (!l->ka_at || now < l->ka_at || l->fsm.state != FSM_OPENED)
+	if (!l->ka_at || now < l->ka_at)
 		return;
+	/* Never leave a passed deadline behind: the owner would spin on it. */
+	if (l->fsm.state != FSM_OPENED) {
+		l->ka_at = 0;
+		return;
+	}
 	idle_until = l->last_rx + l->p.keepalive_timeout_s * 1000ull;
 	if (now < idle_until && l->ka_missed == 0) {
 		l->ka_at = idle_until;

@@ -75,12 +75,12 @@ static int lcp_magic_req(void *ctx, struct buf *val, struct wbuf *nak)
 }
 
 const struct cpopt lcp_opt_magic = {
-	.type = LCP_OPT_MAGIC,
-	.name = "magic",
-	.min_len = 6,
-	.max_len = 6,
-	.add = lcp_magic_add,
-	.nak = lcp_magic_nak,
-	.rej = lcp_magic_rej,
-	.req = lcp_magic_req,
+    .type = LCP_OPT_MAGIC,
+    .name = "magic",
+    .min_len = 6,
+    .max_len = 6,
+    .add = lcp_magic_add,
+    .nak = lcp_magic_nak,
+    .rej = lcp_magic_rej,
+    .req = lcp_magic_req,
 };

@@ -61,14 +61,14 @@ static int lcp_mrru_req(void *ctx, struct buf *val, struct wbuf *nak)
 }
 
 const struct cpopt lcp_opt_mrru = {
-	.type = LCP_OPT_MRRU,
-	.name = "mrru",
-	.min_len = 4,
-	.max_len = 4,
-	.add = lcp_mrru_add,
-	.nak = lcp_mrru_nak,
-	.rej = lcp_mrru_rej,
-	.req = lcp_mrru_req,
+    .type = LCP_OPT_MRRU,
+    .name = "mrru",
+    .min_len = 4,
+    .max_len = 4,
+    .add = lcp_mrru_add,
+    .nak = lcp_mrru_nak,
+    .rej = lcp_mrru_rej,
+    .req = lcp_mrru_req,
 };
 
 static int lcp_ssnhf_add(void *ctx, struct wbuf *val)
@@ -99,13 +99,13 @@ static int lcp_ssnhf_req(void *ctx, struct buf *val, struct wbuf *nak)
 }
 
 const struct cpopt lcp_opt_ssnhf = {
-	.type = LCP_OPT_SSNHF,
-	.name = "ssnhf",
-	.min_len = 2,
-	.max_len = 2,
-	.add = lcp_ssnhf_add,
-	.rej = lcp_ssnhf_rej,
-	.req = lcp_ssnhf_req,
+    .type = LCP_OPT_SSNHF,
+    .name = "ssnhf",
+    .min_len = 2,
+    .max_len = 2,
+    .add = lcp_ssnhf_add,
+    .rej = lcp_ssnhf_rej,
+    .req = lcp_ssnhf_req,
 };
 
 /* RFC 1990 §5.1.3: the address length each class allows (min, max). */
@@ -167,11 +167,11 @@ static int lcp_ed_req(void *ctx, struct buf *val, struct wbuf *nak)
 }
 
 const struct cpopt lcp_opt_ed = {
-	.type = LCP_OPT_ED,
-	.name = "endpoint-discriminator",
-	.min_len = 3,
-	.max_len = 3 + LCP_ED_MAX,
-	.add = lcp_ed_add,
-	.rej = lcp_ed_rej,
-	.req = lcp_ed_req,
+    .type = LCP_OPT_ED,
+    .name = "endpoint-discriminator",
+    .min_len = 3,
+    .max_len = 3 + LCP_ED_MAX,
+    .add = lcp_ed_add,
+    .rej = lcp_ed_rej,
+    .req = lcp_ed_req,
 };

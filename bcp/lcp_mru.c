@@ -49,12 +49,12 @@ static int lcp_mru_req(void *ctx, struct buf *val, struct wbuf *nak)
 }
 
 const struct cpopt lcp_opt_mru = {
-	.type = LCP_OPT_MRU,
-	.name = "mru",
-	.min_len = 4,
-	.max_len = 4,
-	.add = lcp_mru_add,
-	.nak = lcp_mru_nak,
-	.rej = lcp_mru_rej,
-	.req = lcp_mru_req,
+    .type = LCP_OPT_MRU,
+    .name = "mru",
+    .min_len = 4,
+    .max_len = 4,
+    .add = lcp_mru_add,
+    .nak = lcp_mru_nak,
+    .rej = lcp_mru_rej,
+    .req = lcp_mru_req,
 };

@@ -12,9 +12,9 @@ static const char mschap_magic1[] = "Magic server to client signing constant";
 static const char mschap_magic2[] = "Pad to make it do more than one iteration";
 static const char mschap_mk_magic[] = "This is the MPPE Master Key";
 static const char mschap_key_magic2[] =
-	"On the client side, this is the send key; on the server side, it is the receive key.";
+    "On the client side, this is the send key; on the server side, it is the receive key.";
 static const char mschap_key_magic3[] =
-	"On the client side, this is the receive key; on the server side, it is the send key.";
+    "On the client side, this is the receive key; on the server side, it is the send key.";
 
 int mschap_memeq(const void *a, const void *b, size_t n)
 {
@@ -212,8 +212,7 @@ void mschap2_asymmetric_start_key(const uint8_t master_key[16], uint8_t *key, si
 	sha1_digest(&c, key_len, key);
 }
 
-void mschap1_start_key(const uint8_t pw_hash_hash[16], const uint8_t challenge[8],
-		       uint8_t key[16])
+void mschap1_start_key(const uint8_t pw_hash_hash[16], const uint8_t challenge[8], uint8_t key[16])
 {
 	struct sha1_ctx c;
 

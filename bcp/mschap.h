@@ -12,11 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MSCHAP_PASSWORD_MAX 256
+#define MSCHAP_PASSWORD_MAX   256
 #define MSCHAP1_CHALLENGE_LEN 8
 #define MSCHAP2_CHALLENGE_LEN 16
-#define MSCHAP_RESPONSE_LEN 49 /* the CHAP Response Value of both versions */
-#define MSCHAP2_AUTHRESP_LEN 42 /* "S=" + 40 hex digits */
+#define MSCHAP_RESPONSE_LEN   49 /* the CHAP Response Value of both versions */
+#define MSCHAP2_AUTHRESP_LEN  42 /* "S=" + 40 hex digits */
 
 /* RFC 2759 §8.3 NtPasswordHash: MD4 of the UTF-16LE password. */
 void mschap_nt_password_hash(const char *password, uint8_t hash[16]);
@@ -47,8 +47,7 @@ void mschap2_master_key(const uint8_t pw_hash_hash[16], const uint8_t nt_respons
 void mschap2_asymmetric_start_key(const uint8_t master_key[16], uint8_t *key, size_t key_len,
 				  int is_send, int is_server);
 /* RFC 3079 §2.4 GetStartKey for 128-bit keys from MS-CHAPv1 (same key both ways). */
-void mschap1_start_key(const uint8_t pw_hash_hash[16], const uint8_t challenge[8],
-		       uint8_t key[16]);
+void mschap1_start_key(const uint8_t pw_hash_hash[16], const uint8_t challenge[8], uint8_t key[16]);
 
 /* Constant-time comparison: 0 when equal. */
 int mschap_memeq(const void *a, const void *b, size_t n);

@@ -27,7 +27,7 @@ struct ppp {
 	const struct ppp_ops *ops;
 	void *ctx;
 	enum ppp_phase phase;
-	int started;   /* ppp_start() called and the link not yet reported down */
+	int started; /* ppp_start() called and the link not yet reported down */
 	int bcp_open;
 	struct lcp lcp;
 	struct auth auth;
@@ -39,7 +39,7 @@ struct ppp {
 };
 
 static const char *const ppp_phase_names[] = {
-	"dead", "establish", "authenticate", "network", "terminate",
+    "dead", "establish", "authenticate", "network", "terminate",
 };
 
 const char *ppp_phase_name(enum ppp_phase ph)
@@ -48,7 +48,7 @@ const char *ppp_phase_name(enum ppp_phase ph)
 }
 
 static void ppp_logf(struct ppp *p, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void ppp_logf(struct ppp *p, int level, const char *fmt, ...)
 {
@@ -88,7 +88,7 @@ static void ppp_set_phase(struct ppp *p, enum ppp_phase to)
 			p->started = 0;
 			if (!p->reason[0])
 				ppp_set_reason(p, lcp_reason(&p->lcp)[0] ? lcp_reason(&p->lcp)
-									  : "link closed");
+									 : "link closed");
 			ppp_logf(p, LOG_INFO, "link down: %s", p->reason);
 			if (p->ops->down)
 				p->ops->down(p->ctx, p, p->reason);
@@ -109,8 +109,7 @@ static void ppp_set_phase(struct ppp *p, enum ppp_phase to)
 
 static void ppp_rearm(struct ppp *p)
 {
-	uint64_t d[3] = { lcp_deadline(&p->lcp), fsm_deadline(&p->bcp.fsm),
-			  auth_deadline(&p->auth) };
+	uint64_t d[3] = {lcp_deadline(&p->lcp), fsm_deadline(&p->bcp.fsm), auth_deadline(&p->auth)};
 	uint64_t at = 0;
 	int i;
 
@@ -140,8 +139,8 @@ static void ppp_io_log(void *ctx, int level, const char *msg)
 }
 
 static const struct fsm_io ppp_fsm_io = {
-	.send = ppp_io_send,
-	.log = ppp_io_log,
+    .send = ppp_io_send,
+    .log = ppp_io_log,
 };
 
 static void ppp_random(void *ctx, void *out, size_t len)
@@ -176,8 +175,8 @@ static void ppp_lcp_down(void *ctx)
 	fsm_lower_down(&p->bcp.fsm, p->now);
 	auth_stop(&p->auth);
 	ppp_set_phase(p, p->lcp.fsm.state == FSM_CLOSING || p->lcp.fsm.state == FSM_STOPPING
-				 ? PPP_PHASE_TERMINATE
-				 : PPP_PHASE_ESTABLISH);
+			     ? PPP_PHASE_TERMINATE
+			     : PPP_PHASE_ESTABLISH);
 }
 
 static void ppp_lcp_finished(void *ctx)
@@ -205,12 +204,12 @@ static void ppp_lcp_dead(void *ctx, const char *why)
 }
 
 static const struct lcp_ops ppp_lcp_ops = {
-	.up = ppp_lcp_up,
-	.down = ppp_lcp_down,
-	.finished = ppp_lcp_finished,
-	.protocol_rejected = ppp_lcp_protrej,
-	.dead = ppp_lcp_dead,
-	.random = ppp_random,
+    .up = ppp_lcp_up,
+    .down = ppp_lcp_down,
+    .finished = ppp_lcp_finished,
+    .protocol_rejected = ppp_lcp_protrej,
+    .dead = ppp_lcp_dead,
+    .random = ppp_random,
 };
 
 /* ---- authentication ---- */
@@ -238,11 +237,11 @@ static void ppp_auth_done(void *ctx, int ok, const char *user, const char *why)
 }
 
 static const struct auth_ops ppp_auth_ops = {
-	.send = ppp_io_send,
-	.log = ppp_io_log,
-	.random = ppp_random,
-	.secret = ppp_secret,
-	.done = ppp_auth_done,
+    .send = ppp_io_send,
+    .log = ppp_io_log,
+    .random = ppp_random,
+    .secret = ppp_secret,
+    .done = ppp_auth_done,
 };
 
 /* ---- BCP events ---- */
@@ -278,9 +277,9 @@ static void ppp_bcp_finished(void *ctx)
 }
 
 static const struct bcp_ops ppp_bcp_ops = {
-	.up = ppp_bcp_up,
-	.down = ppp_bcp_down,
-	.finished = ppp_bcp_finished,
+    .up = ppp_bcp_up,
+    .down = ppp_bcp_down,
+    .finished = ppp_bcp_finished,
 };
 
 /* ---- the link ---- */
@@ -327,6 +326,15 @@ void ppp_free(struct ppp *p)
 void ppp_start(struct ppp *p, uint64_t now)
 {
 	p->now = now;
+	/* A link that went Dead may be started again: bring both automatons to Initial. */
+	if (p->lcp.fsm.state != FSM_INITIAL) {
+		fsm_lower_down(&p->lcp.fsm, now);
+		fsm_close(&p->lcp.fsm, NULL, now);
+	}
+	if (p->bcp.fsm.state != FSM_INITIAL) {
+		fsm_lower_down(&p->bcp.fsm, now);
+		fsm_close(&p->bcp.fsm, NULL, now);
+	}
 	p->reason[0] = '\0';
 	p->started = 1;
 	ppp_set_phase(p, PPP_PHASE_ESTABLISH);
@@ -509,6 +517,11 @@ int ppp_input(struct ppp *p, const uint8_t *frame, size_t len, uint64_t now)
 	r = ppp_dispatch(p, proto, &b);
 	ppp_rearm(p);
 	return r;
+}
+
+void ppp_traffic(struct ppp *p, uint64_t now)
+{
+	lcp_traffic(&p->lcp, now);
 }
 
 int ppp_send_frame(struct ppp *p, const uint8_t *eth, size_t len)

@@ -37,14 +37,14 @@ enum ppp_phase {
 };
 
 struct ppp_params {
-	int server;                   /* 1: l2tp-server, we authenticate the peer */
-	uint32_t auth;                /* PPP_AUTH_BIT()s: server accepts, client allows */
-	const char *name;             /* our name (CHAP Name in challenges); copied */
-	const char *user, *password;  /* client credentials; copied */
-	uint16_t mru;                 /* max-mru; 0: do not negotiate */
-	uint16_t mrru;                /* 0: no Multilink */
+	int server;		     /* 1: l2tp-server, we authenticate the peer */
+	uint32_t auth;		     /* PPP_AUTH_BIT()s: server accepts, client allows */
+	const char *name;	     /* our name (CHAP Name in challenges); copied */
+	const char *user, *password; /* client credentials; copied */
+	uint16_t mru;		     /* max-mru; 0: do not negotiate */
+	uint16_t mrru;		     /* 0: no Multilink */
 	int short_seq;
-	uint8_t ed_class, ed_len;     /* Endpoint Discriminator offered with mrru */
+	uint8_t ed_class, ed_len; /* Endpoint Discriminator offered with mrru */
 	uint8_t ed[LCP_ED_MAX];
 	uint32_t keepalive_timeout_s; /* RouterOS keepalive-timeout; 0 off */
 	struct bcp_params bcp;
@@ -59,7 +59,10 @@ struct ppp_ops {
 	void (*log)(void *ctx, int level, const char *msg);
 	/* Server: the password for user; 0 found, -1 unknown (see struct auth_ops). */
 	int (*secret)(void *ctx, const char *user, char *pw, size_t cap);
-	/* Network phase reached and BCP Opened: bridged frames may flow. */
+	/*
+	 * Network phase reached and BCP Opened: bridged frames may flow.  Called
+	 * again if the peer renegotiates BCP or LCP and it opens anew.
+	 */
 	void (*up)(void *ctx, struct ppp *p);
 	/* The link went Dead after ppp_start(); why is never NULL. */
 	void (*down)(void *ctx, struct ppp *p, const char *why);
@@ -71,21 +74,21 @@ struct ppp_ops {
 
 struct ppp_stats {
 	uint64_t rx_frames, tx_frames, rx_bridged, tx_bridged;
-	uint64_t drop_short;          /* no room for a protocol field */
-	uint64_t drop_bad_proto;      /* protocol field violates RFC 1661 §2 */
-	uint64_t drop_phase;          /* protocol not allowed in this phase */
-	uint64_t drop_rejected_proto; /* unknown protocol: Protocol-Reject sent */
-	uint64_t drop_cp;             /* LCP/BCP/auth packet the engine refused */
-	uint64_t drop_bcp_closed;     /* bridged frame while BCP is not Opened */
-	uint64_t drop_mp;             /* Multilink without an MP handler */
+	uint64_t drop_short;		       /* no room for a protocol field */
+	uint64_t drop_bad_proto;	       /* protocol field violates RFC 1661 §2 */
+	uint64_t drop_phase;		       /* protocol not allowed in this phase */
+	uint64_t drop_rejected_proto;	       /* unknown protocol: Protocol-Reject sent */
+	uint64_t drop_cp;		       /* LCP/BCP/auth packet the engine refused */
+	uint64_t drop_bcp_closed;	       /* bridged frame while BCP is not Opened */
+	uint64_t drop_mp;		       /* Multilink without an MP handler */
 	uint64_t drop_bridged[BCP_FRAME_NERR]; /* bridged frames by reason */
-	uint64_t tx_too_big;          /* frames we could not encode */
+	uint64_t tx_too_big;		       /* frames we could not encode */
 	uint64_t protrej_tx;
 };
 
 struct ppp *ppp_new(const struct ppp_params *p, const struct ppp_ops *ops, void *ctx);
 void ppp_free(struct ppp *p);
-/* The lower layer (the L2TP session) is up: start LCP. */
+/* The lower layer (the L2TP session) is up: start LCP.  Also restarts a Dead link. */
 void ppp_start(struct ppp *p, uint64_t now);
 /* The lower layer is gone: the link goes Dead at once. */
 void ppp_lower_down(struct ppp *p, const char *why, uint64_t now);
@@ -94,6 +97,11 @@ void ppp_close(struct ppp *p, const char *why, uint64_t now);
 /* A received PPP frame.  0, or -1 when dropped (and counted). */
 int ppp_input(struct ppp *p, const uint8_t *frame, size_t len, uint64_t now);
 void ppp_timeout(struct ppp *p, uint64_t now);
+/*
+ * Frames from the peer that did not pass through ppp_input() (the fast path
+ * counted them): they count as traffic for the keepalive all the same.
+ */
+void ppp_traffic(struct ppp *p, uint64_t now);
 /* A bridged Ethernet frame (no FCS) to send: 0, or -1 when BCP is not Opened / too big. */
 int ppp_send_frame(struct ppp *p, const uint8_t *eth, size_t len);
 

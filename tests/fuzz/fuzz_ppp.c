@@ -56,7 +56,9 @@ static int fz_secret(void *ctx, const char *user, char *pw, size_t cap)
 }
 
 static const struct ppp_ops fz_ops = {
-	.send = fz_send, .random = fz_random, .secret = fz_secret,
+    .send = fz_send,
+    .random = fz_random,
+    .secret = fz_secret,
 };
 
 /* Deliver the oldest queued packet of f; 0 when there was none. */

@@ -25,7 +25,7 @@ static void out_send(void *ctx, uint16_t proto, const uint8_t *p, size_t len)
 	o->n++;
 }
 
-static const struct fsm_io out_io = { .send = out_send };
+static const struct fsm_io out_io = {.send = out_send};
 
 static void setup(struct bcp *b, struct out *o, const struct bcp_params *p)
 {
@@ -49,11 +49,11 @@ static void feed(struct bcp *b, uint8_t code, uint8_t id, const uint8_t *opts, s
 }
 
 /* freeRtr's Configure-Request, byte for byte from the captures. */
-static const uint8_t freertr_opts[] = { 0x08, 0x03, 0x01, 0x09, 0x02, 0x0a, 0x02 };
+static const uint8_t freertr_opts[] = {0x08, 0x03, 0x01, 0x09, 0x02, 0x0a, 0x02};
 
 START_TEST(request_like_freertr)
 {
-	struct bcp_params p = { .tagged = 1, .mgmt_inline = 1, .bcp_ind = 1 };
+	struct bcp_params p = {.tagged = 1, .mgmt_inline = 1, .bcp_ind = 1};
 	struct bcp b;
 	struct out o;
 
@@ -66,7 +66,7 @@ END_TEST
 
 START_TEST(acks_freertr_and_opens)
 {
-	struct bcp_params p = { .tagged = 1 };
+	struct bcp_params p = {.tagged = 1};
 	struct bcp b;
 	struct out o;
 	uint8_t ours[8];
@@ -89,8 +89,8 @@ END_TEST
 
 START_TEST(three_byte_mgmt_inline_accepted)
 {
-	static const uint8_t opts[] = { 0x09, 0x03, 0x00, 0x0a, 0x03, 0x00 };
-	struct bcp_params p = { 0 };
+	static const uint8_t opts[] = {0x09, 0x03, 0x00, 0x0a, 0x03, 0x00};
+	struct bcp_params p = {0};
 	struct bcp b;
 	struct out o;
 
@@ -106,7 +106,7 @@ END_TEST
 
 START_TEST(empty_request_acked)
 {
-	struct bcp_params p = { .tagged = 1 };
+	struct bcp_params p = {.tagged = 1};
 	struct bcp b;
 	struct out o;
 
@@ -120,14 +120,13 @@ END_TEST
 START_TEST(rejects_what_we_do_not_do)
 {
 	/* Bridge-Id, Line-Id, LAN-Id, MAC-Support FDDI, zero MAC-Address, unknown 42. */
-	static const uint8_t opts[] = { 0x01, 0x04, 0x00, 0x11, 0x02, 0x04, 0x00, 0x22,
-					0x05, 0x06, 0, 0, 0, 1, 0x03, 0x03, 0x04,
-					0x06, 0x08, 0, 0, 0, 0, 0, 0, 0x2a, 0x02,
-					0x08, 0x03, 0x01 };
-	static const uint8_t want[] = { 0x01, 0x04, 0x00, 0x11, 0x02, 0x04, 0x00, 0x22,
-					0x05, 0x06, 0, 0, 0, 1, 0x03, 0x03, 0x04,
-					0x06, 0x08, 0, 0, 0, 0, 0, 0, 0x2a, 0x02 };
-	struct bcp_params p = { .tagged = 1 };
+	static const uint8_t opts[] = {0x01, 0x04, 0x00, 0x11, 0x02, 0x04, 0x00, 0x22, 0x05, 0x06,
+				       0,    0,	   0,	 1,    0x03, 0x03, 0x04, 0x06, 0x08, 0,
+				       0,    0,	   0,	 0,    0,    0x2a, 0x02, 0x08, 0x03, 0x01};
+	static const uint8_t want[] = {0x01, 0x04, 0x00, 0x11, 0x02, 0x04, 0x00, 0x22, 0x05,
+				       0x06, 0,	   0,	 0,    1,    0x03, 0x03, 0x04, 0x06,
+				       0x08, 0,	   0,	 0,    0,    0,	   0,	 0x2a, 0x02};
+	struct bcp_params p = {.tagged = 1};
 	struct bcp b;
 	struct out o;
 
@@ -141,9 +140,9 @@ END_TEST
 
 START_TEST(accepts_cisco_style_options)
 {
-	static const uint8_t opts[] = { 0x03, 0x03, 0x01, 0x04, 0x03, 0x02, 0x06, 0x08, 0x00,
-					0x11, 0x22, 0x33, 0x44, 0x55, 0x07, 0x03, 0x01 };
-	struct bcp_params p = { 0 };
+	static const uint8_t opts[] = {0x03, 0x03, 0x01, 0x04, 0x03, 0x02, 0x06, 0x08, 0x00,
+				       0x11, 0x22, 0x33, 0x44, 0x55, 0x07, 0x03, 0x01};
+	struct bcp_params p = {0};
 	struct bcp b;
 	struct out o;
 
@@ -161,14 +160,14 @@ END_TEST
 START_TEST(bad_lengths)
 {
 	/* Tagged with length 2 (should be 3): rejected, not misread. */
-	static const uint8_t short_tagged[] = { 0x08, 0x02 };
+	static const uint8_t short_tagged[] = {0x08, 0x02};
 	/* Tinygram with value 3: Nak'ed to "disabled". */
-	static const uint8_t odd_tiny[] = { 0x04, 0x03, 0x03 };
+	static const uint8_t odd_tiny[] = {0x04, 0x03, 0x03};
 	/* An option of length 1 would loop a naive parser: the packet is dropped. */
-	static const uint8_t len1[] = { 0x08, 0x01, 0x01 };
+	static const uint8_t len1[] = {0x08, 0x01, 0x01};
 	/* Length past the end of the packet. */
-	static const uint8_t overrun[] = { 0x07, 0x09, 0x01 };
-	struct bcp_params p = { 0 };
+	static const uint8_t overrun[] = {0x07, 0x09, 0x01};
+	struct bcp_params p = {0};
 	struct bcp b;
 	struct out o;
 	int sent;
@@ -190,9 +189,9 @@ END_TEST
 
 START_TEST(peer_rejects_our_options)
 {
-	static const uint8_t rej[] = { 0x09, 0x02, 0x0a, 0x02 };
-	static const uint8_t foreign[] = { 0x07, 0x03, 0x01 };
-	struct bcp_params p = { .tagged = 1, .mgmt_inline = 1, .bcp_ind = 1 };
+	static const uint8_t rej[] = {0x09, 0x02, 0x0a, 0x02};
+	static const uint8_t foreign[] = {0x07, 0x03, 0x01};
+	struct bcp_params p = {.tagged = 1, .mgmt_inline = 1, .bcp_ind = 1};
 	struct bcp b;
 	struct out o;
 
@@ -206,7 +205,7 @@ START_TEST(peer_rejects_our_options)
 	ck_assert_uint_eq(o.pkt[4], BCP_OPT_TAGGED);
 	/* Nak of Tagged-Frame to "disabled": we stop asking. */
 	{
-		static const uint8_t nak[] = { 0x08, 0x03, 0x02 };
+		static const uint8_t nak[] = {0x08, 0x03, 0x02};
 
 		feed(&b, FSM_CONFNAK, b.fsm.reqid, nak, sizeof(nak));
 		ck_assert_uint_eq(o.len, 4);
@@ -229,9 +228,9 @@ static void eth_frame(uint8_t *f, size_t n, uint16_t type)
 
 START_TEST(round_trip_plain)
 {
-	static const size_t sizes[] = { 14, 60, 64, 1514, 1518 };
+	static const size_t sizes[] = {14, 60, 64, 1514, 1518};
 	uint8_t f[1518], enc[1600], dec[1600];
-	struct bcp_enc e = { 0 };
+	struct bcp_enc e = {0};
 	struct wbuf w;
 	struct buf b;
 	size_t i, n;
@@ -258,7 +257,7 @@ START_TEST(round_trip_fcs)
 	ck_assert_uint_eq(bcp_crc32((const uint8_t *)"123456789", 9), 0xcbf43926u);
 	{
 		uint8_t f[100], enc[200], dec[200];
-		struct bcp_enc e = { .fcs = 1 };
+		struct bcp_enc e = {.fcs = 1};
 		struct wbuf w;
 		struct buf b;
 		size_t n;
@@ -283,7 +282,7 @@ END_TEST
 START_TEST(tinygram_and_pads)
 {
 	uint8_t f[60], enc[100], dec[100];
-	struct bcp_enc e = { .tinygram = 1 };
+	struct bcp_enc e = {.tinygram = 1};
 	struct wbuf w;
 	struct buf b;
 	size_t n;
@@ -318,7 +317,7 @@ END_TEST
 START_TEST(bridge_control_flag)
 {
 	uint8_t f[60], enc[100];
-	struct bcp_enc e = { .bcp_ind = 1 };
+	struct bcp_enc e = {.bcp_ind = 1};
 	struct wbuf w;
 
 	eth_frame(f, sizeof(f), 0x0026);
@@ -335,12 +334,12 @@ END_TEST
 
 START_TEST(decode_errors)
 {
-	static const uint8_t one[] = { 0x00 };
-	static const uint8_t fddi[] = { 0x00, 0x04, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
-	static const uint8_t pads[] = { 0x0f, 0x01, 1, 2, 3 };
-	static const uint8_t tiny[] = { 0x00, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 };
-	static const uint8_t fcs_short[] = { 0x80, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-					     14, 15, 16 };
+	static const uint8_t one[] = {0x00};
+	static const uint8_t fddi[] = {0x00, 0x04, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+	static const uint8_t pads[] = {0x0f, 0x01, 1, 2, 3};
+	static const uint8_t tiny[] = {0x00, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+	static const uint8_t fcs_short[] = {0x80, 0x01, 1,  2,	3,  4,	5,  6,	7,
+					    8,	  9,	10, 11, 12, 13, 14, 15, 16};
 	uint8_t dec[32], big[100];
 	struct buf b;
 	size_t n;

@@ -6,12 +6,10 @@
  * reassembled from Multilink fragments, is decoded and re-encoded from its
  * Ethernet payload to the very same bytes.
  *
- * The captures are read with libpcap; the underlay (Ethernet, IPv4, UDP,
- * L2TPv2 data header; or IP protocol 115 L2TPv3) is walked with struct buf.
+ * The captures are read with libpcap (test_ppp_pcap.h).
  */
 #include <check.h>
 #include <glob.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +17,7 @@
 #include "cpopt.h"
 #include "lcp.h"
 #include "ppp.h"
+#include "test_ppp_pcap.h"
 
 #define CAPDIR "tests/interop/freertr/"
 
@@ -40,7 +39,7 @@ static void sink(void *ctx, uint16_t proto, const uint8_t *p, size_t len)
 		reply_code = p[0];
 }
 
-static const struct fsm_io sink_io = { .send = sink };
+static const struct fsm_io sink_io = {.send = sink};
 
 static void sink_random(void *ctx, void *out, size_t len)
 {
@@ -48,11 +47,11 @@ static void sink_random(void *ctx, void *out, size_t len)
 	memset(out, 0x5a, len);
 }
 
-static const struct lcp_ops lcp_sink_ops = { .random = sink_random };
+static const struct lcp_ops lcp_sink_ops = {.random = sink_random};
 
 static uint8_t lcp_answer(const uint8_t *pkt, size_t len)
 {
-	struct lcp_params p = { .auth = PPP_AUTH_ALL, .mrru = 1600, .short_seq = 1 };
+	struct lcp_params p = {.auth = PPP_AUTH_ALL, .mrru = 1600, .short_seq = 1};
 	static struct lcp l;
 
 	lcp_init(&l, &p, &lcp_sink_ops, NULL, &sink_io, NULL);
@@ -65,7 +64,7 @@ static uint8_t lcp_answer(const uint8_t *pkt, size_t len)
 
 static uint8_t bcp_answer(const uint8_t *pkt, size_t len)
 {
-	struct bcp_params p = { .tagged = 1 };
+	struct bcp_params p = {.tagged = 1};
 	static struct bcp b;
 
 	bcp_init(&b, &p, NULL, NULL, &sink_io, NULL);
@@ -85,8 +84,8 @@ static void check_cp(const char *what, struct buf *b, const char *file, unsigned
 	int r;
 
 	ck_assert_msg(buf_get_n8(b, &code) == 0 && buf_get_n8(b, &id) == 0 &&
-			      buf_get_n16(b, &len) == 0 && len >= 4 &&
-			      buf_get_sub(b, &body, len - 4u) == 0,
+			  buf_get_n16(b, &len) == 0 && len >= 4 &&
+			  buf_get_sub(b, &body, len - 4u) == 0,
 		      "%s #%u: bad %s header", file, no, what);
 	if (code >= FSM_CONFREQ && code <= FSM_CONFREJ) {
 		while ((r = cpopt_next(&body, &type, &val)) == 0)
@@ -100,7 +99,7 @@ static void check_cp(const char *what, struct buf *b, const char *file, unsigned
 static void check_bridged(const uint8_t *info, size_t len, const char *file, unsigned no)
 {
 	uint8_t eth[4096], enc[4096 + 8];
-	struct bcp_enc e = { 0 };
+	struct bcp_enc e = {0};
 	struct buf b;
 	struct wbuf w;
 	size_t n = 0;
@@ -150,8 +149,8 @@ static struct mp_dir *mp_dir_of(uint32_t src)
 	return NULL;
 }
 
-static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char *file,
-		      unsigned no, int inner);
+static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char *file, unsigned no,
+		      int inner);
 
 static void check_mp(struct buf *b, uint32_t src, const char *file, unsigned no)
 {
@@ -176,8 +175,8 @@ static void check_mp(struct buf *b, uint32_t src, const char *file, unsigned no)
 		d->active = 1;
 		d->len = 0;
 	} else {
-		ck_assert_msg(d->active && seq == d->next_seq, "%s #%u: MP sequence %u, expected %u",
-			      file, no, seq, d->next_seq);
+		ck_assert_msg(d->active && seq == d->next_seq,
+			      "%s #%u: MP sequence %u, expected %u", file, no, seq, d->next_seq);
 	}
 	d->next_seq = (seq + 1) & (short_seq ? 0x0fffu : 0x00ffffffu);
 	ck_assert_uint_le(d->len + buf_left(b), sizeof(d->buf));
@@ -190,8 +189,8 @@ static void check_mp(struct buf *b, uint32_t src, const char *file, unsigned no)
 	}
 }
 
-static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char *file,
-		      unsigned no, int inner)
+static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char *file, unsigned no,
+		      int inner)
 {
 	struct buf b;
 	uint8_t a, c;
@@ -239,79 +238,25 @@ static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char
 	}
 }
 
-/* L2TPv2 data header (RFC 2661 §3.1): flags, [length], tunnel, session, [Ns Nr], [offset]. */
-static int l2tpv2_payload(struct buf *b)
-{
-	uint16_t flags, v, off;
+struct walk {
+	const char *file;
+};
 
-	if (buf_get_n16(b, &flags) == -1 || (flags & 0x000f) != 2)
-		return -1;
-	if (flags & 0x8000)
-		return 1; /* control message */
-	if ((flags & 0x4000) && buf_get_n16(b, &v) == -1)
-		return -1;
-	if (buf_get_n16(b, &v) == -1 || buf_get_n16(b, &v) == -1)
-		return -1;
-	if ((flags & 0x0800) && buf_skip(b, 4) == -1)
-		return -1;
-	if ((flags & 0x0200) && (buf_get_n16(b, &off) == -1 || buf_skip(b, off) == -1))
-		return -1;
-	return 0;
+static void on_frame(void *ctx, const uint8_t *frame, size_t len, uint32_t src, unsigned no)
+{
+	struct walk *w = ctx;
+
+	check_ppp(frame, len, src, w->file, no, 0);
 }
 
 static void check_file(const char *file)
 {
-	char err[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	pcap_t *pc = pcap_open_offline(file, err);
-	unsigned no = 0;
-	int r;
+	struct walk w = {.file = file};
 
-	ck_assert_msg(pc != NULL, "%s: %s", file, err);
-	ck_assert_int_eq(pcap_datalink(pc), DLT_EN10MB);
 	memset(mpd, 0, sizeof(mpd));
 	short_seq = 0;
 	tot.files++;
-	while ((r = pcap_next_ex(pc, &h, &data)) == 1) {
-		struct buf b, ip;
-		uint16_t etype, tlen, sport, dport;
-		uint8_t vihl, proto;
-		uint32_t src, sess;
-
-		no++;
-		buf_init(&b, data, h->caplen);
-		ck_assert_int_eq(buf_skip(&b, 12), 0);
-		ck_assert_int_eq(buf_get_n16(&b, &etype), 0);
-		if (etype != 0x0800)
-			continue;
-		ck_assert_int_eq(buf_peek_n8(&b, 0, &vihl), 0);
-		ck_assert_int_eq(buf_peek_n16(&b, 2, &tlen), 0);
-		ck_assert_int_eq(buf_get_sub(&b, &ip, tlen), 0);
-		ck_assert_int_eq(buf_peek_n8(&ip, 9, &proto), 0);
-		ck_assert_int_eq(buf_peek_n32(&ip, 12, &src), 0);
-		ck_assert_int_eq(buf_skip(&ip, (size_t)(vihl & 15) * 4), 0);
-		if (proto == 17) {
-			ck_assert_int_eq(buf_get_n16(&ip, &sport), 0);
-			ck_assert_int_eq(buf_get_n16(&ip, &dport), 0);
-			ck_assert_int_eq(buf_skip(&ip, 4), 0);
-			if (sport != 1701 && dport != 1701)
-				continue;
-			r = l2tpv2_payload(&ip);
-			ck_assert_msg(r >= 0, "%s #%u: bad L2TPv2 header", file, no);
-			if (r == 1)
-				continue;
-		} else if (proto == 115) {
-			/* L2TPv3 over IP (RFC 3931 §4.1.1.1): session 0 is control. */
-			ck_assert_int_eq(buf_get_n32(&ip, &sess), 0);
-			if (sess == 0)
-				continue;
-		} else {
-			continue;
-		}
-		check_ppp(buf_cur(&ip), buf_left(&ip), src, file, no, 0);
-	}
-	pcap_close(pc);
+	pcap_ppp_walk(file, on_frame, &w);
 }
 
 START_TEST(freertr_captures)

@@ -14,6 +14,7 @@
 
 #include "fsm.h"
 
+/* clang-format off */
 static const char *const expected[FSM_NEVENTS][FSM_NSTATES] = {
 	/*            0 Initial  1 Starting    2 Closed      3 Stopped          4 Closing   5 Stopping  6 Req-Sent     7 Ack-Rcvd   8 Ack-Sent     9 Opened */
 	[FSM_EV_UP] = { "2", "irc,scr/6", "-", "-", "-", "-", "-", "-", "-", "-" },
@@ -33,6 +34,7 @@ static const char *const expected[FSM_NEVENTS][FSM_NSTATES] = {
 	[FSM_EV_RXJ_MINUS] = { "-", "-", "tlf/2", "tlf/3", "tlf/2", "tlf/3", "tlf/3", "tlf/3", "tlf/3", "tld,irc,str/5" },
 	[FSM_EV_RXR] = { "-", "-", "2", "3", "4", "5", "6", "7", "8", "ser/9" },
 };
+/* clang-format on */
 
 struct rec {
 	char log[256];
@@ -49,7 +51,7 @@ static void rec_add(struct rec *r, const char *a)
 
 static void io_send(void *ctx, uint16_t proto, const uint8_t *pkt, size_t len)
 {
-	static const char *const names[] = { "?", "scr", "sca", "scn", "scn", "str", "sta", "scj" };
+	static const char *const names[] = {"?", "scr", "sca", "scn", "scn", "str", "sta", "scj"};
 	struct rec *r = ctx;
 
 	(void)proto;
@@ -60,7 +62,7 @@ static void io_send(void *ctx, uint16_t proto, const uint8_t *pkt, size_t len)
 		rec_add(r, "other");
 }
 
-static const struct fsm_io io = { .send = io_send };
+static const struct fsm_io io = {.send = io_send};
 
 static int cb_addci(struct fsm *f, struct wbuf *w)
 {
@@ -91,10 +93,22 @@ static int cb_reqci(struct fsm *f, struct buf *b, struct wbuf *reply, int rid)
 	return rid ? FSM_CONFREJ : FSM_CONFNAK;
 }
 
-static void cb_up(struct fsm *f) { rec_add(f->arg, "tlu"); }
-static void cb_down(struct fsm *f) { rec_add(f->arg, "tld"); }
-static void cb_starting(struct fsm *f) { rec_add(f->arg, "tls"); }
-static void cb_finished(struct fsm *f) { rec_add(f->arg, "tlf"); }
+static void cb_up(struct fsm *f)
+{
+	rec_add(f->arg, "tlu");
+}
+static void cb_down(struct fsm *f)
+{
+	rec_add(f->arg, "tld");
+}
+static void cb_starting(struct fsm *f)
+{
+	rec_add(f->arg, "tls");
+}
+static void cb_finished(struct fsm *f)
+{
+	rec_add(f->arg, "tlf");
+}
 
 static void cb_rxr(struct fsm *f, uint8_t code, uint8_t id, struct buf *d)
 {
@@ -103,15 +117,15 @@ static void cb_rxr(struct fsm *f, uint8_t code, uint8_t id, struct buf *d)
 }
 
 static const struct fsm_callbacks cbs = {
-	.addci = cb_addci,
-	.nakci = cb_nakci,
-	.rejci = cb_nakci,
-	.reqci = cb_reqci,
-	.up = cb_up,
-	.down = cb_down,
-	.starting = cb_starting,
-	.finished = cb_finished,
-	.rxr = cb_rxr,
+    .addci = cb_addci,
+    .nakci = cb_nakci,
+    .rejci = cb_nakci,
+    .reqci = cb_reqci,
+    .up = cb_up,
+    .down = cb_down,
+    .starting = cb_starting,
+    .finished = cb_finished,
+    .rxr = cb_rxr,
 };
 
 static void pkt(struct rec *r, uint8_t code, uint8_t id, const uint8_t *data, size_t n)
@@ -129,7 +143,7 @@ static void pkt(struct rec *r, uint8_t code, uint8_t id, const uint8_t *data, si
 
 static void fire(struct rec *r, enum fsm_event ev)
 {
-	static const uint8_t opt[] = { 1, 4, 0x05, 0xdc };
+	static const uint8_t opt[] = {1, 4, 0x05, 0xdc};
 	static const uint8_t unknown_code = 0x42, confreq_code = FSM_CONFREQ;
 	uint8_t rej[5];
 
@@ -258,7 +272,7 @@ START_TEST(state_table)
 	fire(&r, ev);
 	if (strcmp(cell, "-") == 0) {
 		ck_assert_msg(r.f.state == s && r.log[0] == '\0' &&
-				      r.f.stats.illegal_events == illegal + 1,
+				  r.f.stats.illegal_events == illegal + 1,
 			      "%s on %s: expected no transition, got %s -> %s", fsm_event_name(ev),
 			      fsm_state_name(s), r.log, fsm_state_name(r.f.state));
 		return;
@@ -287,7 +301,7 @@ START_TEST(state_table)
 	str = strstr(cell, "str") != NULL;
 	if (irc) {
 		int full = (next == FSM_CLOSING || next == FSM_STOPPING) ? FSM_MAX_TERMINATE
-									: FSM_MAX_CONFIGURE;
+									 : FSM_MAX_CONFIGURE;
 
 		ck_assert_int_eq(r.f.restart, full - (scr || str ? 1 : 0));
 	}
@@ -305,7 +319,7 @@ END_TEST
 /* RFC 1661 §4.6 Max-Failure: after five Naks in a row, Reject instead. */
 START_TEST(max_failure_turns_nak_into_reject)
 {
-	static const uint8_t opt[] = { 1, 4, 0x05, 0xdc };
+	static const uint8_t opt[] = {1, 4, 0x05, 0xdc};
 	uint8_t b[8];
 	struct rec r;
 	int i;
@@ -335,11 +349,11 @@ static void io_send_code(void *ctx, uint16_t proto, const uint8_t *p, size_t len
 	last_code = p[0];
 }
 
-static const struct fsm_io io_code = { .send = io_send_code };
+static const struct fsm_io io_code = {.send = io_send_code};
 
 START_TEST(reject_after_max_failure_is_a_reject)
 {
-	static const uint8_t req[] = { FSM_CONFREQ, 1, 0, 8, 1, 4, 5, 0xdc };
+	static const uint8_t req[] = {FSM_CONFREQ, 1, 0, 8, 1, 4, 5, 0xdc};
 	struct rec r;
 	int i;
 
@@ -360,7 +374,7 @@ END_TEST
 /* A peer that Naks forever: bounded, closed with a reason. */
 START_TEST(endless_naks_are_bounded)
 {
-	uint8_t nak[8] = { FSM_CONFNAK, 0, 0, 8, 1, 4, 5, 0xdc };
+	uint8_t nak[8] = {FSM_CONFNAK, 0, 0, 8, 1, 4, 5, 0xdc};
 	struct rec r;
 	int i;
 
@@ -377,10 +391,10 @@ END_TEST
 
 START_TEST(bad_lengths_and_ids_are_dropped)
 {
-	static const uint8_t shortpkt[] = { FSM_CONFREQ, 1, 0 };
-	static const uint8_t len_lies[] = { FSM_CONFREQ, 1, 0, 40, 1, 4, 5, 0xdc };
-	static const uint8_t len_small[] = { FSM_CONFREQ, 1, 0, 3 };
-	uint8_t ack[8] = { FSM_CONFACK, 0, 0, 8, 1, 4, 5, 0xdc };
+	static const uint8_t shortpkt[] = {FSM_CONFREQ, 1, 0};
+	static const uint8_t len_lies[] = {FSM_CONFREQ, 1, 0, 40, 1, 4, 5, 0xdc};
+	static const uint8_t len_small[] = {FSM_CONFREQ, 1, 0, 3};
+	uint8_t ack[8] = {FSM_CONFACK, 0, 0, 8, 1, 4, 5, 0xdc};
 	struct rec r;
 
 	reach(&r, FSM_REQ_SENT);

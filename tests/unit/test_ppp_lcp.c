@@ -56,9 +56,12 @@ static void t_finished(void *ctx)
 	((struct t *)ctx)->finished++;
 }
 
-static const struct fsm_io t_io = { .send = t_send };
+static const struct fsm_io t_io = {.send = t_send};
 static const struct lcp_ops t_ops = {
-	.up = t_up, .finished = t_finished, .protocol_rejected = t_protrej, .random = t_random,
+    .up = t_up,
+    .finished = t_finished,
+    .protocol_rejected = t_protrej,
+    .random = t_random,
 };
 
 static void setup(struct t *t, const struct lcp_params *p)
@@ -96,7 +99,7 @@ static void open_link(struct t *t)
 
 START_TEST(server_request)
 {
-	struct lcp_params p = { .authenticator = 1, .auth = PPP_AUTH_ALL, .mru = 1450 };
+	struct lcp_params p = {.authenticator = 1, .auth = PPP_AUTH_ALL, .mru = 1450};
 	struct t t;
 
 	setup(&t, &p);
@@ -107,12 +110,12 @@ START_TEST(server_request)
 END_TEST
 
 /* The first request of freeRtr's LNS in the captures. */
-static const uint8_t freertr_req[] = { 0x05, 0x06, 0x23, 0xd0, 0xd9, 0xed, 0x11, 0x04, 0x06,
-				       0x40, 0x13, 0x06, 0x01, 0x6c, 0x6e, 0x73 };
+static const uint8_t freertr_req[] = {0x05, 0x06, 0x23, 0xd0, 0xd9, 0xed, 0x11, 0x04,
+				      0x06, 0x40, 0x13, 0x06, 0x01, 0x6c, 0x6e, 0x73};
 
 START_TEST(freertr_multilink_without_mrru)
 {
-	struct lcp_params p = { .auth = PPP_AUTH_ALL };
+	struct lcp_params p = {.auth = PPP_AUTH_ALL};
 	struct t t;
 
 	setup(&t, &p);
@@ -125,7 +128,7 @@ END_TEST
 
 START_TEST(freertr_multilink_with_mrru)
 {
-	struct lcp_params p = { .auth = PPP_AUTH_ALL, .mrru = 1600 };
+	struct lcp_params p = {.auth = PPP_AUTH_ALL, .mrru = 1600};
 	struct t t;
 
 	setup(&t, &p);
@@ -144,11 +147,11 @@ END_TEST
 
 START_TEST(client_auth_choices)
 {
-	static const uint8_t pap[] = { 0x03, 0x04, 0xc0, 0x23 };
-	static const uint8_t md5[] = { 0x03, 0x05, 0xc2, 0x23, 0x05 };
-	static const uint8_t weird[] = { 0x03, 0x05, 0xc2, 0x23, 0x06 };
-	struct lcp_params p = { .auth = PPP_AUTH_BIT(PPP_AUTH_MSCHAP2) |
-				       PPP_AUTH_BIT(PPP_AUTH_CHAP) };
+	static const uint8_t pap[] = {0x03, 0x04, 0xc0, 0x23};
+	static const uint8_t md5[] = {0x03, 0x05, 0xc2, 0x23, 0x05};
+	static const uint8_t weird[] = {0x03, 0x05, 0xc2, 0x23, 0x06};
+	struct lcp_params p = {.auth =
+				   PPP_AUTH_BIT(PPP_AUTH_MSCHAP2) | PPP_AUTH_BIT(PPP_AUTH_CHAP)};
 	struct t t;
 
 	setup(&t, &p);
@@ -171,11 +174,10 @@ END_TEST
 
 START_TEST(server_auth_walk_and_fail)
 {
-	static const uint8_t nak_pap[] = { 0x03, 0x04, 0xc0, 0x23 };
-	struct lcp_params p = { .authenticator = 1,
-				.auth = PPP_AUTH_BIT(PPP_AUTH_MSCHAP2) |
-					PPP_AUTH_BIT(PPP_AUTH_MSCHAP1) |
-					PPP_AUTH_BIT(PPP_AUTH_PAP) };
+	static const uint8_t nak_pap[] = {0x03, 0x04, 0xc0, 0x23};
+	struct lcp_params p = {.authenticator = 1,
+			       .auth = PPP_AUTH_BIT(PPP_AUTH_MSCHAP2) |
+				       PPP_AUTH_BIT(PPP_AUTH_MSCHAP1) | PPP_AUTH_BIT(PPP_AUTH_PAP)};
 	struct t t;
 
 	setup(&t, &p);
@@ -201,9 +203,9 @@ END_TEST
 
 START_TEST(magic_loop)
 {
-	struct lcp_params p = { .auth = PPP_AUTH_ALL };
+	struct lcp_params p = {.auth = PPP_AUTH_ALL};
 	struct t t;
-	uint8_t req[6] = { 0x05, 0x06 };
+	uint8_t req[6] = {0x05, 0x06};
 	uint32_t m;
 	int i;
 
@@ -229,12 +231,12 @@ END_TEST
 
 START_TEST(mru_and_lengths)
 {
-	static const uint8_t small_mru[] = { 0x01, 0x04, 0x00, 0x40 };
-	static const uint8_t bad_mru_len[] = { 0x01, 0x03, 0x05 };
-	static const uint8_t bad_ed[] = { 0x13, 0x06, 0x02, 1, 2, 3 };
-	static const uint8_t pfc_acfc_accm[] = { 0x07, 0x02, 0x08, 0x02, 0x02, 0x06, 0, 0, 0, 0 };
-	static const uint8_t nak_mru[] = { 0x01, 0x04, 0x05, 0x78 };
-	struct lcp_params p = { .auth = PPP_AUTH_ALL, .mru = 1460, .mrru = 1600 };
+	static const uint8_t small_mru[] = {0x01, 0x04, 0x00, 0x40};
+	static const uint8_t bad_mru_len[] = {0x01, 0x03, 0x05};
+	static const uint8_t bad_ed[] = {0x13, 0x06, 0x02, 1, 2, 3};
+	static const uint8_t pfc_acfc_accm[] = {0x07, 0x02, 0x08, 0x02, 0x02, 0x06, 0, 0, 0, 0};
+	static const uint8_t nak_mru[] = {0x01, 0x04, 0x05, 0x78};
+	struct lcp_params p = {.auth = PPP_AUTH_ALL, .mru = 1460, .mrru = 1600};
 	struct t t;
 
 	setup(&t, &p);
@@ -257,9 +259,9 @@ END_TEST
 
 START_TEST(lcp_codes_when_opened)
 {
-	static const uint8_t echo[] = { 0x11, 0x22, 0x33, 0x44, 0xde, 0xad };
-	static const uint8_t protrej_bcp[] = { 0x80, 0x31, 0x01, 0x01, 0x00, 0x04 };
-	struct lcp_params p = { .auth = PPP_AUTH_ALL };
+	static const uint8_t echo[] = {0x11, 0x22, 0x33, 0x44, 0xde, 0xad};
+	static const uint8_t protrej_bcp[] = {0x80, 0x31, 0x01, 0x01, 0x00, 0x04};
+	struct lcp_params p = {.auth = PPP_AUTH_ALL};
 	struct t t;
 	uint32_t m;
 	int n;

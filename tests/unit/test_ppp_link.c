@@ -11,7 +11,10 @@
 #include "test_ppp_pair.h"
 
 static const enum ppp_auth methods[] = {
-	PPP_AUTH_PAP, PPP_AUTH_CHAP, PPP_AUTH_MSCHAP1, PPP_AUTH_MSCHAP2,
+    PPP_AUTH_PAP,
+    PPP_AUTH_CHAP,
+    PPP_AUTH_MSCHAP1,
+    PPP_AUTH_MSCHAP2,
 };
 
 static void start(struct pair *pr)
@@ -31,6 +34,17 @@ static void assert_up(struct pair *pr)
 	ck_assert_int_eq(ppp_phase(pr->b.ppp), PPP_PHASE_NETWORK);
 	ck_assert_int_eq(fsm_state(&ppp_bcp(pr->a.ppp)->fsm), FSM_OPENED);
 	ck_assert_int_eq(fsm_state(&ppp_bcp(pr->b.ppp)->fsm), FSM_OPENED);
+}
+
+/* The default RouterOS-like pair, up and bridging. */
+static void default_up(struct pair *pr)
+{
+	struct ppp_params srv, cli;
+
+	pair_defaults(&srv, &cli);
+	pair_init(pr, &srv, &cli, "office-b", "secret");
+	start(pr);
+	assert_up(pr);
 }
 
 START_TEST(each_method_reaches_network)
@@ -145,15 +159,11 @@ END_TEST
 
 START_TEST(frames_cross_both_ways)
 {
-	struct ppp_params srv, cli;
 	struct pair pr;
 	uint8_t f[1514];
 	size_t i;
 
-	pair_defaults(&srv, &cli);
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
-	assert_up(&pr);
+	default_up(&pr);
 	for (i = 0; i < sizeof(f); i++)
 		f[i] = (uint8_t)(i * 7);
 	ck_assert_int_eq(ppp_send_frame(pr.a.ppp, f, sizeof(f)), 0);
@@ -211,7 +221,7 @@ START_TEST(traffic_postpones_keepalive)
 {
 	struct ppp_params srv, cli;
 	struct pair pr;
-	uint8_t f[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+	uint8_t f[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06};
 	int i;
 	uint64_t echoes;
 
@@ -227,21 +237,25 @@ START_TEST(traffic_postpones_keepalive)
 	}
 	ck_assert_uint_eq(ppp_lcp(pr.a.ppp)->stats.echo_tx, echoes);
 	ck_assert_int_eq(pr.a.downs, 0);
+	/* Traffic the fast path saw counts too, with the wire otherwise silent. */
+	pr.b.wire_cut = 1;
+	for (i = 0; i < 30; i++) {
+		ppp_traffic(pr.a.ppp, pr.now);
+		pair_run(&pr, 5000);
+	}
+	ck_assert_uint_eq(ppp_lcp(pr.a.ppp)->stats.echo_tx, echoes);
+	ck_assert_int_eq(pr.a.downs, 0);
 	pair_free(&pr);
 }
 END_TEST
 
 START_TEST(unknown_protocol_is_rejected)
 {
-	struct ppp_params srv, cli;
 	struct pair pr;
-	static const uint8_t ipcp[] = { 0xff, 0x03, 0x80, 0x21, 1, 1, 0, 4 };
-	static const uint8_t bad[] = { 0xff, 0x03, 0x80, 0x20, 1 };
+	static const uint8_t ipcp[] = {0xff, 0x03, 0x80, 0x21, 1, 1, 0, 4};
+	static const uint8_t bad[] = {0xff, 0x03, 0x80, 0x20, 1};
 
-	pair_defaults(&srv, &cli);
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
-	assert_up(&pr);
+	default_up(&pr);
 	ck_assert_int_eq(ppp_input(pr.a.ppp, ipcp, sizeof(ipcp), pr.now), -1);
 	ck_assert_uint_eq(ppp_stats(pr.a.ppp)->protrej_tx, 1);
 	pair_run(&pr, 10);
@@ -290,13 +304,9 @@ END_TEST
 
 START_TEST(admin_close_reaches_dead)
 {
-	struct ppp_params srv, cli;
 	struct pair pr;
 
-	pair_defaults(&srv, &cli);
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
-	assert_up(&pr);
+	default_up(&pr);
 	ppp_close(pr.b.ppp, "user request", pr.now);
 	pair_run(&pr, 20000);
 	ck_assert_int_eq(pr.b.downs, 1);
@@ -324,6 +334,43 @@ START_TEST(silent_peer_gives_up)
 }
 END_TEST
 
+/* Frames without FF 03 and with a compressed protocol field (RFC 1661 §6.5). */
+START_TEST(compressed_headers)
+{
+	struct pair pr;
+	static const uint8_t echo_no_ac[] = {0xc0, 0x21, 9, 77, 0, 8, 0, 0, 0, 0};
+	static const uint8_t ip_pfc[] = {0x21, 0x45, 0x00};
+	uint64_t rep;
+
+	default_up(&pr);
+	rep = pr.a.sent_proto_count[0];
+	ck_assert_int_eq(ppp_input(pr.a.ppp, echo_no_ac, sizeof(echo_no_ac), pr.now), 0);
+	ck_assert_uint_eq(pr.a.sent_proto_count[0], rep + 1); /* the Echo-Reply */
+	ck_assert_int_eq(ppp_input(pr.a.ppp, ip_pfc, sizeof(ip_pfc), pr.now), -1);
+	ck_assert_uint_eq(ppp_stats(pr.a.ppp)->protrej_tx, 1);
+	pair_free(&pr);
+}
+END_TEST
+
+/* A Dead link can be started again and comes up afresh. */
+START_TEST(restart_after_dead)
+{
+	struct pair pr;
+
+	default_up(&pr);
+	ppp_close(pr.a.ppp, "maintenance", pr.now);
+	pair_run(&pr, 20000);
+	ck_assert_int_eq(pr.a.downs, 1);
+	ck_assert_int_eq(pr.b.downs, 1);
+	start(&pr);
+	ck_assert_int_eq(pr.a.ups, 2);
+	ck_assert_int_eq(pr.b.ups, 2);
+	ck_assert_int_eq(ppp_phase(pr.a.ppp), PPP_PHASE_NETWORK);
+	ck_assert_str_eq(ppp_reason(pr.a.ppp), "");
+	pair_free(&pr);
+}
+END_TEST
+
 static Suite *ppp_link_suite(void)
 {
 	Suite *s = suite_create("ppp_link");
@@ -341,6 +388,8 @@ static Suite *ppp_link_suite(void)
 	tcase_add_test(tc, multilink_options);
 	tcase_add_test(tc, admin_close_reaches_dead);
 	tcase_add_test(tc, silent_peer_gives_up);
+	tcase_add_test(tc, compressed_headers);
+	tcase_add_test(tc, restart_after_dead);
 	suite_add_tcase(s, tc);
 	return s;
 }

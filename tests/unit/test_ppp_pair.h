@@ -14,7 +14,7 @@
 #include "ppp.h"
 
 #define PAIR_QLEN 256
-#define PAIR_PKT 2048
+#define PAIR_PKT  2048
 
 struct pair_pkt {
 	size_t len;
@@ -35,8 +35,8 @@ struct pair_side {
 	size_t last_frame_len;
 	int frames;
 	const char *secret_user, *secret_pw; /* server's one ppp-secret */
-	int wire_cut;                        /* drop everything this side sends */
-	unsigned sent_proto_count[4];        /* lcp, auth, bcp, other */
+	int wire_cut;			     /* drop everything this side sends */
+	unsigned sent_proto_count[4];	     /* lcp, auth, bcp, other */
 	int verbose;
 };
 
@@ -135,14 +135,14 @@ static void pair_frame(void *ctx, const uint8_t *eth, size_t len)
 }
 
 static const struct ppp_ops pair_ops = {
-	.send = pair_send,
-	.arm_timer = pair_arm,
-	.random = pair_random,
-	.log = pair_log,
-	.secret = pair_secret,
-	.up = pair_up,
-	.down = pair_down,
-	.frame = pair_frame,
+    .send = pair_send,
+    .arm_timer = pair_arm,
+    .random = pair_random,
+    .log = pair_log,
+    .secret = pair_secret,
+    .up = pair_up,
+    .down = pair_down,
+    .frame = pair_frame,
 };
 
 /* Default parameters: a RouterOS-like server (mschap1+mschap2) and client (all). */
