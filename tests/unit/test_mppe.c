@@ -11,6 +11,7 @@
 #include <nettle/arcfour.h>
 #include <nettle/sha1.h>
 
+#include "mp.h"
 #include "mppe.h"
 #include "mschap.h"
 
@@ -464,6 +465,77 @@ START_TEST(bad_headers)
 }
 END_TEST
 
+/*
+ * The send chain of a bridged frame when both are negotiated: BCP payload
+ * -> MPPE (on the bundle) -> Multilink fragments of 512 -> reassembly ->
+ * decryption, with the fragments of one frame delivered out of order.
+ */
+static uint8_t chain_out[2000];
+static size_t chain_len;
+
+static void chain_frame(void *ctx, const uint8_t *p, size_t len)
+{
+	struct mppe_rx *r = ctx;
+	struct buf b;
+	struct wbuf w;
+	uint16_t proto;
+
+	buf_init(&b, p, len);
+	ck_assert_int_eq(buf_get_n16(&b, &proto), 0);
+	ck_assert_uint_eq(proto, MPPE_PROTO);
+	wbuf_init(&w, chain_out, sizeof(chain_out));
+	ck_assert_int_eq(mppe_decrypt(r, &b, &w, NULL), 0);
+	chain_len = w.len;
+}
+
+START_TEST(mppe_over_multilink)
+{
+	static const struct mp_rx_ops ops = {.frame = chain_frame};
+	struct mp_tx_params tp = {.frag_max = 512, .plain_max = 0, .mrru = 1600};
+	static uint8_t frame[1518], enc[1600], frags[4][600];
+	size_t flen[4], nf;
+	struct mp_rx_params rp;
+	struct mp_tx_iter it;
+	struct mppe_tx t;
+	struct mppe_rx r;
+	struct mp_tx mt;
+	struct mp_rx *mr;
+	struct wbuf w;
+	struct buf b;
+
+	mppe_tx_init(&t, key_a, 1);
+	mppe_rx_init(&r, key_a, 1, 0);
+	ck_assert_int_eq(mp_tx_init(&mt, &tp), 0);
+	mp_rx_params_default(&rp, 1600, 0);
+	mr = mp_rx_new(&rp, &ops, &r);
+	ck_assert_ptr_nonnull(mr);
+	for (unsigned k = 0; k < 20; k++) {
+		frame[0] = 0x00, frame[1] = 0x31, frame[2] = 0x00, frame[3] = 0x01;
+		for (size_t j = 4; j < sizeof(frame); j++)
+			frame[j] = (uint8_t)(j * k + 3);
+		wbuf_init(&w, enc, sizeof(enc));
+		ck_assert_int_eq(mppe_encrypt(&t, frame, sizeof(frame), &w), 0);
+		ck_assert_int_eq(mp_tx_begin(&mt, &it, enc, w.len), 0);
+		for (nf = 0;; nf++) {
+			ck_assert_uint_lt(nf, 4);
+			wbuf_init(&w, frags[nf], sizeof(frags[nf]));
+			if (mp_tx_next(&mt, &it, &w) == 0)
+				break;
+			flen[nf] = w.len;
+		}
+		ck_assert_uint_eq(nf, 3); /* 1522 octets: 512 + 512 + 498 */
+		chain_len = 0;
+		for (size_t j = nf; j-- > 0;) {
+			buf_init(&b, frags[j] + 2, flen[j] - 2);
+			ck_assert_int_eq(mp_rx_input(mr, &b, k), 0);
+		}
+		ck_assert_uint_eq(chain_len, sizeof(frame));
+		ck_assert_mem_eq(chain_out, frame, sizeof(frame));
+	}
+	mp_rx_free(mr);
+}
+END_TEST
+
 static Suite *mppe_suite(void)
 {
 	Suite *s = suite_create("mppe");
@@ -480,6 +552,7 @@ static Suite *mppe_suite(void)
 	tcase_add_test(tc, stateful_lost_packets);
 	tcase_add_test(tc, stateful_duplicate_flag);
 	tcase_add_test(tc, bad_headers);
+	tcase_add_test(tc, mppe_over_multilink);
 	suite_add_tcase(s, tc);
 	return s;
 }
