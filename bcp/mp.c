@@ -129,7 +129,7 @@ struct mp_rx {
 	const struct mp_rx_ops *ops;
 	void *ctx;
 	uint32_t mask; /* sequence space - 1 */
-	int synced;    /* next is meaningful (set by the first fragment) */
+	int synced;    /* a fragment was seen since creation or mp_rx_reset() */
 	uint32_t next; /* the sequence number expected in order */
 	enum mp_rx_state state;
 	uint8_t *frame; /* frame_cap bytes */
