@@ -396,8 +396,11 @@ static void tun_fail_ev(struct l2tp_tunnel *t, uint16_t result, uint16_t error, 
 
 /* ---- receiving ---- */
 
-static int tun_known_type(uint16_t type)
+static int tun_known_type(const struct l2tp_tunnel *t, uint16_t type)
 {
+	/* The explicit ACK is L2TPv3's (RFC 3931 §6.1); RFC 2661 has no type 20. */
+	if (type == L2TP_MSG_ACK)
+		return t->p.version == L2TP_VERSION_3;
 	switch (type) {
 	case L2TP_MSG_SCCRQ:
 	case L2TP_MSG_SCCRP:
@@ -409,7 +412,6 @@ static int tun_known_type(uint16_t type)
 	case L2TP_MSG_ICCN:
 	case L2TP_MSG_CDN:
 	case L2TP_MSG_SLI:
-	case L2TP_MSG_ACK:
 	/* Known, so answered (CDN, or dropped as for an unknown session), not fatal. */
 	case L2TP_MSG_OCRQ:
 	case L2TP_MSG_OCRP:
@@ -428,7 +430,7 @@ static void tun_process(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 	const char *missing;
 	char why[160];
 
-	if (m->h.msg_vendor != L2TP_VENDOR_IETF || !tun_known_type(type)) {
+	if (m->h.msg_vendor != L2TP_VENDOR_IETF || !tun_known_type(t, type)) {
 		/* RFC 3931 §5.2 / RFC 2661 §4.4.1: unknown + M bit clears the connection. */
 		t->st.drop_bad_state++;
 		if (!m->h.msg_mandatory)
@@ -607,7 +609,8 @@ int l2tp_tunnel_input(struct l2tp_tunnel *t, const uint8_t *pkt, size_t len, uin
 		goto out;
 	t->st.ctrl_rx++;
 	t->last_rx = now;
-	is_ack = m->h.msg_type == L2TP_MSG_ZLB || m->h.msg_type == L2TP_MSG_ACK;
+	is_ack = m->h.msg_type == L2TP_MSG_ZLB ||
+		 (m->h.msg_type == L2TP_MSG_ACK && t->p.version == L2TP_VERSION_3);
 	v = l2tp_rel_recv(&t->rel, pkt, m->len, is_ack, now);
 	switch (v) {
 	case L2TP_REL_DELIVER:
