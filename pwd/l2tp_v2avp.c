@@ -440,8 +440,9 @@ static const char *v2_accept_peer(struct l2tp_tunnel *t, const struct l2tp_cmsg 
 		t->peer_nonce_len = 0;
 		if (m->has & L2TP_CM_NONCE) {
 			if (!t->secret_len)
-				return v2_auth_fail(t, "tunnel authentication failed: peer sent a "
-						       "Challenge but no tunnel-secret is set here");
+				return v2_auth_fail(t,
+						    "tunnel authentication failed: peer sent a "
+						    "Challenge but no tunnel-secret is set here");
 			memcpy(t->peer_nonce, m->nonce, m->nonce_len);
 			t->peer_nonce_len = m->nonce_len;
 		}

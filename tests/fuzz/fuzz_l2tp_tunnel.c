@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static size_t fz_build_v2(struct l2tp_tunnel *t, uint16_t sid, const uint8_t *d, size_t n,
 			  uint8_t *out, size_t cap)
 {
-	static const uint8_t zeros[26];
+	static const uint8_t zeros[64];
 	struct l2tp_builder b;
 	struct wbuf w;
 	size_t len = 0, i;
@@ -38,7 +38,8 @@ static size_t fz_build_v2(struct l2tp_tunnel *t, uint16_t sid, const uint8_t *d,
 	for (i = 1; i < n; i++) {
 		switch (d[i] % 16) {
 		case 0:
-			l2tp_build_n16(&b, L2TP_AVP_PROTOCOL_VERSION, 1, d[i] & 16 ? 0x0100 : 0x0200);
+			l2tp_build_n16(&b, L2TP_AVP_PROTOCOL_VERSION, 1,
+				       d[i] & 16 ? 0x0100 : 0x0200);
 			break;
 		case 1:
 			l2tp_build_string(&b, L2TP_AVP_HOST_NAME, 1, "fz");
@@ -68,20 +69,22 @@ static size_t fz_build_v2(struct l2tp_tunnel *t, uint16_t sid, const uint8_t *d,
 			l2tp_build_bytes(&b, L2TP_AVP_CHALLENGE, 1, zeros, (size_t)(d[i] >> 4));
 			break;
 		case 10:
-			l2tp_build_bytes(&b, L2TP_AVP_CHALLENGE_RESPONSE, 1, zeros, (size_t)(d[i] >> 3));
+			l2tp_build_bytes(&b, L2TP_AVP_CHALLENGE_RESPONSE, 1, zeros,
+					 (size_t)(d[i] >> 3));
 			break;
 		case 11:
 			l2tp_build_random_vector(&b, zeros, 1 + (d[i] >> 4), "fuzz", 4);
 			break;
 		case 12:
-			l2tp_build_hidden(&b, 0, (uint16_t)(d[i] >> 2), d[i] & 16, zeros, d[i] >> 6);
+			l2tp_build_hidden(&b, 0, (uint16_t)(d[i] >> 2), d[i] & 16, zeros,
+					  d[i] >> 6);
 			break;
 		case 13:
 			l2tp_build_bytes(&b, (uint16_t)(26 + (d[i] >> 5)), 0, zeros, d[i] >> 4);
 			break;
 		case 14:
-			l2tp_build_bytes(&b, d[i] & 16 ? L2TP_AVP_CALL_ERRORS : L2TP_AVP_ACCM, 1, zeros,
-					 d[i] & 32 ? 26 : 10);
+			l2tp_build_bytes(&b, d[i] & 16 ? L2TP_AVP_CALL_ERRORS : L2TP_AVP_ACCM, 1,
+					 zeros, d[i] & 32 ? 26 : 10);
 			break;
 		default:
 			l2tp_build_n16(&b, (uint16_t)(200 + (d[i] >> 4)), d[i] >> 7, 1);
@@ -234,7 +237,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint16_t sid = 0;
 
 			if ((flags & 16) && n.s[side].sess[0] != NULL)
-				sid = (uint16_t)l2tp_session_info(n.s[side].sess[0])->local_session_id;
+				sid = (uint16_t)l2tp_session_info(n.s[side].sess[0])
+					  ->local_session_id;
 			plen = v2 ? fz_build_v2(t, sid, data + off, len, pkt, sizeof(pkt))
 				  : fz_build(t, data + off, len, pkt, sizeof(pkt));
 		} else {

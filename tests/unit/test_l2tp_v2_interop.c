@@ -22,7 +22,7 @@
 struct rp {
 	struct pair n; /* side 1 is ours; side 0 is the capture */
 	uint8_t peer[4], us[4];
-	int lac;       /* we play the LAC: SCCRQ, ICRQ, ICCN */
+	int lac; /* we play the LAC: SCCRQ, ICRQ, ICCN */
 	/* from a first pass over our side's recorded messages */
 	uint16_t our_tid, our_sid;
 	uint8_t our_chal[64];
@@ -219,8 +219,8 @@ static int replay_cb(void *ctx, const struct pcapvec_pkt *pp)
  * Replay file with us at address us_last (198.18.x.us_last) as LAC or LNS.
  * Returns the replay for the caller's checks (free with rp_free).
  */
-static struct rp *rp_run(const char *file, uint8_t net, uint8_t us_last, uint8_t peer_last,
-			 int lac, const char *secret)
+static struct rp *rp_run(const char *file, uint8_t net, uint8_t us_last, uint8_t peer_last, int lac,
+			 const char *secret)
 {
 	struct rp *r = calloc(1, sizeof(*r));
 	struct pair_side *sd;
@@ -328,7 +328,8 @@ END_TEST
 
 START_TEST(test_freertr_tunnel_secret)
 {
-	static const char file[] = "freertr/l2tpv2_bcp_mp-long_frag512_tunnel-auth-secret-s3cret.pcap";
+	static const char file[] =
+	    "freertr/l2tpv2_bcp_mp-long_frag512_tunnel-auth-secret-s3cret.pcap";
 	struct rp *r;
 
 	/* We verify freeRtr's response, and freeRtr accepted the one we compute. */
@@ -350,8 +351,9 @@ START_TEST(test_freertr_tunnel_secret)
 		ck_assert_int_eq(pcapvec_each(path, replay_cb, r, &st), 0);
 	}
 	ck_assert_int_eq(r->n.s[1].tunnel_up, 0);
-	ck_assert_ptr_nonnull(strstr(r->n.s[1].log, "tunnel authentication failed: wrong "
-						    "tunnel-secret? (bad Challenge Response in SCCCN)"));
+	ck_assert_ptr_nonnull(strstr(r->n.s[1].log,
+				     "tunnel authentication failed: wrong "
+				     "tunnel-secret? (bad Challenge Response in SCCCN)"));
 	ck_assert_uint_eq(l2tp_tunnel_stats(r->n.s[1].t)->auth_failed, 1);
 	ck_assert_int_eq(r->n.s[1].tx_by_type[L2TP_MSG_STOPCCN], 1);
 	rp_free(r);
