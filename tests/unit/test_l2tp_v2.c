@@ -539,6 +539,30 @@ START_TEST(test_v2_lns_scripted_lac_proxy)
 }
 END_TEST
 
+START_TEST(test_v2_hidden_wrong_or_no_secret)
+{
+	struct pair n;
+	struct l2tp_tunnel *t;
+	uint8_t pkt[512];
+	size_t len;
+	int have;
+
+	/* A peer's SCCRQ with hidden AVPs (secret "s3cret"): we have another, or none. */
+	for (have = 0; have < 2; have++) {
+		pair_init_v2(&n, 1);
+		n.s[1].tp.secret = have ? "other" : NULL;
+		pair_tunnel(&n.s[1], 0);
+		t = n.s[1].t;
+		len = mk_v2(t, L2TP_MSG_ICRQ, 0, 1, pkt, sizeof(pkt));
+		ck_assert_int_eq(l2tp_tunnel_input(t, pkt, len, n.now), -1);
+		ck_assert_uint_eq(l2tp_tunnel_stats(t)->drop_malformed, 1);
+		ck_assert_ptr_nonnull(strstr(n.s[1].log, have ? "wrong tunnel-secret?"
+							      : "no tunnel-secret is set here"));
+		pair_free(&n);
+	}
+}
+END_TEST
+
 START_TEST(test_v2_ocrq_gets_cdn)
 {
 	struct pair n;
@@ -801,6 +825,7 @@ static Suite *v2_suite(void)
 	tcase_add_test(tc, test_v2_sessions_and_cdn);
 	tcase_add_test(tc, test_v2_call_refused);
 	tcase_add_test(tc, test_v2_lns_scripted_lac_proxy);
+	tcase_add_test(tc, test_v2_hidden_wrong_or_no_secret);
 	tcase_add_test(tc, test_v2_ocrq_gets_cdn);
 	tcase_add_test(tc, test_v2_loss);
 	tcase_add_test(tc, test_v2_tie_breaker);
