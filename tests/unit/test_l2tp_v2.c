@@ -661,6 +661,25 @@ START_TEST(test_v2_tie_breaker)
 	ck_assert_int_eq(n.s[0].tx_by_type[L2TP_MSG_SCCCN], 1);
 	ck_assert_int_eq(n.s[1].tx_by_type[L2TP_MSG_SCCRP], 1);
 	pair_free(&n);
+
+	/* xl2tpd and freeRtr send no Tie Breaker: ours, which has one, wins (§4.4.3). */
+	pair_init_v2(&n, 0);
+	n.drop_all_from = 0;
+	pair_start(&n, 0);
+	{
+		uint8_t pkt[512];
+		struct l2tp_ctrl_peek pk;
+		size_t len = mk_v2(n.s[0].t, L2TP_MSG_SCCRQ, 0, 1, pkt, sizeof(pkt));
+		struct wbuf w = {.p = pkt, .cap = len, .len = len};
+
+		wbuf_set_n16(&w, 4, 0); /* to tunnel 0, as a new SCCRQ is */
+		ck_assert_int_eq(l2tp_ctrl_peek(pkt, len, &pk), 0);
+		ck_assert(!pk.has_tie_breaker);
+		ck_assert_uint_eq(pk.assigned_id, 77);
+		ck_assert_int_eq(l2tp_tunnel_tie_break(n.s[0].t, &pk, n.now), L2TP_TIE_KEEP_MINE);
+		ck_assert_int_eq(l2tp_tunnel_state(n.s[0].t), L2TP_TUNNEL_WAIT_CTL_REPLY);
+	}
+	pair_free(&n);
 }
 END_TEST
 
