@@ -87,7 +87,7 @@ int l2tp_digest_verify(const struct buf *msg, const uint8_t key[L2TP_DIGEST_KEY_
 void l2tp_challenge_response(uint8_t msg_type, const void *secret, size_t secret_len,
 			     const void *challenge, size_t challenge_len,
 			     uint8_t out[L2TP_CHALLENGE_RESPONSE_LEN]);
-/* Constant-time check of a received Challenge Response AVP value. */
+/* Constant-time check of a received Challenge Response AVP value: 1 when right, else 0. */
 int l2tp_challenge_response_ok(uint8_t msg_type, const void *secret, size_t secret_len,
 			       const void *challenge, size_t challenge_len, const struct buf *response);
 
