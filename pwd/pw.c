@@ -19,18 +19,10 @@
 #include "transport.h"
 
 static const char *const pw_drop_names[PW_DROP_MAX] = {
-	[PW_DROP_BAD_COOKIE] = "bad-cookie",
-	[PW_DROP_BAD_SEQUENCE] = "bad-sequence",
-	[PW_DROP_SHORT] = "short",
 	[PW_DROP_SESSION_DOWN] = "session-down",
 	[PW_DROP_TAP_FULL] = "tap-full",
 	[PW_DROP_SEND_FAILED] = "send-failed",
 };
-
-/* RFC 4719 §3 default L2-Specific Sublayer: S bit, then a 24-bit Ns. */
-#define PW_SUBLAYER_S 0x40000000u
-#define PW_SEQ_MASK 0x00ffffffu
-#define PW_ETH_MIN 14
 
 void pw_set_status(struct pw *p, const char *status)
 {
@@ -77,33 +69,31 @@ static void pw_bridge_timer(struct ev_timer *t)
 	pw_bridge_try(t->arg);
 }
 
-/* Bytes of the data header: UDP header word + session id, cookie, sublayer. */
-static void pw_build_template(struct pw *p)
+int pw_data_up(struct pw *p, const struct pw_session_params *sp)
 {
-	struct wbuf w;
+	struct l2tp_data_params dp;
 
-	wbuf_init(&w, p->hdr, sizeof(p->hdr));
-	if (transport_encap(p->sp.transport) == TRANSPORT_UDP) {
-		/* RFC 3931 §4.1.2.1: T=0, Ver=3, reserved. */
-		wbuf_add_n16(&w, 0x0003);
-		wbuf_add_n16(&w, 0);
-	}
-	wbuf_add_n32(&w, p->sp.peer_session_id);
-	wbuf_add_bytes(&w, p->sp.tx_cookie, p->sp.tx_cookie_len);
-	p->seq_at = w.len;
-	if (p->sp.l2spec_default)
-		wbuf_add_n32(&w, 0);
-	p->hdr_len = w.len;
-}
-
-void pw_data_up(struct pw *p, const struct pw_session_params *sp)
-{
 	if (p->up)
 		pw_data_down(p, "replaced");
 	p->sp = *sp;
-	pw_build_template(p);
-	p->tx_ns = 0;
-	p->rx_nr_valid = 0;
+	p->encap = transport_l2tp_encap(sp->transport);
+	memset(&dp, 0, sizeof(dp));
+	dp.encap = p->encap;
+	dp.session_id = sp->peer_session_id;
+	dp.cookie_len = sp->tx_cookie_len;
+	memcpy(dp.cookie, sp->tx_cookie, sizeof(dp.cookie));
+	dp.sublayer = sp->l2spec_default;
+	dp.seq = sp->seq_tx && sp->l2spec_default;
+	if (l2tp_data_tx_init(&p->tx, &dp) == -1) {
+		log_warnx("pseudowire %s: invalid data parameters (session id %u, cookie length %u)",
+			  p->title, sp->peer_session_id, sp->tx_cookie_len);
+		return -1;
+	}
+	memset(&p->rx, 0, sizeof(p->rx));
+	p->rx.cookie_len = sp->rx_cookie_len;
+	memcpy(p->rx.cookie, sp->rx_cookie, sizeof(p->rx.cookie));
+	p->rx.sublayer = sp->l2spec_default;
+	p->rx.seq = sp->seq_rx && sp->l2spec_default;
 	for (int i = 0; i < PW_BATCH; i++) {
 		p->msgs[i].msg_hdr.msg_name = &p->sp.peer;
 		p->msgs[i].msg_hdr.msg_namelen = p->sp.peer_len;
@@ -113,6 +103,7 @@ void pw_data_up(struct pw *p, const struct pw_session_params *sp)
 	tap_set_carrier(p->tap_fd, 1);
 	if (p->bridged)
 		pw_set_status(p, "connected");
+	return 0;
 }
 
 void pw_data_down(struct pw *p, const char *why)
@@ -137,58 +128,31 @@ static void pw_drop(struct pw *p, enum pw_drop reason, int rx)
 		p->st.tx_dropped++;
 }
 
-/* Receive checks: cookie (RFC 3931 §4.1), sublayer and sequence (RFC 4719 §3). */
-void pw_rx(struct pw *p, struct buf *b)
+/* Receive checks (cookie, sublayer, sequence) are the codec's; then into the TAP. */
+void pw_rx(struct pw *p, const struct buf *pkt)
 {
-	const uint8_t *cookie, *frame;
+	struct buf frame;
+	enum l2tp_data_drop why;
 	size_t len;
-	ssize_t n;
 
 	if (!p->up)
 		return;
-	if (buf_get_ptr(b, &cookie, p->sp.rx_cookie_len) == -1) {
-		p->st.rx_errors++;
-		p->st.drops[PW_DROP_SHORT]++;
-		return;
-	}
-	if (memcmp(cookie, p->sp.rx_cookie, p->sp.rx_cookie_len) != 0) {
-		p->st.rx_errors++;
-		p->st.drops[PW_DROP_BAD_COOKIE]++;
-		return;
-	}
-	if (p->sp.l2spec_default) {
-		uint32_t word;
-
-		if (buf_get_n32(b, &word) == -1) {
+	if (l2tp_data_rx(&p->rx, p->encap, pkt, &frame, NULL, &why) == -1) {
+		p->st.rx_drops[why]++;
+		/* Reordering is loss of a kind; malformed or foreign packets are errors. */
+		if (why == L2TP_DATA_SEQ_BEHIND)
+			p->st.rx_dropped++;
+		else
 			p->st.rx_errors++;
-			p->st.drops[PW_DROP_SHORT]++;
-			return;
-		}
-		if (word & PW_SUBLAYER_S) {
-			uint32_t ns = word & PW_SEQ_MASK;
-
-			/*
-			 * RFC 3931 §4.6.1: a packet older than the one expected
-			 * (behind it in 24-bit serial arithmetic) is a duplicate
-			 * or reordered: drop it.  Ahead means loss: accept.
-			 */
-			if (p->sp.seq_rx && p->rx_nr_valid &&
-			    ((ns - p->rx_nr) & PW_SEQ_MASK) >= 0x800000u) {
-				pw_drop(p, PW_DROP_BAD_SEQUENCE, 1);
-				return;
-			}
-			p->rx_nr = (ns + 1) & PW_SEQ_MASK;
-			p->rx_nr_valid = 1;
-		}
-	}
-	len = buf_left(b);
-	if (len < PW_ETH_MIN || buf_get_ptr(b, &frame, len) == -1) {
-		p->st.rx_errors++;
-		p->st.drops[PW_DROP_SHORT]++;
 		return;
 	}
-	n = write(p->tap_fd, frame, len);
-	if (n != (ssize_t)len) {
+	len = buf_left(&frame);
+	if (len < PW_ETH_MIN) {
+		p->st.rx_drops[L2TP_DATA_SHORT]++;
+		p->st.rx_errors++;
+		return;
+	}
+	if (write(p->tap_fd, buf_cur(&frame), len) != (ssize_t)len) {
 		pw_drop(p, PW_DROP_TAP_FULL, 1);
 		return;
 	}
@@ -206,6 +170,7 @@ static void pw_tap_readable(struct ev_io *io, uint32_t events)
 	for (int round = 0; round < 4; round++) {
 		unsigned n = 0, sent;
 		uint64_t bytes = 0;
+		struct wbuf w;
 
 		while (n < PW_BATCH) {
 			ssize_t r = read(p->tap_fd, p->frames[n], PW_FRAME_MAX);
@@ -216,15 +181,9 @@ static void pw_tap_readable(struct ev_io *io, uint32_t events)
 				pw_drop(p, PW_DROP_SESSION_DOWN, 0);
 				continue;
 			}
-			memcpy(p->hdrs[n], p->hdr, p->hdr_len);
-			if (p->sp.seq_tx && p->sp.l2spec_default) {
-				struct wbuf w;
-
-				wbuf_init(&w, p->hdrs[n], p->hdr_len);
-				w.len = p->hdr_len;
-				wbuf_set_n32(&w, p->seq_at, PW_SUBLAYER_S | p->tx_ns);
-				p->tx_ns = (p->tx_ns + 1) & PW_SEQ_MASK;
-			}
+			wbuf_init(&w, p->hdrs[n], sizeof(p->hdrs[n]));
+			l2tp_data_tx_header(&p->tx, &w);
+			p->iov[n][0].iov_len = w.len;
 			p->iov[n][1].iov_len = (size_t)r;
 			bytes += (uint64_t)r;
 			n++;
@@ -383,7 +342,14 @@ void pw_status_row(const struct pw *p, struct status_iface *o)
 		 c->pw_type == CFG_PW_ETHERNET_VLAN ? "ethernet-vlan" : "ethernet");
 	o->pw_id = c->pw_id;
 	snprintf(o->bridge, sizeof(o->bridge), "%s", p->bridge);
-	for (int i = 0; i < PW_DROP_MAX && k < sizeof(o->drops) / sizeof(o->drops[0]); i++) {
+	for (int i = 1; i < L2TP_DATA_DROP_COUNT && k < PW_STATUS_DROPS; i++) {
+		if (i == L2TP_DATA_UNKNOWN_SESSION) /* counted by the site: no pw to charge */
+			continue;
+		snprintf(o->drops[k].name, sizeof(o->drops[k].name), "%s",
+			 l2tp_data_drop_name((enum l2tp_data_drop)i));
+		o->drops[k++].count = p->st.rx_drops[i];
+	}
+	for (int i = 0; i < PW_DROP_MAX && k < PW_STATUS_DROPS; i++) {
 		snprintf(o->drops[k].name, sizeof(o->drops[k].name), "%s", pw_drop_names[i]);
 		o->drops[k++].count = p->st.drops[i];
 	}

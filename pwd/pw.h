@@ -26,6 +26,7 @@
 
 #include "cfg.h"
 #include "evloop.h"
+#include "l2tp_data.h"
 
 struct buf;
 struct mmsghdr;
@@ -38,14 +39,10 @@ struct site_tunnel;
 
 #define PW_BATCH 32      /* frames read from the TAP per wakeup round */
 #define PW_FRAME_MAX 2048 /* TAP MTU 1500 + Ethernet header + tags, with room */
-#define PW_HDR_MAX 32    /* UDP data header 8 + cookie 8 + sublayer 4 = 20 */
 #define PW_BRIDGE_RETRY_MS 3000
 
-/* Named receive/transmit drop reasons, shown in status. */
+/* Drop reasons of our own, beside the codec's (enum l2tp_data_drop); shown in status. */
 enum pw_drop {
-	PW_DROP_BAD_COOKIE,
-	PW_DROP_BAD_SEQUENCE,
-	PW_DROP_SHORT,
 	PW_DROP_SESSION_DOWN, /* frame from the LAN while the session is down */
 	PW_DROP_TAP_FULL,     /* the TAP queue refused a frame from the WAN */
 	PW_DROP_SEND_FAILED,
@@ -69,6 +66,7 @@ struct pw_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t rx_errors, rx_dropped, tx_dropped;
 	uint64_t drops[PW_DROP_MAX];
+	uint64_t rx_drops[L2TP_DATA_DROP_COUNT]; /* decap reasons */
 };
 
 struct pw {
@@ -90,10 +88,9 @@ struct pw {
 	/* data session */
 	int up;
 	struct pw_session_params sp;
-	uint8_t hdr[PW_HDR_MAX];
-	size_t hdr_len, seq_at; /* seq_at: offset of the sublayer word, if seq_tx */
-	uint32_t tx_ns, rx_nr; /* 24-bit Ns we send next / expect next */
-	int rx_nr_valid;
+	struct l2tp_data_tx tx; /* the header template */
+	struct l2tp_data_rx rx; /* the receive checks */
+	enum l2tp_encap encap;
 
 	/* the site's: static transport reference; dynamic control objects */
 	struct transport *own_tr;
@@ -111,7 +108,7 @@ struct pw {
 
 	/* frame batch buffers */
 	uint8_t frames[PW_BATCH][PW_FRAME_MAX];
-	uint8_t hdrs[PW_BATCH][PW_HDR_MAX];
+	uint8_t hdrs[PW_BATCH][L2TP_DATA_HDR_MAX];
 	struct iovec iov[PW_BATCH][2];
 	struct mmsghdr *msgs; /* PW_BATCH of them */
 };
@@ -125,10 +122,11 @@ struct pw *pw_new(struct evloop *l, struct netlink *nl, const struct cfg_pseudow
 /* Data down (if up), TAP closed (removed), freed.  NULL accepted. */
 void pw_free(struct pw *p);
 
-void pw_data_up(struct pw *p, const struct pw_session_params *sp);
+/* -1 (logged) when the codec refuses the parameters. */
+int pw_data_up(struct pw *p, const struct pw_session_params *sp);
 void pw_data_down(struct pw *p, const char *why);
-/* A data packet of this pw's session from the WAN; payload after the session id. */
-void pw_rx(struct pw *p, struct buf *payload);
+/* A data packet of this pw's session from the WAN (the whole L2TP packet). */
+void pw_rx(struct pw *p, const struct buf *pkt);
 /* The status line while not connected ("connecting", "bridge br0 missing", ...). */
 void pw_set_status(struct pw *p, const char *status);
 const char *pw_bridge_name(const struct pw *p);

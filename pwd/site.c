@@ -86,7 +86,7 @@ uint32_t site_alloc_session_id(struct site *s)
 }
 
 static void site_tr_data(void *ctx, struct transport *t, const struct sockaddr *from,
-			 uint32_t session_id, struct buf *payload)
+			 uint32_t session_id, const struct buf *payload)
 {
 	struct site *s = ctx;
 	struct pw *p = site_hash_find(s, session_id);
@@ -167,7 +167,10 @@ static void site_static_start(struct site *s, struct pw *p)
 	memcpy(&sp.peer, &c->remote.ss, sizeof(sp.peer));
 	sp.peer_len = c->remote.len;
 	transport_addr_set_port(&sp.peer, c->encap == CFG_ENCAP_UDP ? c->port : 0);
-	pw_data_up(p, &sp);
+	if (pw_data_up(p, &sp) == -1) {
+		pw_set_status(p, "invalid session parameters");
+		return;
+	}
 	site_hash_add(s, p);
 	log_info("session %s up (static, %s to %s, session id %u, peer session id %u)", p->title,
 		 transport_name(p->own_tr), c->remote.text, sp.local_session_id,

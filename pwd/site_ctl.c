@@ -322,7 +322,12 @@ static void ops_session_up(void *ctx, struct l2tp_session *sess)
 		transport_addr_set_port(&sp.peer, 0);
 	p->session = sess;
 	p->tunnel = t;
-	pw_data_up(p, &sp);
+	if (pw_data_up(p, &sp) == -1) {
+		group_stale_add(g, sess);
+		p->session = NULL;
+		p->tunnel = NULL;
+		return;
+	}
 	site_hash_add(s, p);
 	log_info("session %s up (tunnel to %s, pw-id %u, session id %u, peer session id %u)",
 		 p->title, t->peer_text, p->cfg->pw_id, sp.local_session_id, sp.peer_session_id);

@@ -26,8 +26,6 @@
 #define TRANSPORT_SLOT 4096
 #define TRANSPORT_ROUNDS 8 /* batches per wakeup before letting other fds run */
 
-#define L2TP_T_BIT 0x8000
-#define L2TP_VER_MASK 0x000f
 
 struct transport {
 	struct transport *next;
@@ -100,6 +98,11 @@ enum transport_encap transport_encap(const struct transport *t)
 	return t->encap;
 }
 
+enum l2tp_encap transport_l2tp_encap(const struct transport *t)
+{
+	return t->encap == TRANSPORT_IP ? L2TP_ENCAP_IP : L2TP_ENCAP_UDP;
+}
+
 int transport_family(const struct transport *t)
 {
 	return t->family;
@@ -125,50 +128,37 @@ static void transport_demux(struct transport *t, const struct sockaddr *from, so
 			    const uint8_t *pkt, size_t len)
 {
 	struct buf b;
-	uint16_t flags, reserved;
 	uint32_t sid;
+	enum l2tp_data_drop why;
+	int kind;
 
 	buf_init(&b, pkt, len);
 	t->stats.rx_packets++;
 	if (t->encap == TRANSPORT_IP && t->family == AF_INET) {
 		/* IPv4 raw sockets deliver the IP header; IPv6 ones do not. */
 		uint8_t vihl;
+		struct buf rest;
 
 		if (buf_peek_n8(&b, 0, &vihl) == -1 || (vihl >> 4) != 4 || (vihl & 0xf) < 5 ||
 		    buf_skip(&b, (size_t)(vihl & 0xf) * 4) == -1) {
 			t->stats.rx_bad_ip_header++;
 			return;
 		}
+		buf_init(&rest, buf_cur(&b), buf_left(&b));
+		b = rest;
 	}
-	if (t->encap == TRANSPORT_IP) {
-		/* RFC 3931 §4.1.1.2: session id 0 marks a control message. */
-		if (buf_get_n32(&b, &sid) == -1) {
-			t->stats.rx_short++;
-			return;
-		}
-		if (sid == 0) {
-			t->ops->ctrl(t->ctx, t, from, fromlen, buf_cur(&b), buf_left(&b));
-			return;
-		}
-		t->ops->data(t->ctx, t, from, sid, &b);
+	kind = l2tp_data_peek(transport_l2tp_encap(t), &b, &sid, &why);
+	if (kind == -1) {
+		t->stats.rx_drops[why]++;
 		return;
 	}
-	/* UDP: RFC 3931 §4.1.2.1, the T bit tells control from data. */
-	if (buf_peek_n16(&b, 0, &flags) == -1) {
-		t->stats.rx_short++;
-		return;
-	}
-	if (flags & L2TP_T_BIT) {
+	if (kind == 1) {
+		/* IP: the control message follows the zero session id (RFC 3931 §4.1.1.2). */
+		if (t->encap == TRANSPORT_IP && buf_skip(&b, 4) == -1) {
+			t->stats.rx_drops[L2TP_DATA_SHORT]++;
+			return;
+		}
 		t->ops->ctrl(t->ctx, t, from, fromlen, buf_cur(&b), buf_left(&b));
-		return;
-	}
-	if ((flags & L2TP_VER_MASK) != 3) {
-		t->stats.rx_bad_version++;
-		return;
-	}
-	if (buf_get_n16(&b, &flags) == -1 || buf_get_n16(&b, &reserved) == -1 ||
-	    buf_get_n32(&b, &sid) == -1) {
-		t->stats.rx_short++;
 		return;
 	}
 	t->ops->data(t->ctx, t, from, sid, &b);
@@ -213,7 +203,7 @@ static void transport_readable(struct ev_io *io, uint32_t events)
 static int transport_open_socket(struct transport *t)
 {
 	int type = t->encap == TRANSPORT_UDP ? SOCK_DGRAM : SOCK_RAW;
-	int proto = t->encap == TRANSPORT_UDP ? 0 : TRANSPORT_L2TP_PROTO;
+	int proto = t->encap == TRANSPORT_UDP ? 0 : L2TP_IP_PROTO;
 	int fd = socket(t->family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	struct sockaddr_storage bind_ss;
 	int one = 1, zero = 0;

@@ -12,9 +12,10 @@
  *        id of the 8-byte data header (RFC 3931 §4.1.2.1);
  *   IP:  session id 0 -> control (the 4 zero bytes are stripped, §4.1.1.2),
  *        else data.
- * Control packets are handed over from the flags word on; data packets as a
- * buf positioned after the session id (cookie onward).  What cannot be
- * classified is counted per reason in struct transport_stats.
+ * Classification is l2tp_data_peek() (l2tp_data.h).  Control packets are
+ * handed over from the flags word on; data packets whole (the L2TP part of
+ * the datagram, for l2tp_data_rx()) with the session id already read.  What
+ * cannot be classified is counted per reason in struct transport_stats.
  *
  * Send: control messages with transport_send_ctrl() (adds the zero session
  * id on IP); data with transport_send_batch() of caller-built iovecs (header
@@ -31,6 +32,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "l2tp_data.h"
+
 struct buf;
 struct evloop;
 struct iovec;
@@ -39,19 +42,19 @@ struct transport;
 
 enum transport_encap { TRANSPORT_UDP, TRANSPORT_IP };
 
-#define TRANSPORT_L2TP_PROTO 115 /* IANA: L2TP over IP */
 
 struct transport_ops {
 	/* A control message (flags word on) from a peer. */
 	void (*ctrl)(void *ctx, struct transport *t, const struct sockaddr *from, socklen_t fromlen,
 		     const uint8_t *pkt, size_t len);
-	/* A data message for session_id; payload starts after the session id. */
+	/* A data message for session_id: the whole L2TP packet. */
 	void (*data)(void *ctx, struct transport *t, const struct sockaddr *from, uint32_t session_id,
-		     struct buf *payload);
+		     const struct buf *pkt);
 };
 
 struct transport_stats {
-	uint64_t rx_packets, rx_short, rx_truncated, rx_bad_version, rx_bad_ip_header;
+	uint64_t rx_packets, rx_truncated, rx_bad_ip_header;
+	uint64_t rx_drops[L2TP_DATA_DROP_COUNT]; /* l2tp_data_peek() reasons */
 	uint64_t tx_errors;
 };
 
@@ -67,6 +70,7 @@ struct transport *transport_get(struct evloop *l, int family, const struct socka
 void transport_put(struct transport *t);
 
 enum transport_encap transport_encap(const struct transport *t);
+enum l2tp_encap transport_l2tp_encap(const struct transport *t);
 int transport_family(const struct transport *t);
 uint16_t transport_port(const struct transport *t);
 const struct transport_stats *transport_stats(const struct transport *t);
