@@ -17,7 +17,7 @@ struct netlink {
 	struct mnl_socket *sock;
 	unsigned portid;
 	unsigned seq;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[32768]; /* one RTM_NEWLINK answer with all its attributes fits */
 };
 
 struct netlink *netlink_open(void)
@@ -53,7 +53,7 @@ void netlink_close(struct netlink *nl)
 	free(nl);
 }
 
-/* Send the request in nl->buf and run cb over the answer until the ack. */
+/* Send the request in nl->buf and run cb over the answer until the ack (NLM_F_ACK is always set). */
 static int netlink_talk(struct netlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	int ret;
@@ -121,7 +121,7 @@ int netlink_link_kind(struct netlink *nl, const char *name, char *kind, size_t k
 		      int *ifindex)
 {
 	struct ifinfomsg *ifm;
-	struct nlmsghdr *nlh = netlink_req(nl, RTM_GETLINK, 0, &ifm);
+	struct nlmsghdr *nlh = netlink_req(nl, RTM_GETLINK, NLM_F_ACK, &ifm);
 	struct netlink_kind k = {.kind = kind, .kindlen = kindlen};
 
 	if (strlen(name) >= IFNAMSIZ) {

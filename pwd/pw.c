@@ -18,6 +18,10 @@
 #include "tap.h"
 #include "transport.h"
 
+#define PW_ETH_MIN 14 /* an Ethernet header: anything shorter is not a frame */
+#define PW_STATUS_DROPS (sizeof(((struct status_iface *)NULL)->drops) / \
+			 sizeof(((struct status_iface *)NULL)->drops[0]))
+
 static const char *const pw_drop_names[PW_DROP_MAX] = {
 	[PW_DROP_SESSION_DOWN] = "session-down",
 	[PW_DROP_TAP_FULL] = "tap-full",

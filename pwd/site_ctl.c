@@ -63,7 +63,7 @@ static struct site_tunnel *ctl_find_tunnel(struct site *s, uint32_t local_id)
 static struct site_tunnel *group_current(const struct site_group *g)
 {
 	for (struct site_tunnel *t = g->tunnels; t; t = t->next)
-		if (t->established && !t->dead)
+		if (t->established && !t->down)
 			return t;
 	return NULL;
 }
@@ -71,7 +71,7 @@ static struct site_tunnel *group_current(const struct site_group *g)
 static int group_has_live_tunnel(const struct site_group *g)
 {
 	for (struct site_tunnel *t = g->tunnels; t; t = t->next)
-		if (!t->dead)
+		if (!t->down)
 			return 1;
 	return 0;
 }
@@ -113,9 +113,11 @@ static void group_schedule_connect(struct site_group *g)
 								 : g->backoff_ms * 2;
 }
 
+/* The engine is done with t (or never got going): free it after this callback. */
 static void tunnel_kill(struct site_tunnel *t)
 {
-	t->dead = 1;
+	t->down = 1;
+	t->closed = 1;
 	evloop_timer_disarm(t->group->site->loop, &t->eng_timer);
 	evloop_timer_arm(t->group->site->loop, &t->reap_timer, ctl_now(t->group->site));
 }
@@ -149,7 +151,7 @@ static void ops_arm_timer(void *ctx, uint64_t at_ms)
 	struct site_tunnel *t = ctx;
 	struct evloop *l = t->group->site->loop;
 
-	if (at_ms == 0 || t->dead)
+	if (at_ms == 0 || t->closed)
 		evloop_timer_disarm(l, &t->eng_timer);
 	else
 		evloop_timer_arm(l, &t->eng_timer, at_ms);
@@ -192,13 +194,13 @@ static void ops_tunnel_down(void *ctx, struct l2tp_tunnel *eng, const char *why)
 	struct site *s = g->site;
 
 	(void)eng;
-	if (t->dead)
+	if (t->down)
 		return;
+	t->down = 1;
 	if (t->established)
 		log_info("tunnel to %s down: %s", t->peer_text, why);
 	else
 		log_info("tunnel to %s failed: %s", t->peer_text, why);
-	tunnel_kill(t);
 	for (size_t i = 0; i < g->n_pws; i++) {
 		struct pw *p = g->pws[i];
 
@@ -218,6 +220,15 @@ static void ops_tunnel_down(void *ctx, struct l2tp_tunnel *eng, const char *why)
 	else
 		evloop_timer_arm(s->loop, &g->sessions_timer, ctl_now(s));
 	site_check_stopped(s);
+}
+
+static void ops_tunnel_closed(void *ctx, struct l2tp_tunnel *eng)
+{
+	struct site_tunnel *t = ctx;
+
+	(void)eng;
+	tunnel_kill(t);
+	site_check_stopped(t->group->site);
 }
 
 static uint16_t ctl_pw_type(const struct cfg_pseudowire *c)
@@ -260,9 +271,6 @@ static int ops_session_request(void *ctx, struct l2tp_tunnel *eng, uint32_t remo
 		*why = "no pseudowire with this pw-id";
 	else if (ctl_pw_type(p->cfg) != pw_type)
 		*why = "pw-type mismatch";
-	else if (p->opening && p->opening_tunnel == t && t->initiator)
-		/* Crossing ICRQs: the control connection initiator's wins. */
-		*why = "crossing ICRQ, ours wins";
 	else
 		*why = NULL;
 	if (*why) {
@@ -372,6 +380,7 @@ static const struct l2tp_tunnel_ops ctl_ops = {
 	.session_request = ops_session_request,
 	.session_up = ops_session_up,
 	.session_down = ops_session_down,
+	.tunnel_closed = ops_tunnel_closed,
 };
 
 /* ---- tunnels ---- */
@@ -380,7 +389,7 @@ static void tunnel_eng_timer(struct ev_timer *et)
 {
 	struct site_tunnel *t = et->arg;
 
-	if (!t->dead)
+	if (!t->closed)
 		l2tp_tunnel_timeout(t->eng, ctl_now(t->group->site));
 }
 
@@ -424,7 +433,6 @@ static struct site_tunnel *tunnel_new(struct site_group *g, int initiator,
 	do
 		site_random(&t->local_id, sizeof(t->local_id));
 	while (t->local_id == 0 || ctl_find_tunnel(s, t->local_id));
-	site_random(&t->tie_breaker, sizeof(t->tie_breaker));
 	evloop_timer_init(&t->eng_timer, tunnel_eng_timer, t);
 	evloop_timer_init(&t->reap_timer, tunnel_reap, t);
 
@@ -439,7 +447,6 @@ static struct site_tunnel *tunnel_new(struct site_group *g, int initiator,
 	pp.pw_caps[0] = L2TP_PWTYPE_ETH;
 	pp.pw_caps[1] = L2TP_PWTYPE_ETH_VLAN;
 	pp.n_pw_caps = 2;
-	pp.tie_breaker = t->tie_breaker;
 	t->eng = l2tp_tunnel_new(&pp, t->local_id, &ctl_ops, t);
 	if (!t->eng) {
 		free(t);
@@ -508,7 +515,7 @@ static void group_sessions_timer(struct ev_timer *et)
 	for (struct site_tunnel *o = cur->next; o; o = o->next) {
 		int used = 0;
 
-		if (o->dead)
+		if (o->down)
 			continue;
 		for (size_t i = 0; i < g->n_pws; i++)
 			if (g->pws[i]->tunnel == o || g->pws[i]->opening_tunnel == o)
@@ -632,7 +639,7 @@ void site_ctl_remove(struct site *s, struct pw *p)
 	if (g->n_pws == 0) {
 		/* Nobody left on this control connection: close it. */
 		for (struct site_tunnel *t = g->tunnels; t; t = t->next)
-			if (!t->dead)
+			if (!t->down)
 				l2tp_tunnel_stop(t->eng, L2TP_STOPCCN_GENERAL_REQUEST,
 						 "no pseudowires left", now);
 		group_maybe_free(g);
@@ -687,37 +694,51 @@ static void ctl_accept_sccrq(struct site *s, struct transport *tr, const struct 
 		return;
 	}
 	for (t = g->tunnels; t; t = t->next) {
-		if (t->dead)
+		if (t->down)
 			continue;
 		/* A retransmitted SCCRQ belongs to the tunnel it already created. */
 		if (!t->initiator && l2tp_tunnel_peer_id(t->eng) == pk->assigned_id) {
 			l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s));
 			return;
 		}
-		if (t->initiator && l2tp_tunnel_state(t->eng) == L2TP_TUNNEL_WAIT_CTL_REPLY) {
-			/* Crossing SCCRQs, RFC 3931 §5.4.3: the lower tie breaker wins. */
-			if (pk->has_tie_breaker && t->tie_breaker < pk->tie_breaker) {
-				log_debug("tunnel to %s: crossing SCCRQ, ours wins", addr);
-				return;
-			}
-			log_info("tunnel to %s: crossing SCCRQ, %s", addr,
-				 pk->has_tie_breaker && t->tie_breaker == pk->tie_breaker
-					 ? "equal tie breakers, both retry"
-					 : "the peer's wins");
-			tunnel_kill(t);
-			if (pk->has_tie_breaker && t->tie_breaker == pk->tie_breaker) {
-				group_schedule_connect(g);
-				return;
-			}
+	}
+	for (t = g->tunnels; t; t = t->next) {
+		if (t->down)
+			continue;
+		/* Crossing SCCRQs: RFC 3931 §5.4.3, decided by the engine. */
+		switch (l2tp_tunnel_tie_break(t->eng, pk, ctl_now(s))) {
+		case L2TP_TIE_NONE:
+			continue;
+		case L2TP_TIE_KEEP_MINE:
+			log_debug("tunnel to %s: crossing SCCRQ, ours wins", addr);
+			return;
+		case L2TP_TIE_KEEP_THEIRS:
+			log_info("tunnel to %s: crossing SCCRQ, the peer's wins", addr);
+			t->initiator = 0;
+			memcpy(&t->peer, from, fromlen < sizeof(t->peer) ? fromlen : sizeof(t->peer));
+			t->peer_len = fromlen;
+			l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s));
+			return;
+		case L2TP_TIE_RESTART:
+			log_info("tunnel to %s: crossing SCCRQ with equal tie breakers, retrying",
+				 addr);
+			return;
+		default:
+			return;
 		}
 	}
 	t = tunnel_new(g, 0, from, fromlen);
 	if (!t)
 		return;
 	evloop_timer_disarm(s->loop, &g->connect_timer);
+	if (l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s)) == -1 &&
+	    l2tp_tunnel_state(t->eng) == L2TP_TUNNEL_IDLE) {
+		/* Not a usable SCCRQ (bad digest, missing AVP): the engine counted it. */
+		tunnel_kill(t);
+		return;
+	}
 	log_info("tunnel from %s: SCCRQ accepted (local id %u, peer id %u)", addr, t->local_id,
 		 pk->assigned_id);
-	l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s));
 }
 
 void site_ctl_input(struct site *s, struct transport *tr, const struct sockaddr *from,
@@ -746,7 +767,7 @@ void site_ctl_input(struct site *s, struct transport *tr, const struct sockaddr 
 		return;
 	}
 	t = ctl_find_tunnel(s, pk.conn_id);
-	if (!t || t->dead || t->group->tr != tr ||
+	if (!t || t->closed || t->group->tr != tr ||
 	    !transport_addr_equal(from, (const struct sockaddr *)&t->peer)) {
 		s->drop_ctrl_unknown_tunnel++;
 		if (log_ratelimit_ok(&s->rl_ctrl, ctl_now(s), &suppressed)) {
@@ -770,7 +791,7 @@ size_t site_ctl_stop_all(struct site *s)
 	for (struct site_group *g = s->groups; g; g = g->next) {
 		evloop_timer_disarm(s->loop, &g->connect_timer);
 		for (struct site_tunnel *t = g->tunnels; t; t = t->next) {
-			if (t->dead)
+			if (t->down)
 				continue;
 			if (l2tp_tunnel_state(t->eng) == L2TP_TUNNEL_ESTABLISHED ||
 			    l2tp_tunnel_state(t->eng) == L2TP_TUNNEL_WAIT_CTL_CONN ||
@@ -790,7 +811,7 @@ size_t site_ctl_live_tunnels(const struct site *s)
 
 	for (const struct site_group *g = s->groups; g; g = g->next)
 		for (const struct site_tunnel *t = g->tunnels; t; t = t->next)
-			if (!t->dead && l2tp_tunnel_state(t->eng) != L2TP_TUNNEL_CLOSED &&
+			if (!t->closed && l2tp_tunnel_state(t->eng) != L2TP_TUNNEL_CLOSED &&
 			    l2tp_tunnel_state(t->eng) != L2TP_TUNNEL_IDLE)
 				n++;
 	return n;

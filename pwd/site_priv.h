@@ -35,10 +35,11 @@ struct site_tunnel {
 	struct site_group *group;
 	struct l2tp_tunnel *eng;
 	struct ev_timer eng_timer;  /* the engine's one deadline */
-	struct ev_timer reap_timer; /* frees a dead tunnel outside engine callbacks */
+	struct ev_timer reap_timer; /* frees a closed tunnel outside engine callbacks */
 	uint32_t local_id;
-	uint64_t tie_breaker; /* ours, when initiator (RFC 3931 §5.4.3) */
-	int initiator, established, dead;
+	int initiator, established;
+	int down;   /* carries no sessions any more (tunnel_down, or given up) */
+	int closed; /* the engine holds no state: freed by reap_timer */
 	uint64_t established_at;
 	struct sockaddr_storage peer; /* with the port replies go to */
 	socklen_t peer_len;
