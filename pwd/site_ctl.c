@@ -167,6 +167,11 @@ static void ops_log(void *ctx, int level, const char *msg)
 {
 	struct site_tunnel *t = ctx;
 
+	/* Our levels are error, warning, info and debug: fold the others in. */
+	if (level < LOG_ERR)
+		level = LOG_ERR;
+	else if (level == LOG_NOTICE)
+		level = LOG_INFO;
 	log_msg(level, "tunnel to %s: %s", t->peer_text, msg);
 }
 
@@ -197,6 +202,8 @@ static void ops_tunnel_down(void *ctx, struct l2tp_tunnel *eng, const char *why)
 	if (t->down)
 		return;
 	t->down = 1;
+	if (!why || !why[0])
+		why = "no reason given";
 	if (t->established)
 		log_info("tunnel to %s down: %s", t->peer_text, why);
 	else
@@ -353,6 +360,8 @@ static void ops_session_down(void *ctx, struct l2tp_session *sess, const char *w
 	group_stale_del(g, sess);
 	if (!p || !group_has_pw(g, p))
 		return;
+	if (!why || !why[0])
+		why = "no reason given";
 	if (p->opening == sess) {
 		uint32_t suppressed;
 
