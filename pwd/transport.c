@@ -25,6 +25,7 @@
 #define TRANSPORT_BATCH 32
 #define TRANSPORT_SLOT 4096
 #define TRANSPORT_ROUNDS 8 /* batches per wakeup before letting other fds run */
+#define TRANSPORT_SOCKBUF (4 << 20)
 
 
 struct transport {
@@ -206,12 +207,21 @@ static int transport_open_socket(struct transport *t)
 	int proto = t->encap == TRANSPORT_UDP ? 0 : L2TP_IP_PROTO;
 	int fd = socket(t->family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	struct sockaddr_storage bind_ss;
-	int one = 1, zero = 0;
+	int one = 1, zero = 0, bufsz = TRANSPORT_SOCKBUF;
 
 	if (fd == -1)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
 		goto fail;
+	/*
+	 * One socket carries every session's bursts: the default ~200 kB
+	 * receive buffer overflows under a single TCP flow.  FORCE works as
+	 * root beyond rmem_max; the plain option is the fallback.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 	if (t->family == AF_INET) {
 		int pmtu = IP_PMTUDISC_DONT;
 
