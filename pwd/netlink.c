@@ -53,7 +53,8 @@ void netlink_close(struct netlink *nl)
 	free(nl);
 }
 
-/* Send the request in nl->buf and run cb over the answer until the ack (NLM_F_ACK is always set). */
+/* Send the request in nl->buf and run cb over the answer until the ack (NLM_F_ACK is always set).
+ */
 static int netlink_talk(struct netlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	int ret;
@@ -100,7 +101,8 @@ static int netlink_linkinfo_cb(const struct nlattr *attr, void *data)
 
 static int netlink_link_attr_cb(const struct nlattr *attr, void *data)
 {
-	if (mnl_attr_get_type(attr) == IFLA_LINKINFO && mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
+	if (mnl_attr_get_type(attr) == IFLA_LINKINFO &&
+	    mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
 		mnl_attr_parse_nested(attr, netlink_linkinfo_cb, data);
 	return MNL_CB_OK;
 }

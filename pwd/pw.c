@@ -19,13 +19,14 @@
 #include "transport.h"
 
 #define PW_ETH_MIN 14 /* an Ethernet header: anything shorter is not a frame */
-#define PW_STATUS_DROPS (sizeof(((struct status_iface *)NULL)->drops) / \
-			 sizeof(((struct status_iface *)NULL)->drops[0]))
+#define PW_STATUS_DROPS                                                                            \
+	(sizeof(((struct status_iface *)NULL)->drops) /                                            \
+	 sizeof(((struct status_iface *)NULL)->drops[0]))
 
 static const char *const pw_drop_names[PW_DROP_MAX] = {
-	[PW_DROP_SESSION_DOWN] = "session-down",
-	[PW_DROP_TAP_FULL] = "tap-full",
-	[PW_DROP_SEND_FAILED] = "send-failed",
+    [PW_DROP_SESSION_DOWN] = "session-down",
+    [PW_DROP_TAP_FULL] = "tap-full",
+    [PW_DROP_SEND_FAILED] = "send-failed",
 };
 
 void pw_set_status(struct pw *p, const char *status)
@@ -52,13 +53,16 @@ static void pw_bridge_try(struct pw *p)
 		p->bridged = 0;
 		snprintf(p->status, sizeof(p->status), "bridge %s missing", p->bridge);
 		snprintf(p->last_error, sizeof(p->last_error), "bridge %s missing", p->bridge);
-		evloop_timer_arm(p->loop, &p->bridge_timer, evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
+		evloop_timer_arm(p->loop, &p->bridge_timer,
+				 evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
 		return;
 	}
 	if (netlink_link_setup(p->nl, p->tap_ifindex, TAP_MTU, br_ifindex) == -1) {
-		log_warn("pseudowire %s: cannot add %s to bridge %s", p->title, p->ifname, p->bridge);
+		log_warn("pseudowire %s: cannot add %s to bridge %s", p->title, p->ifname,
+			 p->bridge);
 		snprintf(p->status, sizeof(p->status), "bridge %s refused port", p->bridge);
-		evloop_timer_arm(p->loop, &p->bridge_timer, evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
+		evloop_timer_arm(p->loop, &p->bridge_timer,
+				 evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
 		return;
 	}
 	if (!p->bridged)
@@ -89,8 +93,9 @@ int pw_data_up(struct pw *p, const struct pw_session_params *sp)
 	dp.sublayer = sp->l2spec_default;
 	dp.seq = sp->seq_tx && sp->l2spec_default;
 	if (l2tp_data_tx_init(&p->tx, &dp) == -1) {
-		log_warnx("pseudowire %s: invalid data parameters (session id %u, cookie length %u)",
-			  p->title, sp->peer_session_id, sp->tx_cookie_len);
+		log_warnx(
+		    "pseudowire %s: invalid data parameters (session id %u, cookie length %u)",
+		    p->title, sp->peer_session_id, sp->tx_cookie_len);
 		return -1;
 	}
 	memset(&p->rx, 0, sizeof(p->rx));

@@ -37,8 +37,8 @@ struct l2tp_session;
 struct site_group;
 struct site_tunnel;
 
-#define PW_BATCH 32      /* frames read from the TAP per wakeup round */
-#define PW_FRAME_MAX 2048 /* TAP MTU 1500 + Ethernet header + tags, with room */
+#define PW_BATCH	   32	/* frames read from the TAP per wakeup round */
+#define PW_FRAME_MAX	   2048 /* TAP MTU 1500 + Ethernet header + tags, with room */
 #define PW_BRIDGE_RETRY_MS 3000
 
 /* Drop reasons of our own, beside the codec's (enum l2tp_data_drop); shown in status. */
@@ -55,10 +55,10 @@ struct pw_session_params {
 	uint32_t tunnel_id, peer_tunnel_id;   /* for status only */
 	uint8_t tx_cookie_len, rx_cookie_len; /* 0, 4 or 8 */
 	uint8_t tx_cookie[8], rx_cookie[8];   /* what we send / what we require */
-	int l2spec_default;                   /* RFC 4719 §3 default sublayer both ways */
+	int l2spec_default;		      /* RFC 4719 §3 default sublayer both ways */
 	int seq_tx, seq_rx;
-	struct transport *transport;          /* not referenced: outlives the session */
-	struct sockaddr_storage peer;         /* with port for UDP */
+	struct transport *transport;  /* not referenced: outlives the session */
+	struct sockaddr_storage peer; /* with port for UDP */
 	socklen_t peer_len;
 };
 

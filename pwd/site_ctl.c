@@ -109,8 +109,8 @@ static void group_schedule_connect(struct site_group *g)
 	delay = g->backoff_ms - g->backoff_ms / 4 + jitter % (g->backoff_ms / 2 + 1);
 	evloop_timer_arm(g->site->loop, &g->connect_timer, ctl_now(g->site) + delay);
 	log_debug("tunnel to %s: reconnecting in %u ms", g->remote_text, delay);
-	g->backoff_ms = g->backoff_ms * 2 > SITE_RECONNECT_MAX_MS ? SITE_RECONNECT_MAX_MS
-								 : g->backoff_ms * 2;
+	g->backoff_ms =
+	    g->backoff_ms * 2 > SITE_RECONNECT_MAX_MS ? SITE_RECONNECT_MAX_MS : g->backoff_ms * 2;
 }
 
 /* The engine is done with t (or never got going): free it after this callback. */
@@ -382,16 +382,16 @@ static void ops_session_down(void *ctx, struct l2tp_session *sess, const char *w
 }
 
 static const struct l2tp_tunnel_ops ctl_ops = {
-	.send = ops_send,
-	.arm_timer = ops_arm_timer,
-	.random = ops_random,
-	.log = ops_log,
-	.tunnel_up = ops_tunnel_up,
-	.tunnel_down = ops_tunnel_down,
-	.session_request = ops_session_request,
-	.session_up = ops_session_up,
-	.session_down = ops_session_down,
-	.tunnel_closed = ops_tunnel_closed,
+    .send = ops_send,
+    .arm_timer = ops_arm_timer,
+    .random = ops_random,
+    .log = ops_log,
+    .tunnel_up = ops_tunnel_up,
+    .tunnel_down = ops_tunnel_down,
+    .session_request = ops_session_request,
+    .session_up = ops_session_up,
+    .session_down = ops_session_down,
+    .tunnel_closed = ops_tunnel_closed,
 };
 
 /* ---- tunnels ---- */
@@ -481,8 +481,8 @@ static void group_connect_timer(struct ev_timer *et)
 		group_schedule_connect(g);
 		return;
 	}
-	log_info("tunnel to %s connecting (%s, local id %u)", g->remote_text,
-		 transport_name(g->tr), t->local_id);
+	log_info("tunnel to %s connecting (%s, local id %u)", g->remote_text, transport_name(g->tr),
+		 t->local_id);
 	/* The next attempt, should this one fail, waits longer. */
 	if (g->backoff_ms < SITE_RECONNECT_MIN_MS)
 		g->backoff_ms = SITE_RECONNECT_MIN_MS;
@@ -533,8 +533,8 @@ static void group_sessions_timer(struct ev_timer *et)
 				used = 1;
 		if (used)
 			continue;
-		log_info("tunnel to %s (local id %u) replaced by a newer one: closing", o->peer_text,
-			 o->local_id);
+		log_info("tunnel to %s (local id %u) replaced by a newer one: closing",
+			 o->peer_text, o->local_id);
 		l2tp_tunnel_stop(o->eng, L2TP_STOPCCN_GENERAL_REQUEST, "replaced", now);
 	}
 }
@@ -726,7 +726,8 @@ static void ctl_accept_sccrq(struct site *s, struct transport *tr, const struct 
 		case L2TP_TIE_KEEP_THEIRS:
 			log_info("tunnel to %s: crossing SCCRQ, the peer's wins", addr);
 			t->initiator = 0;
-			memcpy(&t->peer, from, fromlen < sizeof(t->peer) ? fromlen : sizeof(t->peer));
+			memcpy(&t->peer, from,
+			       fromlen < sizeof(t->peer) ? fromlen : sizeof(t->peer));
 			t->peer_len = fromlen;
 			l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s));
 			return;
@@ -809,8 +810,8 @@ size_t site_ctl_stop_all(struct site *s)
 			if (st == L2TP_TUNNEL_ESTABLISHED || st == L2TP_TUNNEL_WAIT_CTL_CONN ||
 			    st == L2TP_TUNNEL_WAIT_CTL_REPLY) {
 				t->stopped = 1;
-				l2tp_tunnel_stop(t->eng, L2TP_STOPCCN_SHUTTING_DOWN, "shutting down",
-						 now);
+				l2tp_tunnel_stop(t->eng, L2TP_STOPCCN_SHUTTING_DOWN,
+						 "shutting down", now);
 			} else {
 				tunnel_kill(t);
 			}

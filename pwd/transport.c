@@ -22,11 +22,10 @@
  * frame with every L2TP option plus a control message or an IPv4 header
  * fits easily; anything larger (MSG_TRUNC) is counted and dropped.
  */
-#define TRANSPORT_BATCH 32
-#define TRANSPORT_SLOT 4096
-#define TRANSPORT_ROUNDS 8 /* batches per wakeup before letting other fds run */
+#define TRANSPORT_BATCH	  32
+#define TRANSPORT_SLOT	  4096
+#define TRANSPORT_ROUNDS  8 /* batches per wakeup before letting other fds run */
 #define TRANSPORT_SOCKBUF (4 << 20)
-
 
 struct transport {
 	struct transport *next;
@@ -301,7 +300,8 @@ struct transport *transport_get(struct evloop *l, int family, const struct socka
 	t->ctx = ctx;
 	if (local) {
 		t->local_set = 1;
-		memcpy(&t->local, local, local_len < sizeof(t->local) ? local_len : sizeof(t->local));
+		memcpy(&t->local, local,
+		       local_len < sizeof(t->local) ? local_len : sizeof(t->local));
 		transport_addr_text(local, addr, sizeof(addr));
 	} else {
 		snprintf(addr, sizeof(addr), "%s", family == AF_INET ? "0.0.0.0" : "::");
@@ -369,7 +369,8 @@ int transport_send_ctrl(struct transport *t, const struct sockaddr *to, socklen_
 {
 	static const uint8_t zero_sid[4];
 	struct iovec iov[2];
-	struct msghdr mh = {.msg_name = (void *)(uintptr_t)to, .msg_namelen = tolen, .msg_iov = iov};
+	struct msghdr mh = {
+	    .msg_name = (void *)(uintptr_t)to, .msg_namelen = tolen, .msg_iov = iov};
 	struct sockaddr_storage raw_to;
 
 	if (t->encap == TRANSPORT_IP) {
