@@ -229,9 +229,14 @@ static int transport_open_socket(struct transport *t)
 	} else {
 		int pmtu = IPV6_PMTUDISC_DONT;
 
-		/* v4 and v6 wildcard sockets on one port must coexist. */
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1 ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu)) == -1 ||
+		/*
+		 * v4 and v6 wildcard UDP sockets on one port must coexist.  Raw
+		 * sockets are per family anyway (and refuse the option: EINVAL).
+		 */
+		if (t->encap == TRANSPORT_UDP &&
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
+			goto fail;
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu)) == -1 ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &zero, sizeof(zero)) == -1)
 			goto fail;
 	}
