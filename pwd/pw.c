@@ -65,16 +65,33 @@ static void pw_bridge_try(struct pw *p)
 				 evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
 		return;
 	}
-	if (!p->bridged)
-		log_info("pseudowire %s: port %s on bridge %s", p->title, p->ifname, p->bridge);
+	log_info("pseudowire %s: port %s on bridge %s", p->title, p->ifname, p->bridge);
 	p->bridged = 1;
+	p->bridge_ifindex = br_ifindex;
+	evloop_timer_arm(p->loop, &p->bridge_timer, evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
 	p->last_error[0] = '\0';
 	pw_set_status(p, p->up ? "connected" : "connecting");
 }
 
+/*
+ * While on the bridge, check every PW_BRIDGE_RETRY_MS that it still is: an
+ * admin who deletes and re-creates the bridge, or removes the port, gets it
+ * back without restarting the daemon.
+ */
 static void pw_bridge_timer(struct ev_timer *t)
 {
-	pw_bridge_try(t->arg);
+	struct pw *p = t->arg;
+	int master;
+
+	if (p->bridged && netlink_link_master(p->nl, p->tap_ifindex, &master) == 0 &&
+	    master == p->bridge_ifindex && master != 0) {
+		evloop_timer_arm(p->loop, &p->bridge_timer, evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
+		return;
+	}
+	if (p->bridged)
+		log_warnx("pseudowire %s: port %s is no longer on bridge %s", p->title, p->ifname,
+			  p->bridge);
+	pw_bridge_try(p);
 }
 
 int pw_data_up(struct pw *p, const struct pw_session_params *sp)

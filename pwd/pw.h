@@ -4,7 +4,8 @@
  * creates pseudowires from the config and drives them:
  *
  *   pw_new()        TAP created, bridge attach tried (retried every
- *                   PW_BRIDGE_RETRY_MS while the bridge is missing);
+ *                   PW_BRIDGE_RETRY_MS while the bridge is missing, and
+ *                   re-checked as often while attached);
  *   pw_data_up()    a session is established (static: at once; dynamic: on
  *                   session_up): frames flow both ways, carrier on;
  *   pw_data_down()  frames from the LAN are dropped (tx_dropped), carrier off;
@@ -82,7 +83,7 @@ struct pw {
 	struct ev_io tap_io;
 	char ifname[CFG_IFNAME_MAX];
 	char bridge[CFG_IFNAME_MAX];
-	int bridged;
+	int bridged, bridge_ifindex;
 	struct ev_timer bridge_timer;
 
 	/* data session */

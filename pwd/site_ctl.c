@@ -830,8 +830,8 @@ size_t site_ctl_stop_all(struct site *s)
 
 			if (t->down)
 				continue;
-			if (st == L2TP_TUNNEL_ESTABLISHED || st == L2TP_TUNNEL_WAIT_CTL_CONN ||
-			    st == L2TP_TUNNEL_WAIT_CTL_REPLY) {
+			/* Waiting for an SCCRP: the peer has no id for us to StopCCN. */
+			if (st == L2TP_TUNNEL_ESTABLISHED || st == L2TP_TUNNEL_WAIT_CTL_CONN) {
 				t->stopped = 1;
 				l2tp_tunnel_stop(t->eng, L2TP_STOPCCN_SHUTTING_DOWN,
 						 "shutting down", now);
