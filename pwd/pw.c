@@ -85,7 +85,8 @@ static void pw_bridge_timer(struct ev_timer *t)
 
 	if (p->bridged && netlink_link_master(p->nl, p->tap_ifindex, &master) == 0 &&
 	    master == p->bridge_ifindex && master != 0) {
-		evloop_timer_arm(p->loop, &p->bridge_timer, evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
+		evloop_timer_arm(p->loop, &p->bridge_timer,
+				 evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
 		return;
 	}
 	if (p->bridged)

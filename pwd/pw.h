@@ -100,8 +100,8 @@ struct pw {
 	struct site_tunnel *tunnel;   /* its tunnel */
 	struct l2tp_session *opening; /* our ICRQ waiting for an answer */
 	struct site_tunnel *opening_tunnel;
-	uint64_t retry_at;  /* don't ask again before (peer refused or closed it) */
-	uint32_t retry_ms;  /* backoff after refusals */
+	uint64_t retry_at; /* don't ask again before (peer refused or closed it) */
+	uint32_t retry_ms; /* backoff after refusals */
 
 	/* status */
 	char status[48];

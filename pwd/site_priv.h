@@ -24,11 +24,11 @@ struct netlink;
 struct pw;
 struct transport;
 
-#define SITE_HASH_SIZE	       256
-#define SITE_RECONNECT_MIN_MS  1000
-#define SITE_RECONNECT_MAX_MS  30000
-#define SITE_RESPONDER_OPEN_MS 3000 /* responder opens sessions the initiator did not */
-#define SITE_SESSION_RETRY_MS  5000 /* re-ask for a session the peer closed or refused */
+#define SITE_HASH_SIZE		  256
+#define SITE_RECONNECT_MIN_MS	  1000
+#define SITE_RECONNECT_MAX_MS	  30000
+#define SITE_RESPONDER_OPEN_MS	  3000	/* responder opens sessions the initiator did not */
+#define SITE_SESSION_RETRY_MS	  5000	/* re-ask for a session the peer closed or refused */
 #define SITE_SESSION_RETRY_MAX_MS 60000 /* ... doubling while the peer keeps refusing */
 
 struct site_tunnel {
