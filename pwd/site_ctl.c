@@ -752,7 +752,13 @@ static void ctl_accept_sccrq(struct site *s, struct transport *tr, const struct 
 			memcpy(&t->peer, from,
 			       fromlen < sizeof(t->peer) ? fromlen : sizeof(t->peer));
 			t->peer_len = fromlen;
-			l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s));
+			if (l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s)) == -1 &&
+			    l2tp_tunnel_state(t->eng) == L2TP_TUNNEL_IDLE) {
+				/* Their SCCRQ was unusable (bad digest...): start over. */
+				tunnel_kill(t);
+				if (!group_has_live_tunnel(g))
+					group_schedule_connect(g);
+			}
 			return;
 		case L2TP_TIE_RESTART:
 			log_info("tunnel to %s: crossing SCCRQ with equal tie breakers, retrying",
