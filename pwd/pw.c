@@ -387,8 +387,6 @@ void pw_status_row(const struct pw *p, struct status_iface *o)
 	o->pw_id = c->pw_id;
 	snprintf(o->bridge, sizeof(o->bridge), "%s", p->bridge);
 	for (int i = 1; i < L2TP_DATA_DROP_COUNT && k < PW_STATUS_DROPS; i++) {
-		if (i == L2TP_DATA_UNKNOWN_SESSION) /* counted by the site: no pw to charge */
-			continue;
 		snprintf(o->drops[k].name, sizeof(o->drops[k].name), "%s",
 			 l2tp_data_drop_name((enum l2tp_data_drop)i));
 		o->drops[k++].count = p->st.rx_drops[i];
