@@ -212,12 +212,13 @@ static void site_pw_start(struct site *s, const struct cfg_pseudowire *c, struct
 		pw_set_status(p, "socket error");
 }
 
-static void site_pw_stop(struct site *s, struct pw *p)
+/* why: "pseudowire removed" (reload), "shutting down" (exit). */
+static void site_pw_stop(struct site *s, struct pw *p, const char *why)
 {
 	if (p->cfg->mode == CFG_PW_STATIC) {
 		if (p->up) {
 			site_hash_del(s, p);
-			log_info("session %s down (static: removed)", p->title);
+			log_info("session %s down: %s", p->title, why);
 		}
 		pw_data_down(p, NULL);
 		transport_put(p->own_tr);
@@ -326,7 +327,7 @@ void site_reload(struct site *s, struct cfg *c)
 		log_info("reload: pseudowire %s %s", p->title,
 			 n ? "changed, restarting" : "removed");
 		*pp = p->next;
-		site_pw_stop(s, p);
+		site_pw_stop(s, p, "pseudowire removed");
 		stopped++;
 	}
 	s->cfg = c;
@@ -398,7 +399,7 @@ void site_free(struct site *s)
 		struct pw *p = s->pws;
 
 		s->pws = p->next;
-		site_pw_stop(s, p);
+		site_pw_stop(s, p, "shutting down");
 	}
 	site_ctl_free_all(s);
 	if (s->stopping)
