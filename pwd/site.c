@@ -289,6 +289,10 @@ int site_start(struct site *s)
 
 	log_info("site %s: starting %zu pseudowire%s", s->cfg->name, s->cfg->n_pw,
 		 s->cfg->n_pw == 1 ? "" : "s");
+	if (s->cfg->fastpath != CFG_FASTPATH_OFF)
+		log_info("fastpath = \"%s\": the eBPF fast path is not wired into this version "
+			 "yet; frames take the userspace path",
+			 cfg_fastpath_name(s->cfg->fastpath));
 	for (size_t i = 0; i < s->cfg->n_pw; i++)
 		site_pw_start(s, &s->cfg->pw[i], &tail);
 	return 0;
