@@ -25,12 +25,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cfg.h"
+#include "evloop.h"
 #include "ipsec.h"
 
 static char out[4096];
@@ -480,6 +482,114 @@ START_TEST(job_timeout_and_missing)
 	ck_assert_uint_eq(j.len, IPSEC_OUT_MAX);
 	ck_assert_uint_eq(j.dropped, 20000 - IPSEC_OUT_MAX);
 	ck_assert_uint_eq(strlen(j.out), IPSEC_OUT_MAX);
+	rm_tmpdir();
+}
+END_TEST
+
+/* ---- the runner inside the daemon's event loop ---- */
+
+/* What the daemon would embed per job: the job, its fd watcher, its deadline. */
+struct job_watch {
+	struct ipsec_job job;
+	struct ev_io io;
+	struct ev_timer deadline;
+	struct evloop *l;
+	int *pending;
+	int rc;
+	int done;
+};
+
+static void watch_end(struct job_watch *w)
+{
+	evloop_io_del(w->l, &w->io);
+	evloop_timer_disarm(w->l, &w->deadline);
+	w->rc = ipsec_job_finish(&w->job);
+	w->done = 1;
+	if (--*w->pending == 0)
+		evloop_break(w->l);
+}
+
+static void watch_io(struct ev_io *io, uint32_t events)
+{
+	struct job_watch *w = io->arg;
+
+	(void)events;
+	if (ipsec_job_read(&w->job) != 1)
+		watch_end(w);
+}
+
+static void watch_deadline(struct ev_timer *t)
+{
+	watch_end(t->arg);
+}
+
+static void watch_start(struct job_watch *w, struct evloop *l, int *pending,
+			const struct ipsec_ctl *ctl, const char *name, unsigned limit_s,
+			uint64_t cut_ms)
+{
+	memset(w, 0, sizeof(*w));
+	w->l = l;
+	w->pending = pending;
+	ck_assert_int_eq(ipsec_job_start(&w->job, ctl, IPSEC_OP_INITIATE, name, limit_s), 0);
+	w->io.fd = w->job.fd;
+	w->io.cb = watch_io;
+	w->io.arg = w;
+	ck_assert_int_eq(evloop_io_add(l, &w->io, EPOLLIN), 0);
+	evloop_timer_init(&w->deadline, watch_deadline, w);
+	evloop_timer_arm(l, &w->deadline, evloop_now(l) + cut_ms);
+	++*pending;
+}
+
+static int ticks;
+static void tick(struct ev_timer *t)
+{
+	struct evloop *l = t->arg;
+
+	ticks++;
+	evloop_timer_arm(l, t, evloop_now(l) + 20);
+}
+
+START_TEST(job_in_evloop)
+{
+	struct job_watch slow, fast, hung;
+	struct ipsec_ctl ctl = {.vici_uri = "unix:///x/charon.vici", .dir = "/nonexistent"};
+	struct evloop *l = evloop_new();
+	struct ev_timer ticker;
+	char bin[300], reason[160];
+	int pending = 0;
+
+	ck_assert_ptr_nonnull(l);
+	mk_tmpdir();
+	snprintf(bin, sizeof(bin), "%s/swanctl", tmpdir);
+	/* a stand-in that answers after a delay its argument list chooses */
+	write_script(
+	    bin, "case \"$*\" in\n"
+		 "*slow*) sleep 0.4; echo 'initiate completed successfully' ;;\n"
+		 "*hung*) echo '[IKE] initiating IKE_SA hung[1] to 198.18.0.5'; exec sleep 30 ;;\n"
+		 "*) echo 'initiate completed successfully' ;;\n"
+		 "esac\n");
+	ctl.swanctl = bin;
+	watch_start(&slow, l, &pending, &ctl, "slow", 10, 5000);
+	watch_start(&fast, l, &pending, &ctl, "fast", 10, 5000);
+	/* the daemon gives up after 300 ms, long before the job's own alarm */
+	watch_start(&hung, l, &pending, &ctl, "hung", 10, 300);
+	evloop_timer_init(&ticker, tick, l);
+	evloop_timer_arm(l, &ticker, evloop_now(l) + 20);
+	ticks = 0;
+	ck_assert_int_eq(evloop_run(l), 0);
+
+	ck_assert(slow.done && fast.done && hung.done);
+	ck_assert_int_eq(slow.rc, 0);
+	ck_assert_int_eq(fast.rc, 0);
+	ck_assert_str_eq(slow.job.out, "initiate completed successfully\n");
+	ck_assert_int_eq(hung.rc, -1);
+	ck_assert_int_eq(hung.job.timed_out, 1);
+	ipsec_parse_error(&hung.job, reason, sizeof(reason));
+	ck_assert_str_eq(reason, "peer 198.18.0.5 not answering IKE");
+	/* the loop kept running while swanctl ran: 400 ms of 20 ms ticks */
+	ck_assert_int_ge(ticks, 5);
+	evloop_timer_disarm(l, &ticker);
+	evloop_free(l);
 	rm_tmpdir();
 }
 END_TEST
@@ -944,6 +1054,7 @@ int main(int argc, char **argv)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, job_argv_and_status);
 	tcase_add_test(tc, job_timeout_and_missing);
+	tcase_add_test(tc, job_in_evloop);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parse");
 	tcase_add_test(tc, parse_sas_established);
