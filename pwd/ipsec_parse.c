@@ -173,12 +173,16 @@ static int traffic_line(struct buf *l, uint64_t *bytes, uint64_t *packets)
 	return 0;
 }
 
+/* Which IKE_SA of one name to report: an INSTALLED child first (traffic flows
+ * even while its IKE_SA is REKEYING or being replaced), then how far IKE got. */
 static int ike_rank(const struct ipsec_sa_state *s)
 {
 	if (s->ike == IPSEC_IKE_NONE)
 		return 0;
+	if (s->child_installed)
+		return s->ike == IPSEC_IKE_ESTABLISHED ? 5 : 4;
 	if (s->ike == IPSEC_IKE_ESTABLISHED)
-		return s->child_installed ? 4 : 3;
+		return 3;
 	return s->ike == IPSEC_IKE_CONNECTING ? 2 : 1;
 }
 

@@ -704,6 +704,19 @@ START_TEST(parse_sas_per_peer)
 	ck_assert_int_eq(st.ike, IPSEC_IKE_NONE);
 	ck_assert_int_eq(ipsec_parse_sas(srv, strlen(srv), IPSEC_SERVER_CONN, &st), 0);
 	ck_assert_int_eq(st.child_installed, 1);
+	/* an installed child under a REKEYING IKE_SA still carries traffic: it
+	 * beats an established IKE_SA without one (found by fuzz_ipsec) */
+	{
+		static const char rk[] =
+		    "l2pw-x: #1, ESTABLISHED, IKEv2, a_i b_r\n"
+		    "l2pw-x: #2, REKEYING, IKEv2, c_i d_r\n"
+		    "  l2pw-x: #3, reqid 1, INSTALLED, TUNNEL, ESP:AES_GCM_16-128\n";
+
+		ck_assert_int_eq(ipsec_parse_sas(rk, strlen(rk), "l2pw-x", &st), 0);
+		ck_assert_int_eq(st.child_installed, 1);
+		ck_assert_int_eq(st.ike, IPSEC_IKE_OTHER);
+		ck_assert_str_eq(st.ike_state, "REKEYING");
+	}
 }
 END_TEST
 
