@@ -10,8 +10,11 @@
 #include "cpopt.h"
 
 #define CCP_REASON_REFUSED "encryption required but peer refused MPPE"
-/* What we can do: 128-bit keys only (mppe.h); stateless preferred. */
-#define CCP_MPPE_OURS (CCP_MPPE_S | CCP_MPPE_H)
+/* What we ask for: 128-bit keys only (mppe.h), in the mode we prefer. */
+static uint32_t ccp_ours(const struct ccp *c)
+{
+	return CCP_MPPE_S | (c->p.stateful ? 0 : CCP_MPPE_H);
+}
 
 /* MPPE is possible at all: allowed by policy and keyed by MS-CHAP. */
 static int ccp_may(const struct ccp *c)
@@ -63,7 +66,12 @@ static int ccp_mppe_nak(void *ctx, struct buf *val)
 		return c->want ? ccp_refuse(c) : 0;
 	if (!ccp_may(c) || c->refused)
 		return 0;
-	/* The peer's choice of stateless or stateful wins: we accept both. */
+	/* Preferring stateful, we repeat our wish once before giving in. */
+	if (c->want && c->p.stateful && (bits & CCP_MPPE_H) && !c->insisted) {
+		c->insisted = 1;
+		return 0;
+	}
+	/* Otherwise the peer's choice of stateless or stateful wins: we can do both. */
 	c->want = CCP_MPPE_S | (bits & CCP_MPPE_H);
 	return 0;
 }
@@ -74,9 +82,9 @@ static int ccp_mppe_rej(void *ctx)
 }
 
 /*
- * The peer's MPPE option: Ack exactly 128-bit, stateless or (once we have
- * asked for stateless and it insists) stateful; Nak anything else with
- * what we would Ack.
+ * The peer's MPPE option: Ack exactly 128-bit in our preferred mode, or in
+ * the other mode once we have Nak'ed it and the peer insists; Nak anything
+ * else with what we would Ack.
  */
 static int ccp_mppe_req(void *ctx, struct buf *val, struct wbuf *nak)
 {
@@ -85,7 +93,7 @@ static int ccp_mppe_req(void *ctx, struct buf *val, struct wbuf *nak)
 
 	if (!ccp_may(c) || buf_get_n32(val, &bits) == -1)
 		return FSM_CONFREJ;
-	h = ((bits & CCP_MPPE_H) || !c->h_nakked) ? CCP_MPPE_H : 0;
+	h = c->h_nakked ? (bits & CCP_MPPE_H) : (ccp_ours(c) & CCP_MPPE_H);
 	if (bits == (CCP_MPPE_S | h)) {
 		c->his = bits;
 		/* Default policy: encrypt the other direction too, from our next request on. */
@@ -93,7 +101,7 @@ static int ccp_mppe_req(void *ctx, struct buf *val, struct wbuf *nak)
 			c->mirror = bits;
 		return FSM_CONFACK;
 	}
-	if (!(bits & CCP_MPPE_H) && h)
+	if ((bits & CCP_MPPE_H) != h)
 		c->h_nakked = 1;
 	wbuf_add_n32(nak, CCP_MPPE_S | h);
 	return FSM_CONFNAK;
@@ -131,8 +139,9 @@ static void ccp_reset_ci(struct fsm *f)
 
 	c->refused = 0;
 	c->h_nakked = 0;
+	c->insisted = 0;
 	if (ccp_asks(c))
-		c->want = CCP_MPPE_OURS;
+		c->want = ccp_ours(c);
 	else if (ccp_may(c) && c->mirror)
 		c->want = c->mirror;
 	else
@@ -167,7 +176,7 @@ static int ccp_reqci(struct fsm *f, struct buf *b, struct wbuf *reply, int rejec
 	if (r == FSM_CONFACK && !c->his && ccp_asks(c) && !c->refused && !reject_if_disagree) {
 		wbuf_add_n8(reply, CCP_OPT_MPPE);
 		wbuf_add_n8(reply, 6);
-		wbuf_add_n32(reply, CCP_MPPE_OURS);
+		wbuf_add_n32(reply, ccp_ours(c));
 		return FSM_CONFNAK;
 	}
 	return r;

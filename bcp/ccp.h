@@ -23,7 +23,9 @@
  * owner fails the link before CCP starts.
  *
  * Stateless (the H bit) is preferred as RouterOS does: a stateful request
- * is Nak'ed once towards stateless, and Acked when the peer repeats it.
+ * is Nak'ed once towards stateless, and Acked when the peer repeats it; a
+ * Nak of ours towards stateful is followed.  With params.stateful the
+ * roles swap, and a Nak towards stateless is resisted once.
  *
  * Reset-Request / Reset-Ack (RFC 1962 §2.2, codes 14/15): for MPPE the
  * flushed bit of the sender's next packet is the answer (RFC 3078 §8.2);
@@ -57,6 +59,7 @@
 
 struct ccp_params {
 	enum cfg_encryption policy;
+	int stateful; /* prefer stateful MPPE (pppd's mppe-stateful); 0: stateless, as RouterOS */
 };
 
 struct ccp_ops {
@@ -82,7 +85,8 @@ struct ccp {
 	uint32_t his;	   /* MPPE bits of the peer's request as we Acked it (0: none) */
 	uint32_t mirror;   /* default policy: the peer asked for these, ask them back */
 	int refused;	   /* the peer rejected or could not do our MPPE */
-	int h_nakked;	   /* we Nak'ed the peer's stateful request once already */
+	int h_nakked;	   /* we Nak'ed the peer's choice of mode once already */
+	int insisted;	   /* stateful preference: we resisted a Nak towards stateless */
 	uint8_t reset_id;  /* identifier of our last Reset-Request */
 	uint64_t reset_at; /* when we sent it (0: never) */
 	struct ccp_stats stats;

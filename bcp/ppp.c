@@ -417,6 +417,7 @@ struct ppp *ppp_new(const struct ppp_params *params, const struct ppp_ops *ops, 
 	auth_init(&p->auth, &ppp_auth_ops, p);
 	bcp_init(&p->bcp, &params->bcp, &ppp_bcp_ops, p, &ppp_fsm_io, p);
 	cp.policy = params->encryption;
+	cp.stateful = params->mppe_stateful;
 	ccp_init(&p->ccp, &cp, &ppp_ccp_ops, p, &ppp_fsm_io, p);
 	return p;
 }
