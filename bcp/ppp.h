@@ -61,7 +61,7 @@ struct ppp_params {
 	int short_seq;
 	uint8_t ed_class, ed_len; /* Endpoint Discriminator offered with mrru */
 	uint8_t ed[LCP_ED_MAX];
-	uint32_t keepalive_timeout_s; /* RouterOS keepalive-timeout; 0 off */
+	uint32_t keepalive_timeout_s;	/* RouterOS keepalive-timeout; 0 off */
 	enum cfg_encryption encryption; /* profile use-encryption (see ccp.h) */
 	int mppe_stateful;		/* prefer stateful MPPE; 0: stateless like RouterOS */
 	struct bcp_params bcp;

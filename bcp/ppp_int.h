@@ -45,7 +45,7 @@ struct ppp {
 	struct mppe_rx mrx;
 	int mptx_on; /* the peer negotiated an MRRU: we send Multilink */
 	struct mp_tx mptx;
-	struct mp_rx *mprx; /* our MRRU was Acked: the reassembler (NULL before) */
+	struct mp_rx *mprx;	    /* our MRRU was Acked: the reassembler (NULL before) */
 	struct mp_rx_params mprx_p; /* what mprx was made with */
 	struct ppp_link_stats hist; /* counters of layers already re-initialised */
 	uint8_t txbuf[PPP_PAYLOAD_MAX], encbuf[PPP_PAYLOAD_MAX], fragbuf[PPP_PAYLOAD_MAX];

@@ -174,8 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* 1: stop once LCP is up, holding back what authentication sends. */
 		fz_pump(&a, &b, now, (sel & 3) == 1);
 		/* The harness itself must reach the phase it promises. */
-		if ((sel & 3) >= 2 && reachable &&
-		    (!ppp_ready(a.self) || !ppp_ready(b.self)))
+		if ((sel & 3) >= 2 && reachable && (!ppp_ready(a.self) || !ppp_ready(b.self)))
 			abort();
 		if ((sel & 3) == 1 && ppp_phase(a.self) != PPP_PHASE_AUTHENTICATE)
 			abort();

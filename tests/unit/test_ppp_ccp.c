@@ -316,8 +316,8 @@ END_TEST
 /* With MPPE on, plaintext bridged frames are dropped; 0x00FD without MPPE is too. */
 START_TEST(plaintext_refused_when_encrypted)
 {
-	static const uint8_t plain[] = {0xff, 0x03, 0x00, 0x31, 0x00, 0x01, 1, 2,    3, 4,
-					5,    6,    7,    8,    9,	  10,	11, 12, 8, 0};
+	static const uint8_t plain[] = {0xff, 0x03, 0x00, 0x31, 0x00, 0x01, 1,	2,  3, 4,
+					5,    6,    7,	  8,	9,    10,   11, 12, 8, 0};
 	static const uint8_t mppe[] = {0xff, 0x03, 0x00, 0xfd, 0x90, 0x00, 1, 2, 3};
 	struct ppp_params srv, cli;
 	struct pair pr;
@@ -343,8 +343,8 @@ END_TEST
 /* A peer without CCP Protocol-Rejects it: required goes down, yes runs plaintext. */
 START_TEST(ccp_protocol_rejected)
 {
-	static const uint8_t protrej[] = {0xff, 0x03, 0xc0, 0x21, 8, 0x77, 0, 10, 0x80, 0xfd,
-					  1,	1,    0,    4};
+	static const uint8_t protrej[] = {0xff, 0x03, 0xc0, 0x21, 8, 0x77, 0,
+					  10,	0x80, 0xfd, 1,	  1, 0,	   4};
 	enum cfg_encryption pol = _i ? CFG_ENC_REQUIRED : CFG_ENC_YES;
 	struct ppp_params srv, cli;
 	struct pair pr;
