@@ -18,13 +18,6 @@ enum outcome { OUT_NONE, OUT_MPPE, OUT_FAIL };
 
 static const char *const pol_names[] = {"default", "no", "yes", "required"};
 
-static void start(struct pair *pr)
-{
-	ppp_start(pr->a.ppp, pr->now);
-	ppp_start(pr->b.ppp, pr->now);
-	pair_run(pr, 30000);
-}
-
 /* One frame each way; returns how many arrived intact. */
 static int cross(struct pair *pr, size_t len)
 {
@@ -72,15 +65,9 @@ START_TEST(policy_matrix)
 {
 	enum cfg_encryption s = (enum cfg_encryption)(_i / 4), c = (enum cfg_encryption)(_i % 4);
 	enum outcome want = expect(s, c);
-	struct ppp_params srv, cli;
 	struct pair pr;
 
-	pair_defaults(&srv, &cli);
-	srv.auth = PPP_AUTH_BIT(PPP_AUTH_MSCHAP2);
-	srv.encryption = s;
-	cli.encryption = c;
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
+	pair_start_enc(&pr, PPP_AUTH_BIT(PPP_AUTH_MSCHAP2), s, c);
 	switch (want) {
 	case OUT_NONE:
 		assert_up(&pr, "none");
@@ -122,15 +109,9 @@ END_TEST
 /* MPPE with MS-CHAPv1 start keys (RFC 3079 §2.4) too. */
 START_TEST(mschap1_keys_mppe)
 {
-	struct ppp_params srv, cli;
 	struct pair pr;
 
-	pair_defaults(&srv, &cli);
-	srv.auth = PPP_AUTH_BIT(PPP_AUTH_MSCHAP1);
-	srv.encryption = CFG_ENC_REQUIRED;
-	cli.encryption = CFG_ENC_YES;
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
+	pair_start_enc(&pr, PPP_AUTH_BIT(PPP_AUTH_MSCHAP1), CFG_ENC_REQUIRED, CFG_ENC_YES);
 	assert_up(&pr, "MPPE128 stateless");
 	ck_assert_int_eq(cross(&pr, 1000), 2);
 	pair_free(&pr);
@@ -142,15 +123,10 @@ START_TEST(no_keys_without_mschap)
 {
 	enum ppp_auth m = (_i & 1) ? PPP_AUTH_CHAP : PPP_AUTH_PAP;
 	int req_on_server = (_i >> 1) & 1;
-	struct ppp_params srv, cli;
 	struct pair pr;
 
-	pair_defaults(&srv, &cli);
-	srv.auth = PPP_AUTH_BIT(m);
-	srv.encryption = req_on_server ? CFG_ENC_REQUIRED : CFG_ENC_YES;
-	cli.encryption = req_on_server ? CFG_ENC_YES : CFG_ENC_REQUIRED;
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
+	pair_start_enc(&pr, PPP_AUTH_BIT(m), req_on_server ? CFG_ENC_REQUIRED : CFG_ENC_YES,
+		       req_on_server ? CFG_ENC_YES : CFG_ENC_REQUIRED);
 	ck_assert_int_eq(pr.a.ups + pr.b.ups, 0);
 	ck_assert_int_eq(pr.a.downs, 1);
 	ck_assert_int_eq(pr.b.downs, 1);
@@ -162,12 +138,7 @@ START_TEST(no_keys_without_mschap)
 	pair_free(&pr);
 
 	/* yes on both sides: up, unencrypted, MPPE never offered. */
-	pair_defaults(&srv, &cli);
-	srv.auth = PPP_AUTH_BIT(m);
-	srv.encryption = CFG_ENC_YES;
-	cli.encryption = CFG_ENC_YES;
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
+	pair_start_enc(&pr, PPP_AUTH_BIT(m), CFG_ENC_YES, CFG_ENC_YES);
 	assert_up(&pr, "none");
 	ck_assert_int_eq(cross(&pr, 200), 2);
 	ck_assert_uint_eq(ppp_ccp(pr.a.ppp)->want, 0);
@@ -193,7 +164,7 @@ START_TEST(stateless_or_stateful)
 	srv.mppe_stateful = _i & 1;
 	cli.mppe_stateful = (_i >> 1) & 1;
 	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
+	pair_start(&pr);
 	assert_up(&pr, enc[_i]);
 	ck_assert_int_eq(cross(&pr, 1400), 2);
 	ck_assert_int_eq(cross(&pr, 64), 2);
@@ -211,7 +182,7 @@ static void stateful_pair(struct pair *pr)
 	srv.mppe_stateful = 1;
 	cli.mppe_stateful = 1;
 	pair_init(pr, &srv, &cli, "office-b", "secret");
-	start(pr);
+	pair_start(pr);
 	assert_up(pr, "MPPE128 stateful");
 }
 
@@ -263,16 +234,11 @@ END_TEST
 /* Stateless loss costs the lost packet only, and no Reset-Request. */
 START_TEST(stateless_loss_no_reset)
 {
-	struct ppp_params srv, cli;
 	uint8_t f[100] = {0};
 	struct pair pr;
 	int i;
 
-	pair_defaults(&srv, &cli);
-	srv.encryption = CFG_ENC_YES;
-	cli.encryption = CFG_ENC_YES;
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
+	pair_start_enc(&pr, PPP_AUTH_BIT(PPP_AUTH_MSCHAP2), CFG_ENC_YES, CFG_ENC_YES);
 	assert_up(&pr, "MPPE128 stateless");
 	pr.a.cut_proto = MPPE_PROTO;
 	pr.a.cut_skip = 1;
@@ -319,7 +285,6 @@ START_TEST(plaintext_refused_when_encrypted)
 	static const uint8_t plain[] = {0xff, 0x03, 0x00, 0x31, 0x00, 0x01, 1,	2,  3, 4,
 					5,    6,    7,	  8,	9,    10,   11, 12, 8, 0};
 	static const uint8_t mppe[] = {0xff, 0x03, 0x00, 0xfd, 0x90, 0x00, 1, 2, 3};
-	struct ppp_params srv, cli;
 	struct pair pr;
 
 	stateful_pair(&pr);
@@ -328,9 +293,7 @@ START_TEST(plaintext_refused_when_encrypted)
 	ck_assert_int_eq(pr.a.frames, 0);
 	pair_free(&pr);
 
-	pair_defaults(&srv, &cli);
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
+	pair_start_enc(&pr, PPP_AUTH_ALL, CFG_ENC_DEFAULT, CFG_ENC_DEFAULT);
 	assert_up(&pr, "none");
 	ck_assert_int_eq(ppp_input(pr.a.ppp, mppe, sizeof(mppe), pr.now), -1);
 	ck_assert_uint_eq(ppp_stats(pr.a.ppp)->drop_mppe_off, 1);
@@ -346,14 +309,9 @@ START_TEST(ccp_protocol_rejected)
 	static const uint8_t protrej[] = {0xff, 0x03, 0xc0, 0x21, 8, 0x77, 0,
 					  10,	0x80, 0xfd, 1,	  1, 0,	   4};
 	enum cfg_encryption pol = _i ? CFG_ENC_REQUIRED : CFG_ENC_YES;
-	struct ppp_params srv, cli;
 	struct pair pr;
 
-	pair_defaults(&srv, &cli);
-	srv.encryption = pol;
-	cli.encryption = CFG_ENC_DEFAULT;
-	pair_init(&pr, &srv, &cli, "office-b", "secret");
-	start(&pr);
+	pair_start_enc(&pr, PPP_AUTH_BIT(PPP_AUTH_MSCHAP2), pol, CFG_ENC_DEFAULT);
 	assert_up(&pr, "MPPE128 stateless");
 	ck_assert_int_eq(ppp_input(pr.a.ppp, protrej, sizeof(protrej), pr.now), 0);
 	pair_run(&pr, 30000);

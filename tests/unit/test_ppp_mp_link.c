@@ -23,9 +23,7 @@ static void mp_params(struct ppp_params *srv, struct ppp_params *cli, enum cfg_e
 
 static void start(struct pair *pr)
 {
-	ppp_start(pr->a.ppp, pr->now);
-	ppp_start(pr->b.ppp, pr->now);
-	pair_run(pr, 30000);
+	pair_start(pr);
 	ck_assert_int_eq(pr->a.downs + pr->b.downs, 0);
 	ck_assert_int_eq(ppp_ready(pr->a.ppp), 1);
 	ck_assert_int_eq(ppp_ready(pr->b.ppp), 1);

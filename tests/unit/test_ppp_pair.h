@@ -254,4 +254,26 @@ static inline void pair_run(struct pair *pr, uint64_t limit_ms)
 		pr->now = end;
 }
 
+/* Both links started and run until quiet, 30 s of fake time at most. */
+static inline void pair_start(struct pair *pr)
+{
+	ppp_start(pr->a.ppp, pr->now);
+	ppp_start(pr->b.ppp, pr->now);
+	pair_run(pr, 30000);
+}
+
+/* The default pair with the server's methods and each side's use-encryption, started. */
+static inline void pair_start_enc(struct pair *pr, uint32_t srv_auth, enum cfg_encryption srv_enc,
+				  enum cfg_encryption cli_enc)
+{
+	struct ppp_params srv, cli;
+
+	pair_defaults(&srv, &cli);
+	srv.auth = srv_auth;
+	srv.encryption = srv_enc;
+	cli.encryption = cli_enc;
+	pair_init(pr, &srv, &cli, "office-b", "secret");
+	pair_start(pr);
+}
+
 #endif
