@@ -363,7 +363,13 @@ static void ppp_ccp_finished(void *ctx)
 	if (p->phase != PPP_PHASE_NETWORK)
 		return;
 	if (p->p.encryption == CFG_ENC_REQUIRED) {
-		ppp_set_reason(p, p->ccp.fsm.reason[0] ? p->ccp.fsm.reason : PPP_REASON_NO_MPPE);
+		const char *r = p->ccp.fsm.reason;
+
+		/* Say what was required, and what CCP itself saw when that adds anything. */
+		if (!p->reason[0] && (!r[0] || strcmp(r, PPP_REASON_NO_MPPE) == 0))
+			snprintf(p->reason, sizeof(p->reason), "%s", PPP_REASON_NO_MPPE);
+		else if (!p->reason[0])
+			snprintf(p->reason, sizeof(p->reason), "%s (ccp: %s)", PPP_REASON_NO_MPPE, r);
 		fsm_close(&p->lcp.fsm, PPP_REASON_NO_MPPE, p->now);
 		return;
 	}

@@ -36,7 +36,7 @@ struct ppp {
 	struct ccp ccp;
 	struct bcp_enc enc;
 	uint64_t now, armed;
-	char reason[128];
+	char reason[192]; /* room for a reason with CCP's own in parentheses */
 	struct ppp_stats stats;
 
 	/* Data path (ppp_data.c). */

@@ -327,6 +327,45 @@ START_TEST(ccp_protocol_rejected)
 }
 END_TEST
 
+/*
+ * A peer that never answers CCP (neither Ack nor Protocol-Reject): after
+ * Max-Configure, required goes down saying why, yes bridges unencrypted.
+ */
+START_TEST(ccp_silent_peer)
+{
+	enum cfg_encryption pol = _i ? CFG_ENC_REQUIRED : CFG_ENC_YES;
+	struct ppp_params srv, cli;
+	struct pair pr;
+
+	pair_defaults(&srv, &cli);
+	srv.encryption = pol;
+	pair_init(&pr, &srv, &cli, "office-b", "secret");
+	/* The client (default policy, passive) never hears the server's CCP. */
+	pr.a.cut_proto = PPP_PROTO_CCP;
+	pr.a.cut_count = 1000;
+	ppp_start(pr.a.ppp, pr.now);
+	ppp_start(pr.b.ppp, pr.now);
+	pair_run(&pr, 5000);
+	ck_assert_int_eq(ppp_bcp(pr.a.ppp)->fsm.state, FSM_OPENED);
+	ck_assert_int_eq(pr.a.ups, 0);
+	ck_assert_int_eq(ppp_send_frame(pr.a.ppp, pr.a.last_frame, 60), -1);
+	ck_assert_uint_eq(ppp_stats(pr.a.ppp)->tx_not_ready, 1);
+	pair_run(&pr, 60000);
+	ck_assert_uint_eq(pr.a.ccp_code_tx[FSM_CONFREQ], FSM_MAX_CONFIGURE);
+	if (pol == CFG_ENC_REQUIRED) {
+		ck_assert_int_eq(pr.a.downs, 1);
+		ck_assert_str_eq(pr.a.reason, REFUSED " (ccp: peer does not answer)");
+		ck_assert_int_eq(pr.a.ups, 0);
+	} else {
+		ck_assert_int_eq(pr.a.downs, 0);
+		ck_assert_int_eq(pr.a.ups, 1);
+		ck_assert_str_eq(ppp_encoding(pr.a.ppp), "none");
+		ck_assert_int_eq(cross(&pr, 500), 2);
+	}
+	pair_free(&pr);
+}
+END_TEST
+
 /* A garbled option list, unknown codes, CCP before the network phase: dropped, no crash. */
 START_TEST(malformed_ccp)
 {
@@ -374,6 +413,7 @@ static Suite *ccp_suite(void)
 	tcase_add_test(tc, reset_request_and_ack_codes);
 	tcase_add_test(tc, plaintext_refused_when_encrypted);
 	tcase_add_loop_test(tc, ccp_protocol_rejected, 0, 2);
+	tcase_add_loop_test(tc, ccp_silent_peer, 0, 2);
 	tcase_add_test(tc, malformed_ccp);
 	suite_add_tcase(s, tc);
 	return s;

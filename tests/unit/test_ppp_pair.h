@@ -30,7 +30,7 @@ struct pair_side {
 	uint64_t timer_at;
 	uint64_t rng;
 	int ups, downs;
-	char reason[160];
+	char reason[200];
 	uint8_t last_frame[PAIR_PKT];
 	size_t last_frame_len;
 	int frames;
