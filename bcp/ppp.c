@@ -369,7 +369,8 @@ static void ppp_ccp_finished(void *ctx)
 		if (!p->reason[0] && (!r[0] || strcmp(r, PPP_REASON_NO_MPPE) == 0))
 			snprintf(p->reason, sizeof(p->reason), "%s", PPP_REASON_NO_MPPE);
 		else if (!p->reason[0])
-			snprintf(p->reason, sizeof(p->reason), "%s (ccp: %s)", PPP_REASON_NO_MPPE, r);
+			snprintf(p->reason, sizeof(p->reason), "%s (ccp: %s)", PPP_REASON_NO_MPPE,
+				 r);
 		fsm_close(&p->lcp.fsm, PPP_REASON_NO_MPPE, p->now);
 		return;
 	}
