@@ -14,7 +14,8 @@
  *             for it back, so both directions are encrypted);
  *   no        the peer's MPPE option is rejected;
  *   yes       we ask for MPPE-128 stateless; the peer refusing it leaves
- *             the link unencrypted;
+ *             the link unencrypted (RouterOS; RFC 3078 §2's "SHOULD be
+ *             terminated" is what required does);
  *   required  we ask for MPPE-128; anything short of MPPE both ways closes
  *             CCP with "encryption required but peer refused MPPE" and the
  *             owner takes the link down.
