@@ -34,6 +34,7 @@
 #include <pcap/pcap.h>
 
 #include "buf.h"
+#include "check_main.h"
 #include "loader.h"
 
 #define PKT_MAX	   2048
@@ -399,6 +400,27 @@ static inline void expect_encap(const uint8_t *frame, size_t flen, struct v3 *p3
 	len = p3 ? build_v3(want, p3, frame, flen) : build_v2(want, p2, frame, flen);
 	ck_assert_uint_eq(r.len, len);
 	ck_assert_mem_eq(r.out, want, len);
+}
+
+/*
+ * main() of a fixture program: the tests in one test case named tcname
+ * (timeout in seconds, 0: Check's default), each between setup() and
+ * teardown(); the exit status says whether all passed.
+ */
+static inline int bpf_fixture_main(const char *name, const char *tcname, const TTest *const *tests,
+				   size_t n, int timeout)
+{
+	Suite *s = suite_create(name);
+	TCase *tc = tcase_create(tcname);
+	size_t i;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	if (timeout)
+		tcase_set_timeout(tc, timeout);
+	for (i = 0; i < n; i++)
+		tcase_add_test(tc, tests[i]);
+	suite_add_tcase(s, tc);
+	return check_main_run(s);
 }
 
 #endif

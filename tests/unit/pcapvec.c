@@ -196,6 +196,14 @@ int pcapvec_each(const char *path, int (*cb)(void *ctx, const struct pcapvec_pkt
 	return pcapvec_walk(path, 0, cb, ctx, st);
 }
 
+int pcapvec_each_in(const char *rel, int (*cb)(void *ctx, const struct pcapvec_pkt *p), void *ctx,
+		    struct pcapvec_stats *st)
+{
+	char path[512];
+
+	return pcapvec_walk(pcapvec_path(path, sizeof(path), rel), 0, cb, ctx, st);
+}
+
 struct pcapvec_pick {
 	size_t n, cap, caplen, wire_len;
 	uint8_t *out;

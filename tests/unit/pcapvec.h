@@ -41,6 +41,10 @@ struct pcapvec_stats {
 int pcapvec_each(const char *path, int (*cb)(void *ctx, const struct pcapvec_pkt *p), void *ctx,
 		 struct pcapvec_stats *st);
 
+/* pcapvec_each() on the capture rel under pcapvec_dir(). */
+int pcapvec_each_in(const char *rel, int (*cb)(void *ctx, const struct pcapvec_pkt *p), void *ctx,
+		    struct pcapvec_stats *st);
+
 /*
  * Frame n (1-based, as tshark counts) of the capture rel (under
  * pcapvec_dir()), L2TP or not: copied whole, link layer on, into out when it

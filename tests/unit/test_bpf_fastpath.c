@@ -7,7 +7,6 @@
  * captured packets: test_bpf_fastpath_interop.c.  Needs root.
  */
 #include "bpf_fixture.h"
-#include "check_main.h"
 
 /* ---- L2TPv3 receive: UDP/IP x v4/v6 x cookie 0/4/8 x sublayer none/default ---- */
 
@@ -320,23 +319,10 @@ START_TEST(test_rx_link_padding)
 }
 END_TEST
 
-static Suite *bpf_fastpath_suite(void)
-{
-	Suite *s = suite_create("bpf_fastpath");
-	TCase *tc = tcase_create("rx");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_v3_rx_matrix);
-	tcase_add_test(tc, test_v3_rx_sequencing);
-	tcase_add_test(tc, test_v2_bcp_rx);
-	tcase_add_test(tc, test_rx_pass_cases);
-	tcase_add_test(tc, test_rx_link_padding);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return check_main_run(bpf_fastpath_suite());
+	const TTest *const tests[] = {test_v3_rx_matrix, test_v3_rx_sequencing, test_v2_bcp_rx,
+				      test_rx_pass_cases, test_rx_link_padding};
+
+	return bpf_fixture_main("bpf_fastpath", "rx", tests, sizeof(tests) / sizeof(tests[0]), 60);
 }

@@ -6,7 +6,6 @@
  * produce the peer's bytes from the same parameters.  Needs root.
  */
 #include "bpf_fixture.h"
-#include "check_main.h"
 #include "pcapvec.c"
 
 /* ---- captures from other implementations ---- */
@@ -221,21 +220,12 @@ START_TEST(test_interop_xl2tpd_ppp_ip)
 }
 END_TEST
 
-static Suite *bpf_fastpath_interop_suite(void)
-{
-	Suite *s = suite_create("bpf_fastpath_interop");
-	TCase *tc = tcase_create("interop");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_interop_linux_udp_cookie4);
-	tcase_add_test(tc, test_interop_linux_ip_cookie8_seq);
-	tcase_add_test(tc, test_interop_freertr_bcp);
-	tcase_add_test(tc, test_interop_xl2tpd_ppp_ip);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return check_main_run(bpf_fastpath_interop_suite());
+	const TTest *const tests[] = {test_interop_linux_udp_cookie4,
+				      test_interop_linux_ip_cookie8_seq, test_interop_freertr_bcp,
+				      test_interop_xl2tpd_ppp_ip};
+
+	return bpf_fixture_main("bpf_fastpath_interop", "interop", tests,
+				sizeof(tests) / sizeof(tests[0]), 0);
 }

@@ -6,7 +6,6 @@
  * and TC programs in a network namespace of the test's own.  Needs root.
  */
 #include "bpf_fixture.h"
-#include "check_main.h"
 
 /* ---- transmit ---- */
 
@@ -271,23 +270,12 @@ START_TEST(test_attach_detach)
 }
 END_TEST
 
-static Suite *bpf_fastpath_tx_suite(void)
-{
-	Suite *s = suite_create("bpf_fastpath_tx");
-	TCase *tc = tcase_create("tx");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_v3_tx);
-	tcase_add_test(tc, test_v3_tx_sequence);
-	tcase_add_test(tc, test_v2_tx);
-	tcase_add_test(tc, test_tx_pass_cases);
-	tcase_add_test(tc, test_loader_validation);
-	tcase_add_test(tc, test_attach_detach);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return check_main_run(bpf_fastpath_tx_suite());
+	const TTest *const tests[] = {
+	    test_v3_tx,		test_v3_tx_sequence,	test_v2_tx,
+	    test_tx_pass_cases, test_loader_validation, test_attach_detach};
+
+	return bpf_fixture_main("bpf_fastpath_tx", "tx", tests, sizeof(tests) / sizeof(tests[0]),
+				0);
 }
