@@ -345,6 +345,13 @@ struct ppp_session *ppp_session_new(struct v2_tunnel *t, uint16_t sid, int serve
 	return ps;
 }
 
+static enum cfg_encryption ps_profile_encryption(struct site *s, const char *profile)
+{
+	const struct cfg_ppp_profile *p = cfg_profile_find(s->cfg, profile);
+
+	return p ? p->use_encryption : CFG_ENC_DEFAULT;
+}
+
 void ppp_session_call_up(struct ppp_session *ps, struct l2tp_session *ls)
 {
 	const struct l2tp_session_info *info = l2tp_session_info(ls);
@@ -365,6 +372,9 @@ void ppp_session_call_up(struct ppp_session *ps, struct l2tp_session *ls)
 		pp.mru = (uint16_t)c->max_mru;
 		pp.mrru = (uint16_t)c->mrru;
 		pp.keepalive_timeout_s = c->keepalive_timeout;
+		/* The user's own profile is known only after authentication: CCP follows the
+		 * default-profile. */
+		pp.encryption = ps_profile_encryption(s, c->default_profile);
 	} else {
 		const struct cfg_l2tp_client *c = ps->client->cfg;
 
@@ -374,6 +384,7 @@ void ppp_session_call_up(struct ppp_session *ps, struct l2tp_session *ls)
 		pp.mru = (uint16_t)c->max_mru;
 		pp.mrru = (uint16_t)c->mrru;
 		pp.keepalive_timeout_s = c->keepalive_timeout;
+		pp.encryption = ps_profile_encryption(s, c->profile);
 	}
 	log_info("%s%s: call up (session id %u, peer session id %u%s)",
 		 ps->server ? "l2tp-server: tunnel from " : "l2tp-client ",
@@ -473,7 +484,7 @@ static int ps_name_taken(struct site *s, const char *name)
 
 void ppp_session_dynamic_name(struct site *s, const char *user, char *out, size_t cap)
 {
-	char base[CFG_IFNAME_MAX];
+	char base[CFG_IFNAME_MAX], cand[CFG_IFNAME_MAX];
 	size_t n = 0;
 
 	/* RouterOS names it <l2tp-USER>; a Linux name takes no '<', '/', ':' or spaces. */
@@ -485,15 +496,17 @@ void ppp_session_dynamic_name(struct site *s, const char *user, char *out, size_
 		base[n++] = ok ? *c : '_';
 	}
 	base[n] = '\0';
-	snprintf(out, cap, "%s", base);
-	for (unsigned k = 2; ps_name_taken(s, out) && k < 1000; k++) {
+	snprintf(cand, sizeof(cand), "%s", base);
+	for (unsigned k = 2; ps_name_taken(s, cand) && k < 1000; k++) {
 		char suffix[8];
 		int sl = snprintf(suffix, sizeof(suffix), "-%u", k);
 		size_t keep = sizeof(base) - 1 - (size_t)sl;
 
-		snprintf(out, cap, "%.*s%s", (int)(strlen(base) < keep ? strlen(base) : keep), base,
-			 suffix);
+		snprintf(cand, sizeof(cand), "%.*s%s",
+			 (int)(strlen(base) < keep ? strlen(base) : keep), base, suffix);
 	}
+	/* Written last: out may be the asking session's own name, which counts as taken. */
+	snprintf(out, cap, "%s", cand);
 }
 
 /* ---- status ---- */
@@ -511,17 +524,20 @@ void ppp_session_status(const struct ppp_session *ps, struct status_iface *o)
 	if (ps->up)
 		o->uptime = (now - ps->up_since) / 1000;
 	o->idle_time = (now - (ps->last_frame ? ps->last_frame : ps->created)) / 1000;
-	snprintf(o->encoding, sizeof(o->encoding), "none");
+	snprintf(o->encoding, sizeof(o->encoding), "%s", ps->ppp ? ppp_encoding(ps->ppp) : "none");
 	if (ps->ppp && ps->up) {
-		const struct lcp *l = ppp_lcp(ps->ppp);
 		uint32_t max_mtu = ps->server ? ps->site->cfg->server.max_mtu
 					      : ps->client->cfg->max_mtu;
-		uint32_t his = lcp_his(l)->mru ? lcp_his(l)->mru : LCP_DEFAULT_MRU;
 
-		o->mtu = his < max_mtu ? his : max_mtu;
-		o->mru = lcp_ours(l)->mru ? lcp_ours(l)->mru : LCP_DEFAULT_MRU;
-		o->mrru = lcp_ours(l)->mrru && lcp_his(l)->mrru ? lcp_his(l)->mrru : 0;
+		/* We never send more than max-mtu nor more than the peer's MRU. */
+		o->mtu = ppp_mtu(ps->ppp) < max_mtu ? ppp_mtu(ps->ppp) : max_mtu;
+		o->mru = ppp_mru(ps->ppp);
+		o->mrru = ppp_mrru(ps->ppp);
 	}
+	snprintf(o->local_address, sizeof(o->local_address), "%s",
+		 ps->server && ps->site->cfg->server.listen.ss.ss_family != AF_UNSPEC
+		     ? ps->site->cfg->server.listen.text
+		     : "");
 	snprintf(o->remote_address, sizeof(o->remote_address), "%s", ps->tun->peer_text);
 	o->tunnel_id = ps->tun->local_id;
 	o->peer_tunnel_id = l2tp_tunnel_peer_id(ps->tun->eng);
