@@ -188,7 +188,7 @@ static void ps_log(void *ctx, int level, const char *msg)
 {
 	struct ppp_session *ps = ctx;
 
-	log_msg(level, "ppp %s: %s", ps_name(ps), msg);
+	log_msg(site_log_level(level), "ppp %s: %s", ps_name(ps), msg);
 }
 
 static int ps_secret(void *ctx, const char *user, char *pw, size_t cap)

@@ -32,6 +32,16 @@ void site_random(void *out, size_t len)
 	}
 }
 
+int site_log_level(int level)
+{
+	/* Our levels are error, warning, info and debug: fold the others in. */
+	if (level < LOG_ERR)
+		return LOG_ERR;
+	if (level == LOG_NOTICE)
+		return LOG_INFO;
+	return level;
+}
+
 static size_t site_hash_slot(uint32_t sid)
 {
 	/* Ids are random or admin-chosen small numbers: mix before masking. */

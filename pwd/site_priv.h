@@ -103,6 +103,8 @@ struct site {
 /* site.c */
 extern const struct transport_ops site_transport_ops;
 void site_random(void *out, size_t len);
+/* An engine's syslog level folded into ours (error, warning, info, debug). */
+int site_log_level(int level);
 uint32_t site_alloc_session_id(struct site *s);
 void site_hash_add(struct site *s, struct pw *p);
 void site_hash_del(struct site *s, struct pw *p);

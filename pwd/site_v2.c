@@ -98,6 +98,7 @@ static void v2_log(void *ctx, int level, const char *msg)
 {
 	struct v2_tunnel *t = ctx;
 
+	level = site_log_level(level);
 	if (t->client)
 		log_msg(level, "l2tp-client %s: %s", t->client->title, msg);
 	else
