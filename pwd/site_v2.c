@@ -98,11 +98,7 @@ static void v2_log(void *ctx, int level, const char *msg)
 {
 	struct v2_tunnel *t = ctx;
 
-	level = site_log_level(level);
-	if (t->client)
-		log_msg(level, "l2tp-client %s: %s", t->client->title, msg);
-	else
-		log_msg(level, "l2tp-server: tunnel from %s: %s", t->peer_text, msg);
+	log_msg(site_log_level(level), "%s: %s", t->who, msg);
 }
 
 static void v2_tunnel_up(void *ctx, struct l2tp_tunnel *eng)
@@ -291,6 +287,10 @@ struct v2_tunnel *v2_tunnel_new(struct site *s, struct transport *tr, const stru
 	memcpy(&t->peer, peer, peer_len < sizeof(t->peer) ? peer_len : sizeof(t->peer));
 	t->peer_len = peer_len;
 	transport_addr_text(peer, t->peer_text, sizeof(t->peer_text));
+	if (client)
+		snprintf(t->who, sizeof(t->who), "l2tp-client %s", client->title);
+	else
+		snprintf(t->who, sizeof(t->who), "l2tp-server: tunnel from %s", t->peer_text);
 	evloop_timer_init(&t->eng_timer, v2_eng_timer, t);
 	evloop_timer_init(&t->reap_timer, v2_reap_timer, t);
 	t->eng = l2tp_tunnel_new(&p, t->local_id, &v2_ops, t);

@@ -59,7 +59,8 @@ struct v2_tunnel {
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	char peer_text[64];
-	struct l2tp_client *client; /* NULL: an l2tp-server tunnel */
+	struct l2tp_client *client; /* NULL: an l2tp-server tunnel (or a client's, stopped) */
+	char who[96];		    /* log prefix: "l2tp-client NAME" / "l2tp-server: tunnel from ADDR" */
 	int up, down, closed, stopped;
 	struct ppp_session *sessions;
 };
