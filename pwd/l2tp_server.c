@@ -102,15 +102,21 @@ int l2tp_server_call_request(struct v2_tunnel *t, uint16_t *sid, struct ppp_sess
 	return 0;
 }
 
-/* The bridge a user's profile names ("default" is the server's default-profile). */
-static const char *server_bridge(struct site *s, const struct cfg_ppp_secret *sec)
+/* A user's profile in config c ("default" is the server's default-profile); NULL if none. */
+static const struct cfg_ppp_profile *server_profile(const struct cfg *c,
+						    const struct cfg_ppp_secret *sec)
 {
 	const char *name = sec->profile;
-	const struct cfg_ppp_profile *p;
 
 	if (strcmp(name, "default") == 0)
-		name = s->cfg->server.default_profile;
-	p = cfg_profile_find(s->cfg, name);
+		name = c->server.default_profile;
+	return cfg_profile_find(c, name);
+}
+
+static const char *server_bridge(struct site *s, const struct cfg_ppp_secret *sec)
+{
+	const struct cfg_ppp_profile *p = server_profile(s->cfg, sec);
+
 	return p ? p->bridge : "";
 }
 
@@ -158,8 +164,9 @@ void l2tp_server_reload_sessions(struct site *s, const struct cfg *old)
 				if (strcmp(old->secret[i].title, ps->user) == 0)
 					o = &old->secret[i];
 			n = l2tp_server_secret(s, ps->user, &why);
-			if (n && o && cfg_ppp_secret_equal(o, n) &&
-			    strcmp(server_bridge(s, n), ps->bridge) == 0)
+			if (n && o && cfg_ppp_secret_equal(o, n) && server_profile(old, o) &&
+			    server_profile(s->cfg, n) &&
+			    cfg_ppp_profile_equal(server_profile(old, o), server_profile(s->cfg, n)))
 				continue;
 			log_info("l2tp-server: user %s: ppp-secret or profile changed, dropping the "
 				 "session",

@@ -451,11 +451,14 @@ static const struct cfg_l2tp_client *v2_client_find(const struct cfg *c, const c
 	return NULL;
 }
 
-static const char *v2_client_bridge(const struct cfg *c, const struct cfg_l2tp_client *cc)
+/* 1 when the client's profile is the same in both configs (a missing one never is). */
+static int v2_client_profile_same(const struct cfg *a, const struct cfg_l2tp_client *ca,
+				  const struct cfg *b, const struct cfg_l2tp_client *cb)
 {
-	const struct cfg_ppp_profile *p = cfg_profile_find(c, cc->profile);
+	const struct cfg_ppp_profile *pa = cfg_profile_find(a, ca->profile);
+	const struct cfg_ppp_profile *pb = cfg_profile_find(b, cb->profile);
 
-	return p ? p->bridge : "";
+	return pa && pb && cfg_ppp_profile_equal(pa, pb);
 }
 
 /* Called with s->cfg = c already and old still loaded. */
@@ -469,7 +472,7 @@ void site_v2_reload(struct site *s, struct cfg *old, struct cfg *c)
 
 		next = cl->next;
 		if (n && cfg_l2tp_client_equal(cl->cfg, n) &&
-		    strcmp(v2_client_bridge(old, cl->cfg), v2_client_bridge(c, n)) == 0) {
+		    v2_client_profile_same(old, cl->cfg, c, n)) {
 			cl->cfg = n;
 			kept++;
 			continue;
