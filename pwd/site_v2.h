@@ -60,6 +60,7 @@ struct v2_tunnel {
 	socklen_t peer_len;
 	char peer_text[64];
 	struct l2tp_client *client; /* NULL: an l2tp-server tunnel (or a client's, stopped) */
+	int is_client;		    /* stays set after the client lets go */
 	char who[96];		    /* log prefix: "l2tp-client NAME" / "l2tp-server: tunnel from ADDR" */
 	int up, down, closed, stopped;
 	struct ppp_session *sessions;
