@@ -71,7 +71,6 @@ enum ppp_session_drop {
 	PS_DROP_NOT_BRIDGING, /* frame from the LAN before BCP opened / after it closed */
 	PS_DROP_TAP_FULL,     /* the TAP refused a frame from the WAN */
 	PS_DROP_SEND_FAILED,  /* the socket refused a packet */
-	PS_DROP_BAD_HEADER,   /* L2TPv2 data header malformed */
 	PS_DROP_PPP,	      /* the PPP engine dropped the frame (see ppp stats) */
 	PS_DROP_MAX
 };
