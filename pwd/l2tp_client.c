@@ -52,7 +52,9 @@ static void client_connect(struct l2tp_client *cl)
 		l2tp_client_dropped(cl, "out of memory");
 		return;
 	}
-	snprintf(cl->status, sizeof(cl->status), "connecting");
+	/* After a failure the status keeps saying why until the link is up again. */
+	if (!cl->last_error[0])
+		snprintf(cl->status, sizeof(cl->status), "connecting");
 	log_info("l2tp-client %s: connecting to %s:%u (tunnel id %u)", cl->title,
 		 c->connect_to.text, c->port, t->local_id);
 	l2tp_tunnel_start(t->eng, evloop_now(s->loop));
@@ -177,7 +179,8 @@ void l2tp_client_status(const struct l2tp_client *cl, struct status_iface *o)
 	o->tx_bytes += cl->tx_bytes;
 	o->rx_errors += cl->rx_errors;
 	o->rx_dropped += cl->drops[PS_DROP_TAP_FULL];
-	o->tx_dropped += cl->drops[PS_DROP_NOT_BRIDGING] + cl->drops[PS_DROP_SEND_FAILED];
+	o->tx_dropped += cl->drops[PS_DROP_NOT_BRIDGING] + cl->drops[PS_DROP_TOO_BIG] +
+			 cl->drops[PS_DROP_SEND_FAILED];
 	for (int i = 0; i < PS_DROP_MAX; i++)
 		o->drops[i].count += cl->drops[i];
 	if (!o->last_error[0])
