@@ -140,6 +140,12 @@ topo_sites() {
 	ip -n "$P-sA" addr add "$WA_IP/24" dev wan0
 	ip -n "$P-sB" addr add "$WB_IP/24" dev wan0
 	for s in A B; do
+		# tx off: the stack segments and checksums before the WAN veth, so
+		# the WAN carries MTU-sized packets as a wire does, in every row
+		# (the eBPF fast path needs that on veth: xdp/README).
+		if [ "$WAN_OFFLOAD" = off ]; then
+			in_ns "$P-s$s" ethtool -K wan0 tx off >/dev/null
+		fi
 		ip -n "$P-s$s" link add "br$s" type bridge
 		ip -n "$P-s$s" link set lan0 master "br$s"
 		ip -n "$P-s$s" link set lan0 up

@@ -31,6 +31,8 @@
 #                          to CPUs 0-3 (auto: when there are at least 4 CPUs)
 #   BENCH_WAN_MTU=1600     WAN veth MTU: every tunnel carries 1500-byte LAN frames
 #                          unfragmented
+#   BENCH_WAN_OFFLOAD=off  `ethtool -K wan0 tx off` on both WAN veths (on: leave
+#                          veth's offloads, GSO super-frames cross the WAN)
 #   BENCH_BUDGET=570       seconds; rows that would not fit are skipped, and the
 #                          whole run is killed 60 s after it
 #   BENCH_OUT=FILE         also write the report to FILE
@@ -58,6 +60,7 @@ BENCH_PPS_LEN=${BENCH_PPS_LEN:-64}
 BENCH_ONLY=${BENCH_ONLY:-}
 BENCH_PIN=${BENCH_PIN:-auto}
 WAN_MTU=${BENCH_WAN_MTU:-1600}
+WAN_OFFLOAD=${BENCH_WAN_OFFLOAD:-off}
 L2PWD=${L2PWD:-$ROOT/build/l2pwd}
 L2PWCTL=${L2PWCTL:-$ROOT/build/l2pwctl}
 HZ=$(getconf CLK_TCK)
@@ -97,7 +100,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (network namespaces)" >&2
 	exit 2
 fi
-for tool in ip iperf3 jq ping taskset timeout ss awk; do
+if [ "$WAN_OFFLOAD" != on ] && [ "$WAN_OFFLOAD" != off ]; then
+	echo "bench: BENCH_WAN_OFFLOAD must be on or off" >&2
+	exit 2
+fi
+for tool in ip iperf3 jq ping taskset timeout ss awk ethtool openssl; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "bench: $tool missing (scripts/install-deps.sh installs it)" >&2
 		exit 2
@@ -246,7 +253,8 @@ EOF
 		;;
 	v2)
 		# RouterOS style: site A serves, site B dials; BCP bridges both.
-		# No MPPE, no Multilink: the frame goes as one PPP packet.
+		# No MPPE, no Multilink: MTU/MRU 1600 (the WAN has room) so a
+		# 1514-byte frame goes as one PPP packet, as in the L2TPv3 rows.
 		cat <<EOF
 ppp-profile "bridged" {
   bridge = "br$s"
@@ -260,6 +268,8 @@ l2tp-server {
   listen = "$l"
   authentication = {mschap2}
   default-profile = "bridged"
+  max-mtu = 1600
+  max-mru = 1600
 }
 ppp-secret "office-b" {
   password = "bench-secret"
@@ -274,6 +284,8 @@ l2tp-client "to-office-a" {
   password = "bench-secret"
   profile = "bridged"
   allow = {mschap2}
+  max-mtu = 1600
+  max-mru = 1600
 }
 EOF
 		fi
@@ -481,7 +493,7 @@ report() {
 	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); kernel $(uname -r); $NCPU CPUs, ${model:-unknown CPU}"
 	echo "- Load average (1/5/15 min) at start: $LOAD0; at end: $LOAD1"
 	echo "- BENCH_SECONDS=$BENCH_SECONDS, UDP rate: ${BENCH_PPS_LEN}-byte payload, $BENCH_PPS_SECONDS s steps," \
-		"$BENCH_PPS_STEPS binary-search steps; WAN MTU $WAN_MTU, LAN MTU 1500;" \
+		"$BENCH_PPS_STEPS binary-search steps; WAN MTU $WAN_MTU, WAN veth tx offload $WAN_OFFLOAD, LAN MTU 1500;" \
 		"pinning: $([ -n "$CPU_CLIENT" ] && echo "client CPU $CPU_CLIENT, server CPU $CPU_SERVER, site A CPU $CPU_SITEA, site B CPU $CPU_SITEB" || echo none)"
 	echo "- iperf3 $(iperf3 --version | head -n 1 | cut -d' ' -f2)$(command -v openvpn >/dev/null &&
 		echo ", OpenVPN $(openvpn --version | head -n 1 | cut -d' ' -f2)"); l2pwd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?")"
