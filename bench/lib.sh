@@ -299,7 +299,7 @@ measure_pps() {
 	echo "max: sent $sent recv $recv loss $loss%" >>"$ROWDIR/pps.txt"
 	if awk -v l="$loss" 'BEGIN { exit !(l < 1) }'; then
 		R_PPS["$ROW"]=$(awk -v r="$recv" 'BEGIN { printf "%.0f", r }')
-		R_PPSNOTE["$ROW"]="sender-limited"
+		R_PPSNOTE["$ROW"]="flat out"
 		return 0
 	fi
 	hi=$(awk -v r="$recv" 'BEGIN { printf "%.0f", r }')
