@@ -35,6 +35,8 @@
 #                          veth's offloads, GSO super-frames cross the WAN)
 #   BENCH_BUDGET=570       seconds; rows that would not fit are skipped, and the
 #                          whole run is killed 60 s after it
+#   BENCH_OVPN_NONE=       keyless | tls: how the cleartext OpenVPN row runs
+#                          (default: keyless before OpenVPN 2.7, tls from 2.7)
 #   BENCH_OUT=FILE         also write the report to FILE
 #   BENCH_KEEP=1           keep the work directory (configs, logs, JSON)
 #   L2PWD, L2PWCTL         binaries (default build/l2pwd, build/l2pwctl)
@@ -113,6 +115,7 @@ done
 
 NCPU=$(nproc)
 CPU_CLIENT="" CPU_SERVER="" CPU_SITEA="" CPU_SITEB=""
+OVPN_NONE_HOW=""
 if [ "$BENCH_PIN" = 1 ] || { [ "$BENCH_PIN" = auto ] && [ "$NCPU" -ge 4 ]; }; then
 	if [ "$NCPU" -ge 4 ]; then
 		CPU_CLIENT=0 CPU_SERVER=1 CPU_SITEA=2 CPU_SITEB=3
@@ -187,44 +190,66 @@ ovpn_start() {
 	TUNNEL_PIDS+=("$LAST_PID")
 }
 
+# A throw-away CA and one certificate per site for OpenVPN's TLS mode.
+ovpn_certs() {
+	local d=$1 s
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-days 2 -subj /CN=bench-ca -keyout "$d/ca.key" -out "$d/ca.crt" >"$d/openssl.log" 2>&1
+	for s in A B; do
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-subj "/CN=site$s" -keyout "$d/$s.key" -out "$d/$s.csr" >>"$d/openssl.log" 2>&1
+		openssl x509 -req -in "$d/$s.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+			-CAcreateserial -days 2 -out "$d/$s.crt" >>"$d/openssl.log" 2>&1
+	done
+}
+
+# ovpn_tls CIPHER EXTRA...: both sites in TLS mode, data channel CIPHER.
+ovpn_tls() {
+	local cipher=$1 d=$ROWDIR want
+	shift
+	ovpn_certs "$d"
+	ovpn_start A "$WA_IP" "$WB_IP" "$CPU_SITEA" --tls-server --dh none \
+		--ca "$d/ca.crt" --cert "$d/A.crt" --key "$d/A.key" --data-ciphers "$cipher" "$@"
+	ovpn_start B "$WB_IP" "$WA_IP" "$CPU_SITEB" --tls-client \
+		--ca "$d/ca.crt" --cert "$d/B.crt" --key "$d/B.key" --data-ciphers "$cipher" "$@"
+	if ! wait_for 20 grep -q 'Initialization Sequence Completed' "$d/openvpn-B.log"; then
+		R_STATUS[$ROW]="failed (OpenVPN TLS did not complete; see openvpn-B.log)"
+		return 1
+	fi
+	want=$cipher
+	[ "$cipher" != none ] || want="[null-cipher]"
+	if ! grep -qF "Data Channel: cipher '$want'" "$d/openvpn-B.log"; then
+		R_STATUS[$ROW]="failed (data channel is not $cipher)"
+		return 1
+	fi
+}
+
+# Cleartext: 2.6 runs without any key ("--cipher none --auth none", nothing
+# negotiated); 2.7 removes keyless mode, so there (or with
+# BENCH_OVPN_NONE=tls) TLS negotiates the "none" data cipher instead, without
+# HMAC and without the 64 MB renegotiation 2.6 forces on 64-bit ciphers.
+# GCM: 2.6 has no AEAD cipher in static-key mode ("Cipher 'AES-128-GCM' mode
+# not supported"), so it is TLS as well.
 setup_ovpn() {
-	local mode=$1 d=$ROWDIR
+	local mode=$1 v how
 	if ! command -v openvpn >/dev/null; then
 		R_STATUS[$ROW]="n/a (openvpn not installed: apt-get install openvpn)"
 		return 1
 	fi
 	topo_sites
-	if [ "$mode" = none ]; then
-		# No key at all: OpenVPN's cleartext mode; nothing is negotiated.
+	if [ "$mode" = gcm ]; then
+		ovpn_tls AES-128-GCM
+		return
+	fi
+	v=$(openvpn --version | head -n 1 | cut -d' ' -f2)
+	how=${BENCH_OVPN_NONE:-$(printf '%s\n' 2.7 "$v" | sort -V | head -n 1 |
+		sed 's/^2\.7$/tls/; /^tls$/!s/.*/keyless/')}
+	OVPN_NONE_HOW=$how
+	if [ "$how" = tls ]; then
+		ovpn_tls none --auth none --reneg-bytes 0
+	else
 		ovpn_start A "$WA_IP" "$WB_IP" "$CPU_SITEA" --cipher none --auth none
 		ovpn_start B "$WB_IP" "$WA_IP" "$CPU_SITEB" --cipher none --auth none
-	else
-		# OpenVPN 2.6 has no AEAD cipher in static-key mode, so GCM needs
-		# TLS: a throw-away CA and one certificate per site.
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-			-days 2 -subj /CN=bench-ca -keyout "$d/ca.key" -out "$d/ca.crt" \
-			>"$d/openssl.log" 2>&1
-		for s in A B; do
-			openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-				-subj "/CN=site$s" -keyout "$d/$s.key" -out "$d/$s.csr" \
-				>>"$d/openssl.log" 2>&1
-			openssl x509 -req -in "$d/$s.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
-				-CAcreateserial -days 2 -out "$d/$s.crt" >>"$d/openssl.log" 2>&1
-		done
-		ovpn_start A "$WA_IP" "$WB_IP" "$CPU_SITEA" --tls-server --dh none \
-			--ca "$d/ca.crt" --cert "$d/A.crt" --key "$d/A.key" \
-			--data-ciphers AES-128-GCM
-		ovpn_start B "$WB_IP" "$WA_IP" "$CPU_SITEB" --tls-client \
-			--ca "$d/ca.crt" --cert "$d/B.crt" --key "$d/B.key" \
-			--data-ciphers AES-128-GCM
-		if ! wait_for 20 grep -q 'Initialization Sequence Completed' "$d/openvpn-B.log"; then
-			R_STATUS[$ROW]="failed (OpenVPN TLS did not complete; see openvpn-B.log)"
-			return 1
-		fi
-		if ! grep -q "Data Channel: cipher 'AES-128-GCM'" "$d/openvpn-B.log"; then
-			R_STATUS[$ROW]="failed (data channel is not AES-128-GCM)"
-			return 1
-		fi
 	fi
 }
 
@@ -492,7 +517,8 @@ report() {
 		"$BENCH_PPS_STEPS binary-search steps; WAN MTU $WAN_MTU, WAN veth tx offload $WAN_OFFLOAD, LAN MTU 1500;" \
 		"pinning: $([ -n "$CPU_CLIENT" ] && echo "client CPU $CPU_CLIENT, server CPU $CPU_SERVER, site A CPU $CPU_SITEA, site B CPU $CPU_SITEB" || echo none)"
 	echo "- iperf3 $(iperf3 --version | head -n 1 | cut -d' ' -f2)$(command -v openvpn >/dev/null &&
-		echo ", OpenVPN $(openvpn --version | head -n 1 | cut -d' ' -f2)"); l2pwd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?")"
+		echo ", OpenVPN $(openvpn --version | head -n 1 | cut -d' ' -f2)${OVPN_NONE_HOW:+ (cleartext row: $OVPN_NONE_HOW)}");" \
+		"l2pwd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?")"
 	echo
 	echo "| Row | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP ${BENCH_PPS_LEN} B kpps (<1% loss) | RTT under load median / p99 ms | CPU s/Gbit (procs + softirq) | CPU s/Gbit (machine) |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
