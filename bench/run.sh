@@ -27,6 +27,8 @@
 #   BENCH_PPS_STEPS=5      binary search steps after the flat-out probe
 #   BENCH_PPS_LEN=64       UDP payload bytes for the packet rate
 #   BENCH_ONLY=a,b*        rows to run (names or shell patterns, comma separated)
+#   BENCH_REPEAT=1         runs per row, round robin over the rows; the table
+#                          shows medians (and min-max of the throughput figures)
 #   BENCH_PIN=auto|0|1     pin iperf3 client/server and the two tunnel processes
 #                          to CPUs 0-3 (auto: when there are at least 4 CPUs)
 #   BENCH_WAN_MTU=1600     WAN veth MTU: every tunnel carries 1500-byte LAN frames
@@ -60,6 +62,7 @@ BENCH_PPS_SECONDS=${BENCH_PPS_SECONDS:-2}
 BENCH_PPS_STEPS=${BENCH_PPS_STEPS:-5}
 BENCH_PPS_LEN=${BENCH_PPS_LEN:-64}
 BENCH_ONLY=${BENCH_ONLY:-}
+BENCH_REPEAT=${BENCH_REPEAT:-1}
 BENCH_PIN=${BENCH_PIN:-auto}
 WAN_MTU=${BENCH_WAN_MTU:-1600}
 WAN_OFFLOAD=${BENCH_WAN_OFFLOAD:-off}
@@ -88,7 +91,8 @@ declare -A LABEL=(
 	[l2tpv2-bcp-tc]="l2pwd L2TPv2/BCP, fastpath tc"
 )
 
-for v in BENCH_SECONDS BENCH_PPS_SECONDS BENCH_PPS_STEPS BENCH_PPS_LEN WAN_MTU BENCH_BUDGET; do
+for v in BENCH_SECONDS BENCH_PPS_SECONDS BENCH_PPS_STEPS BENCH_PPS_LEN BENCH_REPEAT WAN_MTU \
+	BENCH_BUDGET; do
 	if ! [[ ${!v} =~ ^[1-9][0-9]*$ ]]; then
 		echo "bench: $v must be a positive integer (got '${!v}')" >&2
 		exit 2
@@ -401,12 +405,15 @@ row_estimate() {
 }
 
 run_row() {
-	local t0 rc=0
-	ROWDIR=$WORK/$ROW
+	local t0 rc=0 v
+	ROWDIR=$WORK/$ROW.$REP
 	mkdir -p "$ROWDIR"
 	TUNNEL_PIDS=()
+	for v in R_STATUS R_TCP1 R_TCP4 R_PPS R_PPSNOTE R_RTT50 R_RTT99 R_RTTLOSS R_CPU R_MCPU R_NOTE; do
+		unset "${v}[$ROW]"
+	done
 	t0=$(date +%s)
-	log "== $ROW: ${LABEL[$ROW]}"
+	log "== $ROW: ${LABEL[$ROW]} (run $REP of $BENCH_REPEAT)"
 	if ! setup_row "$ROW"; then
 		[ -n "${R_STATUS[$ROW]:-}" ] || R_STATUS[$ROW]="failed (setup)"
 		log "   ${R_STATUS[$ROW]}"
@@ -441,22 +448,94 @@ run_row() {
 	topo_down
 }
 
+# Runs of a row: the figures of every successful run (space-separated lists),
+# counts, and the verdict of rows that cannot run at all.
+# shellcheck disable=SC2034 # read through namerefs
+declare -A L_TCP1 L_TCP4 L_PPS L_RTT50 L_RTT99 L_RTTLOSS L_CPU L_MCPU
+declare -A N_OK N_FAIL N_FLAT LAST_FAIL FINAL
+
+# Keep what run_row found for ROW.
+collect() {
+	local v
+	case ${R_STATUS[$ROW]} in
+	ok)
+		N_OK[$ROW]=$((${N_OK[$ROW]:-0} + 1))
+		[ "${R_PPSNOTE[$ROW]:-}" != "flat out" ] || N_FLAT[$ROW]=$((${N_FLAT[$ROW]:-0} + 1))
+		for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU; do
+			local -n src=R_$v dst=L_$v
+			dst["$ROW"]="${dst["$ROW"]:-} ${src["$ROW"]:--}"
+			unset -n src dst
+		done
+		;;
+	n/a* | skipped*) FINAL[$ROW]=${R_STATUS[$ROW]} ;;
+	*)
+		N_FAIL[$ROW]=$((${N_FAIL[$ROW]:-0} + 1))
+		LAST_FAIL[$ROW]=${R_STATUS[$ROW]}
+		;;
+	esac
+}
+
+# stats LIST: "median min max" of the numbers in LIST ("-" entries ignored).
+stats() {
+	tr ' ' '\n' <<<"$1" | grep -E '^[0-9.eE+-]+$' | grep -v '^-$' | sort -g |
+		awk '{ v[NR] = $1 } END {
+			if (NR == 0) { print "- - -"; exit }
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			print m, v[1], v[NR] }'
+}
+
+# Round robin: every row once, then again, so load changes on the machine
+# spread over all rows instead of hitting one.
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS_RUN=()
 for ROW in "${ALL_ROWS[@]}"; do
-	selected "$ROW" || continue
-	ROWS_RUN+=("$ROW")
-	if [ $(($(date +%s) - T0 + $(row_estimate))) -gt "$BENCH_BUDGET" ]; then
-		R_STATUS[$ROW]="skipped (time budget BENCH_BUDGET=$BENCH_BUDGET s)"
-		continue
-	fi
-	run_row
+	selected "$ROW" && ROWS_RUN+=("$ROW")
 done
-LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ ${#ROWS_RUN[@]} -eq 0 ]; then
 	echo "bench: BENCH_ONLY='$BENCH_ONLY' matches no row (rows: ${ALL_ROWS[*]})" >&2
 	exit 2
 fi
+for REP in $(seq "$BENCH_REPEAT"); do
+	for ROW in "${ROWS_RUN[@]}"; do
+		[ -z "${FINAL[$ROW]:-}" ] || continue
+		if [ $(($(date +%s) - T0 + $(row_estimate))) -gt "$BENCH_BUDGET" ]; then
+			R_STATUS[$ROW]="skipped (time budget BENCH_BUDGET=$BENCH_BUDGET s)"
+			[ "${N_OK[$ROW]:-0}" -gt 0 ] || FINAL[$ROW]=${R_STATUS[$ROW]}
+			continue
+		fi
+		run_row
+		collect
+	done
+done
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Medians over the successful runs; R_SPREAD keeps "min-max" for the table.
+# shellcheck disable=SC2034 # read by fig
+declare -A R_SPREAD
+for ROW in "${ROWS_RUN[@]}"; do
+	if [ "${N_OK[$ROW]:-0}" -eq 0 ]; then
+		R_STATUS[$ROW]=${FINAL[$ROW]:-${LAST_FAIL[$ROW]:-not run}}
+		continue
+	fi
+	R_STATUS[$ROW]=ok
+	for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU; do
+		declare -n lsrc=L_$v rdst=R_$v
+		read -r med lo hi < <(stats "${lsrc[$ROW]}")
+		# shellcheck disable=SC2034 # a nameref to R_$v
+		rdst["$ROW"]=$med
+		R_SPREAD[$v.$ROW]="$lo $hi"
+		unset -n lsrc rdst
+	done
+	R_PPSNOTE[$ROW]=""
+	if [ "${N_FLAT[$ROW]:-0}" -eq "${N_OK[$ROW]}" ]; then
+		R_PPSNOTE[$ROW]="flat out"
+	elif [ "${N_FLAT[$ROW]:-0}" -gt 0 ]; then
+		R_PPSNOTE[$ROW]="flat out in ${N_FLAT[$ROW]} of ${N_OK[$ROW]} runs"
+	fi
+	R_NOTE[$ROW]=""
+	[ "${N_FAIL[$ROW]:-0}" -eq 0 ] ||
+		R_NOTE[$ROW]="${N_FAIL[$ROW]} of $BENCH_REPEAT runs failed, last: ${LAST_FAIL[$ROW]}"
+done
 
 # --- report --------------------------------------------------------------
 
@@ -498,8 +577,20 @@ target() {
 # tv ROW ARRAY: a measured row's figure.
 tv() { val "$2" "$1"; }
 
+# fig METRIC ROW DIGITS DIVISOR: the median, with "(min-max)" after several runs.
+fig() {
+	local -n m=R_$1
+	local lo hi
+	printf '%s' "$(fmt "$(awk -v v="${m[$2]:-}" -v d="$4" 'BEGIN { if (v != "") print v / d }')" "$3")"
+	if [ "${N_OK[$2]:-0}" -gt 1 ]; then
+		read -r lo hi <<<"${R_SPREAD[$1.$2]}"
+		printf ' (%s-%s)' "$(fmt "$(awk -v v="$lo" -v d="$4" 'BEGIN { print v / d }')" "$3")" \
+			"$(fmt "$(awk -v v="$hi" -v d="$4" 'BEGIN { print v / d }')" "$3")"
+	fi
+}
+
 report() {
-	local row cpu model irqacct
+	local row note model irqacct
 	model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	irqacct="unknown"
 	if [ -r /proc/config.gz ]; then
@@ -513,7 +604,8 @@ report() {
 	echo
 	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); kernel $(uname -r); $NCPU CPUs, ${model:-unknown CPU}"
 	echo "- Load average (1/5/15 min) at start: $LOAD0; at end: $LOAD1"
-	echo "- BENCH_SECONDS=$BENCH_SECONDS, UDP rate: ${BENCH_PPS_LEN}-byte payload, $BENCH_PPS_SECONDS s steps," \
+	echo "- BENCH_SECONDS=$BENCH_SECONDS, BENCH_REPEAT=$BENCH_REPEAT (medians$([ "$BENCH_REPEAT" -gt 1 ] &&
+		echo ", min-max in parentheses")), UDP rate: ${BENCH_PPS_LEN}-byte payload, $BENCH_PPS_SECONDS s steps," \
 		"$BENCH_PPS_STEPS binary-search steps; WAN MTU $WAN_MTU, WAN veth tx offload $WAN_OFFLOAD, LAN MTU 1500;" \
 		"pinning: $([ -n "$CPU_CLIENT" ] && echo "client CPU $CPU_CLIENT, server CPU $CPU_SERVER, site A CPU $CPU_SITEA, site B CPU $CPU_SITEB" || echo none)"
 	echo "- iperf3 $(iperf3 --version | head -n 1 | cut -d' ' -f2)$(command -v openvpn >/dev/null &&
@@ -527,15 +619,18 @@ report() {
 			echo "| ${LABEL[$row]} | ${R_STATUS[$row]:-not run} | | | | | |"
 			continue
 		fi
-		cpu=""
-		[ -z "${R_PPSNOTE[$row]:-}" ] || cpu=" (${R_PPSNOTE[$row]})"
-		echo "| ${LABEL[$row]} | $(fmt "${R_TCP1[$row]:-}" 2) | $(fmt "${R_TCP4[$row]:-}" 2) |" \
-			"$(fmt "$(awk -v p="${R_PPS[$row]:-}" 'BEGIN { if (p != "") print p / 1000 }')" 0)$cpu |" \
+		note=""
+		[ -z "${R_PPSNOTE[$row]:-}" ] || note=" (${R_PPSNOTE[$row]})"
+		echo "| ${LABEL[$row]} | $(fig TCP1 "$row" 2 1) | $(fig TCP4 "$row" 2 1) |" \
+			"$(fig PPS "$row" 0 1000)$note |" \
 			"$(fmt "${R_RTT50[$row]:-}" 3) / $(fmt "${R_RTT99[$row]:-}" 3) (loss $(fmt "${R_RTTLOSS[$row]:-}" 1)%) |" \
 			"$(fmt "${R_CPU[$row]:-}" 2) | $(fmt "${R_MCPU[$row]:-}" 2) |"
 	done
+	for row in "${ROWS_RUN[@]}"; do
+		[ -z "${R_NOTE[$row]:-}" ] || printf '\n%s: %s\n' "${LABEL[$row]}" "${R_NOTE[$row]}"
+	done
 	echo
-	echo "Ratios (row / baseline; higher is better):"
+	echo "Ratios (row / baseline, medians; higher is better):"
 	echo
 	echo "| Row | TCP 1 × VXLAN | TCP 1 × veth | TCP 4 × VXLAN | TCP 4 × veth | pps × VXLAN | pps × veth |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
