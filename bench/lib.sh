@@ -289,7 +289,7 @@ udp_at() {
 }
 
 # Highest offered rate with < 1 % loss: probe flat out, then a bounded
-# binary search below the rate delivered at saturation.
+# binary search below the rate one sender offers flat out.
 measure_pps() {
 	local sent recv loss lo=0 hi best=0 bestrecv=0 i mid
 	if ! read -r sent recv loss < <(udp_at 0 "$ROWDIR/udp-max.json"); then
@@ -302,7 +302,9 @@ measure_pps() {
 		R_PPSNOTE["$ROW"]="flat out"
 		return 0
 	fi
-	hi=$(awk -v r="$recv" 'BEGIN { printf "%.0f", r }')
+	# Up to what one sender offered flat out, not what got through then:
+	# a load spike during the probe must not cap the search.
+	hi=$(awk -v r="$sent" 'BEGIN { printf "%.0f", r }')
 	for i in $(seq "$BENCH_PPS_STEPS"); do
 		mid=$(((lo + hi) / 2))
 		read -r sent recv loss < <(udp_at "$mid" "$ROWDIR/udp-$i.json") || {

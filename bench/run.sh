@@ -685,7 +685,7 @@ Method:
   means the path kept up with one iperf3 sender ("flat out"; kernel tunnels do
   their work inside the sender's system call, so it is their rate as well).
   Otherwise a binary search of $BENCH_PPS_STEPS steps between 0 and the rate
-  delivered flat out; the figure is the rate received at the highest offered
+  the sender offered flat out; the figure is the rate received at the highest offered
   rate with < 1 % loss.  Rows at the same figure are limited by iperf3.
 - CPU s/Gbit (procs + softirq), measured over the four-stream TCP run:
   iperf3's own CPU figures for client and server + utime+stime of the tunnel
