@@ -19,7 +19,10 @@
 # rate with BENCH_PPS_LEN-byte datagrams at < 1 % loss (binary search),
 # ping -i 0.01 RTT during the one-stream TCP run, CPU seconds per Gbit during
 # the four-stream run.  Prints a Markdown report on stdout (progress on
-# stderr).
+# stderr).  A measured row takes about 20 s at BENCH_SECONDS=2 and 25 s at the
+# default 5, an n/a row a second or two: the default run is about 2.5 minutes
+# today and about 6 with all 13 rows measured.  Needs root, iperf3, jq,
+# ethtool, openssl; openvpn for the two OpenVPN rows (n/a without it).
 #
 # Environment:
 #   BENCH_SECONDS=5        seconds per TCP measurement
