@@ -22,7 +22,8 @@
 # stderr).  A measured row takes about 20 s at BENCH_SECONDS=2 and 25 s at the
 # default 5, an n/a row a second or two: the default run is about 2.5 minutes
 # today and about 6 with all 13 rows measured.  Needs root, iperf3, jq,
-# ethtool, openssl; openvpn for the two OpenVPN rows (n/a without it).
+# ethtool; openvpn (and openssl for certificates) for the OpenVPN rows, which
+# say n/a without them.
 #
 # Environment:
 #   BENCH_SECONDS=5        seconds per TCP measurement
@@ -113,7 +114,7 @@ if [ "$WAN_OFFLOAD" != on ] && [ "$WAN_OFFLOAD" != off ]; then
 	echo "bench: BENCH_WAN_OFFLOAD must be on or off" >&2
 	exit 2
 fi
-for tool in ip iperf3 jq ping taskset timeout ss awk ethtool openssl; do
+for tool in ip iperf3 jq ping taskset timeout ss awk ethtool; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "bench: $tool missing (scripts/install-deps.sh installs it)" >&2
 		exit 2
@@ -214,6 +215,10 @@ ovpn_certs() {
 ovpn_tls() {
 	local cipher=$1 d=$ROWDIR want
 	shift
+	if ! command -v openssl >/dev/null; then
+		R_STATUS[$ROW]="n/a (openssl command missing: apt-get install openssl)"
+		return 1
+	fi
 	ovpn_certs "$d"
 	ovpn_start A "$WA_IP" "$WB_IP" "$CPU_SITEA" --tls-server --dh none \
 		--ca "$d/ca.crt" --cert "$d/A.crt" --key "$d/A.key" --data-ciphers "$cipher" "$@"
@@ -694,7 +699,8 @@ Method:
   iperf3's own CPU figures for client and server + utime+stime of the tunnel
   processes (l2pwd, openvpn) from /proc/PID/stat + the softirq delta of
   /proc/stat, divided by the Gbit received.  Kernel tunnels work in softirq and
-  in the iperf3 processes' system time, so they are covered.  CPU accounting
+  in the iperf3 processes' system time, so they are covered (so does the
+  eBPF fast path).  CPU accounting
   here is tick based (CONFIG_IRQ_TIME_ACCOUNTING $irqacct): when off, a softirq
   tick that lands in an iperf3 or tunnel process counts in both terms, and the
   softirq term includes other tenants' softirq, so the sum is capped at the
