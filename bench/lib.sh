@@ -21,7 +21,7 @@ NETNS=()   # namespaces of the current row
 PIDS=()    # background processes of the current row
 LAST_PID=  # the last one spawn started
 # Results per row name; R_STATUS is "ok", "n/a (why)", "failed (why)".
-declare -A R_STATUS R_TCP1 R_TCP4 R_PPS R_PPSNOTE R_RTT50 R_RTT99 R_RTTLOSS R_CPU R_MCPU R_NOTE
+declare -A R_STATUS R_TCP1 R_TCP4 R_PPS R_PPSNOTE R_RTT50 R_RTT99 R_RTTLOSS R_CPU R_MCPU R_TPROC R_NOTE
 HA_IP=192.0.2.1
 HB_IP=192.0.2.2
 WA_IP=198.18.0.1
@@ -268,6 +268,11 @@ measure_tcp4() {
 			t = c + s + (d + q) / hz; if (t > b / hz) t = b / hz
 			if (g > 0) printf "%.3f", t / g; else print "-" }')
 	R_CPU["$ROW"]=$s1
+	# CPU seconds of the userspace tunnel processes: a fast-path row with a
+	# busy daemon means the traffic took the slow path.
+	if [ ${#TUNNEL_PIDS[@]} -gt 0 ]; then
+		R_TPROC["$ROW"]=$(awk -v d=$((d1 - d0)) -v hz="$HZ" 'BEGIN { printf "%.2f", d / hz }')
+	fi
 	R_MCPU["$ROW"]=$(awk -v b=$((b1 - b0)) -v hz="$HZ" -v g="$gbit" \
 		'BEGIN { if (g > 0) printf "%.3f", b / hz / g; else print "-" }')
 	printf 'tcp4 cpu: iperf3 client %s s, server %s s, tunnel procs %s ticks, softirq %s ticks, machine busy %s ticks, %s Gbit\n' \

@@ -417,7 +417,7 @@ run_row() {
 	ROWDIR=$WORK/$ROW.$REP
 	mkdir -p "$ROWDIR"
 	TUNNEL_PIDS=()
-	for v in R_STATUS R_TCP1 R_TCP4 R_PPS R_PPSNOTE R_RTT50 R_RTT99 R_RTTLOSS R_CPU R_MCPU R_NOTE; do
+	for v in R_STATUS R_TCP1 R_TCP4 R_PPS R_PPSNOTE R_RTT50 R_RTT99 R_RTTLOSS R_CPU R_MCPU R_TPROC R_NOTE; do
 		unset "${v}[$ROW]"
 	done
 	t0=$(date +%s)
@@ -459,7 +459,7 @@ run_row() {
 # Runs of a row: the figures of every successful run (space-separated lists),
 # counts, and the verdict of rows that cannot run at all.
 # shellcheck disable=SC2034 # read through namerefs
-declare -A L_TCP1 L_TCP4 L_PPS L_RTT50 L_RTT99 L_RTTLOSS L_CPU L_MCPU
+declare -A L_TCP1 L_TCP4 L_PPS L_RTT50 L_RTT99 L_RTTLOSS L_CPU L_MCPU L_TPROC
 declare -A N_OK N_FAIL N_FLAT LAST_FAIL FINAL
 
 # Keep what run_row found for ROW.
@@ -469,7 +469,7 @@ collect() {
 	ok)
 		N_OK[$ROW]=$((${N_OK[$ROW]:-0} + 1))
 		[ "${R_PPSNOTE[$ROW]:-}" != "flat out" ] || N_FLAT[$ROW]=$((${N_FLAT[$ROW]:-0} + 1))
-		for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU; do
+		for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU TPROC; do
 			local -n src=R_$v dst=L_$v
 			dst["$ROW"]="${dst["$ROW"]:-} ${src["$ROW"]:--}"
 			unset -n src dst
@@ -526,7 +526,7 @@ for ROW in "${ROWS_RUN[@]}"; do
 		continue
 	fi
 	R_STATUS[$ROW]=ok
-	for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU; do
+	for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU TPROC; do
 		declare -n lsrc=L_$v rdst=R_$v
 		read -r med lo hi < <(stats "${lsrc[$ROW]}")
 		# shellcheck disable=SC2034 # a nameref to R_$v
@@ -620,11 +620,11 @@ report() {
 		echo ", OpenVPN $(openvpn --version | head -n 1 | cut -d' ' -f2)${OVPN_NONE_HOW:+ (cleartext row: $OVPN_NONE_HOW)}");" \
 		"l2pwd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?")"
 	echo
-	echo "| Row | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP ${BENCH_PPS_LEN} B kpps (<1% loss) | RTT under load median / p99 ms | CPU s/Gbit (procs + softirq) | CPU s/Gbit (machine) |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
+	echo "| Row | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP ${BENCH_PPS_LEN} B kpps (<1% loss) | RTT under load median / p99 ms | CPU s/Gbit (procs + softirq) | CPU s/Gbit (machine) | tunnel process CPU s |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 	for row in "${ROWS_RUN[@]}"; do
 		if ! measured "$row"; then
-			echo "| ${LABEL[$row]} | ${R_STATUS[$row]:-not run} | | | | | |"
+			echo "| ${LABEL[$row]} | ${R_STATUS[$row]:-not run} | | | | | | |"
 			continue
 		fi
 		note=""
@@ -632,7 +632,7 @@ report() {
 		echo "| ${LABEL[$row]} | $(fig TCP1 "$row" 2 1) | $(fig TCP4 "$row" 2 1) |" \
 			"$(fig PPS "$row" 0 1000)$note |" \
 			"$(fmt "${R_RTT50[$row]:-}" 3) / $(fmt "${R_RTT99[$row]:-}" 3) (loss $(fmt "${R_RTTLOSS[$row]:-}" 1)%) |" \
-			"$(fmt "${R_CPU[$row]:-}" 2) | $(fmt "${R_MCPU[$row]:-}" 2) |"
+			"$(fmt "${R_CPU[$row]:-}" 2) | $(fmt "${R_MCPU[$row]:-}" 2) | $(fmt "${R_TPROC[$row]:-}" 2) |"
 	done
 	for row in "${ROWS_RUN[@]}"; do
 		[ -z "${R_NOTE[$row]:-}" ] || printf '\n%s: %s\n' "${LABEL[$row]}" "${R_NOTE[$row]}"
@@ -706,7 +706,9 @@ Method:
   softirq term includes other tenants' softirq, so the sum is capped at the
   machine's busy time.  "machine" is all busy CPU time in /proc/stat
   (user+nice+system+irq+softirq) over the same run per Gbit: exact on a quiet
-  machine, inflated by anything else running.
+  machine, inflated by anything else running.  "tunnel process CPU s": CPU
+  seconds of the OpenVPN or l2pwd processes during that run (none for kernel
+  tunnels); in a fast-path row it is what still took the userspace path.
 EOF
 }
 
