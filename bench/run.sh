@@ -110,6 +110,13 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (network namespaces)" >&2
 	exit 2
 fi
+case $BENCH_PIN in
+auto | 0 | 1) ;;
+*)
+	echo "bench: BENCH_PIN must be auto, 0 or 1" >&2
+	exit 2
+	;;
+esac
 if [ "$WAN_OFFLOAD" != on ] && [ "$WAN_OFFLOAD" != off ]; then
 	echo "bench: BENCH_WAN_OFFLOAD must be on or off" >&2
 	exit 2
