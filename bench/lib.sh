@@ -326,8 +326,8 @@ measure_pps() {
 		fi
 	done
 	if [ "$best" -eq 0 ]; then
-		R_PPS["$ROW"]=0
-		R_PPSNOTE["$ROW"]="loss >= 1% at every rate tried (down to $mid pps)"
+		R_PPS["$ROW"]=-
+		R_PPSNOTE["$ROW"]="loss >= 1% at every rate tried, down to $mid pps"
 		return 0
 	fi
 	R_PPS["$ROW"]=$(awk -v r="$bestrecv" 'BEGIN { printf "%.0f", r }')

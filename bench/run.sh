@@ -547,6 +547,7 @@ for ROW in "${ROWS_RUN[@]}"; do
 	elif [ "${N_FLAT[$ROW]:-0}" -gt 0 ]; then
 		R_PPSNOTE[$ROW]="flat out in ${N_FLAT[$ROW]} of ${N_OK[$ROW]} runs"
 	fi
+	[ "${R_PPS[$ROW]}" != - ] || R_PPSNOTE[$ROW]="loss >= 1% at every rate tried"
 	R_NOTE[$ROW]=""
 	[ "${N_FAIL[$ROW]:-0}" -eq 0 ] ||
 		R_NOTE[$ROW]="${N_FAIL[$ROW]} of $BENCH_REPEAT runs failed, last: ${LAST_FAIL[$ROW]}"
@@ -596,9 +597,9 @@ tv() { val "$2" "$1"; }
 fig() {
 	local -n m=R_$1
 	local lo hi
-	printf '%s' "$(fmt "$(awk -v v="${m[$2]:-}" -v d="$4" 'BEGIN { if (v != "") print v / d }')" "$3")"
-	if [ "${N_OK[$2]:-0}" -gt 1 ]; then
-		read -r lo hi <<<"${R_SPREAD[$1.$2]}"
+	printf '%s' "$(fmt "$(awk -v v="${m[$2]:-}" -v d="$4" 'BEGIN { if (v != "" && v != "-") print v / d }')" "$3")"
+	read -r lo hi <<<"${R_SPREAD[$1.$2]:-- -}"
+	if [ "${N_OK[$2]:-0}" -gt 1 ] && [ "$lo" != - ]; then
 		printf ' (%s-%s)' "$(fmt "$(awk -v v="$lo" -v d="$4" 'BEGIN { print v / d }')" "$3")" \
 			"$(fmt "$(awk -v v="$hi" -v d="$4" 'BEGIN { print v / d }')" "$3")"
 	fi
