@@ -50,7 +50,7 @@ L2T_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 L2PWD=${L2PWD:-$L2T_ROOT/build-san/l2pwd}
 L2PWCTL=${L2PWCTL:-$L2T_ROOT/build-san/l2pwctl}
 PY=/usr/bin/python3 # Debian's python3 has scapy; a pyenv shim may not
-L2T_NAME=$(basename "$0" .sh)
+L2T_NAME=${L2T_NAME_OVERRIDE:-$(basename "$0" .sh)}
 
 P=${L2T_PFX:-l2$(printf %x $$)}
 if [ ${#P} -gt 9 ] || ! [[ $P =~ ^[a-z0-9]+$ ]]; then
@@ -308,6 +308,50 @@ check_sanitizers() {
 		else
 			ok "no sanitizer report in the site $site log"
 		fi
+	done
+}
+
+# --- configs -----------------------------------------------------------------
+
+# site_vars SITE: the addressing of one side of the standard topology, for
+# here-doc configs: ME4 PEER4 ME6 PEER6 (underlay), BR (site bridge),
+# PEER_SITE (the other letter), SITE_NAME.
+site_vars() {
+	if [ "$1" = A ]; then
+		ME4=198.18.0.1 PEER4=198.18.0.2 ME6=2001:db8::1 PEER6=2001:db8::2 BR=$BR_A PEER_SITE=B
+	else
+		ME4=198.18.0.2 PEER4=198.18.0.1 ME6=2001:db8::2 PEER6=2001:db8::1 BR=$BR_B PEER_SITE=A
+	fi
+	SITE_NAME=site-$(tr AB ab <<<"$1")
+}
+
+# conf_head SITE: the global part of a site config (status socket in $T, the
+# site bridge, the WAN interface, debug logs for the failure report).
+# L2T_FASTPATH=off|tc|xdp pins the fast path (default: the daemon's default).
+conf_head() {
+	site_vars "$1"
+	cat <<EOF
+# $L2T_NAME, site $1 (written by the test)
+name = "$SITE_NAME"
+status-socket = "$T/$1.sock"
+log-level = "debug"
+bridge = "$BR"
+wan-interface = "$WAN_IF"
+EOF
+	[ -z "${L2T_FASTPATH:-}" ] || echo "fastpath = \"$L2T_FASTPATH\""
+}
+
+# start_sites: start A and B from $T/A.conf and $T/B.conf, wait until both
+# status sockets answer.
+start_sites() {
+	local s
+	for s in A B; do
+		say "  config of site $s ($T/$s.conf):"
+		sed 's/^/    | /' "$T/$s.conf"
+		start_daemon "$s" "$T/$s.conf"
+	done
+	for s in A B; do
+		require "site $s: l2pwd runs and its status socket answers" wait_daemon "$s" 20
 	done
 }
 
