@@ -22,23 +22,7 @@ step "topology"
 topo_build
 
 step "configs: dynamic pseudowire, pw-id 100, encap $ENCAP over IPv$FAMILY"
-for s in A B; do
-	site_vars "$s"
-	if [ "$FAMILY" = 6 ]; then local_addr=$ME6 remote_addr=$PEER6; else local_addr=$ME4 remote_addr=$PEER4; fi
-	{
-		conf_head "$s"
-		cat <<EOF
-pseudowire "to-site-$PEER_SITE" {
-	mode = "dynamic"
-	remote = "$remote_addr"
-	local = "$local_addr"
-	encap = "$ENCAP"
-	pw-id = 100
-	interface = "$PW_IF"
-}
-EOF
-	} >"$T/$s.conf"
-done
+dyn_confs "$FAMILY" "encap = \"$ENCAP\""
 cap_start wan "$NS_W" "$WAN_BR"
 start_sites
 

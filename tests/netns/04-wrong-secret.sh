@@ -17,27 +17,13 @@ require_binaries
 step "topology"
 topo_build
 
-# write_conf SITE SECRET
+# write_conf SITE SECRET: the same pseudowire on both sites; SITE's secret changed.
 write_conf() {
-	site_vars "$1"
-	{
-		conf_head "$1"
-		cat <<EOF
-pseudowire "to-site-$PEER_SITE" {
-	mode = "dynamic"
-	remote = "$PEER4"
-	local = "$ME4"
-	pw-id = 100
-	secret = "$2"
-	digest = "md5"
-	interface = "$PW_IF"
-}
-EOF
-	} >"$T/$1.conf"
+	dyn_confs 4 'secret = "alpha-secret"' 'digest = "md5"'
+	sed -i "s/alpha-secret/$2/" "$T/$1.conf"
 }
 
 step "configs: the same pseudowire, different secrets"
-write_conf A alpha-secret
 write_conf B bravo-secret
 cap_start wan "$NS_W" "$WAN_BR"
 start_sites
@@ -80,7 +66,7 @@ digest_log_line | sed 's/^/    /' || true
 
 step "control: with the same secret the tunnel comes up"
 stop_daemon B
-write_conf B alpha-secret
+write_conf B alpha-secret # (rewrites A.conf identically)
 start_daemon B "$T/B.conf"
 require "site B restarted" wait_daemon B 20
 check "both sites \"connected\" within 45 s once the secrets match" wait_for 45 both_connected

@@ -27,22 +27,7 @@ for h in A B; do
 done
 
 step "configs: dynamic pseudowire, pw-type ethernet"
-for s in A B; do
-	site_vars "$s"
-	{
-		conf_head "$s"
-		cat <<EOF
-pseudowire "to-site-$PEER_SITE" {
-	mode = "dynamic"
-	remote = "$PEER4"
-	local = "$ME4"
-	pw-id = 100
-	pw-type = "ethernet"
-	interface = "$PW_IF"
-}
-EOF
-	} >"$T/$s.conf"
-done
+dyn_confs 4 'pw-type = "ethernet"'
 cap_start wan "$NS_W" "$WAN_BR"
 start_sites
 require "both sites \"connected\" within 30 s" wait_for 30 both_connected

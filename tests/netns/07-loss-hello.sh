@@ -21,22 +21,7 @@ topo_build
 wan_loss 10
 
 step "configs: dynamic pseudowire, hello-interval 2"
-for s in A B; do
-	site_vars "$s"
-	{
-		conf_head "$s"
-		cat <<EOF
-pseudowire "to-site-$PEER_SITE" {
-	mode = "dynamic"
-	remote = "$PEER4"
-	local = "$ME4"
-	pw-id = 100
-	hello-interval = 2
-	interface = "$PW_IF"
-}
-EOF
-	} >"$T/$s.conf"
-done
+dyn_confs 4 "hello-interval = 2"
 cap_start wan "$NS_W" "$WAN_BR" udp port 1701
 start_sites
 

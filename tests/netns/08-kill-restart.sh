@@ -20,21 +20,7 @@ step "topology"
 topo_build
 
 step "configs: dynamic pseudowire, default hello-interval"
-for s in A B; do
-	site_vars "$s"
-	{
-		conf_head "$s"
-		cat <<EOF
-pseudowire "to-site-$PEER_SITE" {
-	mode = "dynamic"
-	remote = "$PEER4"
-	local = "$ME4"
-	pw-id = 100
-	interface = "$PW_IF"
-}
-EOF
-	} >"$T/$s.conf"
-done
+dyn_confs 4
 start_sites
 require "both sites \"connected\" within 30 s" wait_for 30 both_connected
 check "hostA pings hostB" ping_ok "$NS_HA" 192.0.2.2 3

@@ -19,23 +19,7 @@ step "topology (every link MTU 1500)"
 topo_build
 
 step "configs: dynamic pseudowire over UDP/IPv4, 4-byte cookies, default sublayer"
-for s in A B; do
-	site_vars "$s"
-	{
-		conf_head "$s"
-		cat <<EOF
-pseudowire "to-site-$PEER_SITE" {
-	mode = "dynamic"
-	remote = "$PEER4"
-	local = "$ME4"
-	pw-id = 100
-	cookie-length = 4
-	l2-sublayer = "default"
-	interface = "$PW_IF"
-}
-EOF
-	} >"$T/$s.conf"
-done
+dyn_confs 4 "cookie-length = 4" 'l2-sublayer = "default"'
 cap_start wan "$NS_W" "$WAN_BR"
 start_sites
 require "both sites \"connected\" within 30 s" wait_for 30 both_connected

@@ -19,24 +19,7 @@ step "topology"
 topo_build
 
 step "configs: dynamic, 8-byte cookies, default sublayer, sequencing"
-for s in A B; do
-	site_vars "$s"
-	{
-		conf_head "$s"
-		cat <<EOF
-pseudowire "to-site-$PEER_SITE" {
-	mode = "dynamic"
-	remote = "$PEER4"
-	local = "$ME4"
-	pw-id = 100
-	cookie-length = 8
-	l2-sublayer = "default"
-	sequencing = yes
-	interface = "$PW_IF"
-}
-EOF
-	} >"$T/$s.conf"
-done
+dyn_confs 4 "cookie-length = 8" 'l2-sublayer = "default"' "sequencing = yes"
 cap_start wan "$NS_W" "$WAN_BR"
 start_sites
 require "both sites \"connected\" within 30 s" wait_for 30 both_connected

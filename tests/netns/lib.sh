@@ -341,6 +341,33 @@ EOF
 	[ -z "${L2T_FASTPATH:-}" ] || echo "fastpath = \"$L2T_FASTPATH\""
 }
 
+# dyn_confs FAMILY [LINE...]: $T/A.conf and $T/B.conf for one dynamic
+# pseudowire between the sites (pw-id 100, TAP $PW_IF) over IPv4 or IPv6
+# (FAMILY 4|6), each LINE ("key = value") added to the pseudowire section.
+dyn_confs() {
+	local fam=$1 s l r line
+	shift
+	for s in A B; do
+		site_vars "$s"
+		if [ "$fam" = 6 ]; then l=$ME6 r=$PEER6; else l=$ME4 r=$PEER4; fi
+		{
+			conf_head "$s"
+			cat <<EOF
+pseudowire "to-site-$PEER_SITE" {
+	mode = "dynamic"
+	remote = "$r"
+	local = "$l"
+	pw-id = 100
+	interface = "$PW_IF"
+EOF
+			for line in "$@"; do
+				printf '\t%s\n' "$line"
+			done
+			echo "}"
+		} >"$T/$s.conf"
+	done
+}
+
 # start_sites: start A and B from $T/A.conf and $T/B.conf, wait until both
 # status sockets answer.
 start_sites() {
