@@ -1,10 +1,10 @@
 /*
  * Site configuration: the libconfuse schema of DESIGN.md turned into plain,
  * validated structs.  cfg_load() parses and validates everything up front, so
- * the daemon never sees a bad value; cfg_print() writes the normalized form
+ * the daemon never sees a bad value; cfg_write() writes the normalized form
  * (`l2pwd -n`), which parses back to the same struct.
  *
- * Ownership: cfg_load() returns a struct cfg the caller frees with cfg_free();
+ * Ownership: cfg_load() returns a struct cfg the caller frees with cfg_unload();
  * every string and array inside belongs to it.
  */
 #ifndef L2PW_CFG_H
@@ -27,6 +27,7 @@ enum cfg_digest { CFG_DIGEST_MD5, CFG_DIGEST_SHA1 };
 enum cfg_ipsec { CFG_IPSEC_NO, CFG_IPSEC_YES, CFG_IPSEC_REQUIRE };
 enum cfg_ipsec_mode { CFG_IPSEC_TRANSPORT, CFG_IPSEC_TUNNEL };
 enum cfg_encryption { CFG_ENC_DEFAULT, CFG_ENC_NO, CFG_ENC_YES, CFG_ENC_REQUIRED };
+enum cfg_service { CFG_SERVICE_ANY, CFG_SERVICE_L2TP };
 
 /* Authentication methods, as bits (l2tp-server authentication, l2tp-client allow). */
 #define CFG_AUTH_PAP (1u << 0)
@@ -74,6 +75,7 @@ struct cfg_pseudowire {
 };
 
 struct cfg_l2tp_server {
+	int line; /* where the section starts; 0 when the file has none */
 	int enabled;
 	struct cfg_addr listen;
 	uint16_t port;
@@ -107,6 +109,7 @@ struct cfg_l2tp_client {
 
 struct cfg_ppp_profile {
 	char *title;
+	int line; /* 0 for a built-in that the file does not override */
 	char bridge[CFG_IFNAME_MAX]; /* "" = no BCP */
 	enum cfg_encryption use_encryption;
 	int builtin;
@@ -114,8 +117,9 @@ struct cfg_ppp_profile {
 
 struct cfg_ppp_secret {
 	char *title; /* the user name */
+	int line;
 	char *password;
-	char *service; /* "l2tp" | "any" */
+	enum cfg_service service;
 	char *caller_id;
 	char *profile;
 	char interface[CFG_IFNAME_MAX]; /* "" = dynamic */
@@ -146,19 +150,45 @@ struct cfg {
 
 /*
  * Parse and validate FILE.  On error returns NULL and writes one line
- * "FILE:LINE: message" naming the bad value into err (size errlen).
+ * "FILE:LINE: message" naming the bad value into err (size errlen; the line
+ * has no trailing newline).  FILE is used in messages exactly as given.
+ * The site name defaults to FILE's base name without ".conf".
+ *
+ * Not thread-safe: libconfuse's lexer keeps its state in globals, so loads
+ * must not run concurrently (the daemon loads from its one thread).
+ * No file other than FILE is opened: `include` is not part of the schema.
  */
 struct cfg *cfg_load(const char *file, char *err, size_t errlen);
-/* Same, from a string (tests, fuzzing); name is used in messages. */
+/* Same, from a NUL-terminated string (tests, fuzzing); name is used in messages. */
 struct cfg *cfg_load_string(const char *name, const char *text, char *err, size_t errlen);
-void cfg_free(struct cfg *c);
-/* The normalized config: every key with its effective value, stable order. */
-void cfg_print(const struct cfg *c, FILE *out);
+/* Frees c and everything in it; NULL is accepted. */
+void cfg_unload(struct cfg *c);
+/*
+ * The normalized config: every key with its effective value, stable order,
+ * valid libconfuse syntax that cfg_load() parses back to the same struct.
+ * Secrets and passwords are printed as they are (see l2pwd.conf(5)).
+ */
+void cfg_write(const struct cfg *c, FILE *out);
 
+/* The profile called name (built-ins included), or NULL. */
 const struct cfg_ppp_profile *cfg_profile_find(const struct cfg *c, const char *name);
 
-/* Enum names as they appear in the config file. */
+/*
+ * 1 when every configured value is the same (the line numbers aside): what
+ * SIGHUP uses to keep unchanged tunnels running.
+ */
+int cfg_pseudowire_equal(const struct cfg_pseudowire *a, const struct cfg_pseudowire *b);
+int cfg_l2tp_server_equal(const struct cfg_l2tp_server *a, const struct cfg_l2tp_server *b);
+int cfg_l2tp_client_equal(const struct cfg_l2tp_client *a, const struct cfg_l2tp_client *b);
+int cfg_ppp_profile_equal(const struct cfg_ppp_profile *a, const struct cfg_ppp_profile *b);
+int cfg_ppp_secret_equal(const struct cfg_ppp_secret *a, const struct cfg_ppp_secret *b);
+
+/* Enum names as they appear in the config file ("?" for a bad value). */
 const char *cfg_fastpath_name(enum cfg_fastpath v);
 const char *cfg_encap_name(enum cfg_encap v);
+const char *cfg_pw_mode_name(enum cfg_pw_mode v);
+const char *cfg_encryption_name(enum cfg_encryption v);
+/* "pap", "chap", "mschap1" or "mschap2" for one CFG_AUTH_* bit. */
+const char *cfg_auth_name(uint32_t bit);
 
 #endif

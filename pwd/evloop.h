@@ -26,6 +26,8 @@ struct ev_timer {
 	void *arg;
 	uint64_t at;     /* deadline, ms; valid while armed */
 	size_t heap_idx; /* private; 0 = not armed */
+	uint64_t seq;    /* private: arm order, so a timer re-armed for "now" from
+			    its own callback waits for the next iteration */
 };
 
 struct evloop *evloop_new(void);
@@ -45,7 +47,10 @@ void evloop_timer_arm(struct evloop *l, struct ev_timer *t, uint64_t at);
 void evloop_timer_disarm(struct evloop *l, struct ev_timer *t);
 int evloop_timer_armed(const struct ev_timer *t);
 
-/* Deliver signo (blocked from then on) through the loop instead of a handler. */
+/*
+ * Deliver signo (blocked from then on) through the loop instead of a handler.
+ * One callback per signal; a second call replaces it.
+ */
 int evloop_signal(struct evloop *l, int signo, void (*cb)(int signo, void *arg), void *arg);
 
 #endif

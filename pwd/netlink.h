@@ -1,0 +1,31 @@
+/*
+ * rtnetlink through libmnl: the few link operations the daemon needs to put
+ * a TAP port on a bridge.  Requests are synchronous (sent, then the kernel's
+ * ack read) on one NETLINK_ROUTE socket opened by netlink_open(); they run at
+ * start-up and on rare state changes, never per packet.
+ */
+#ifndef L2PW_NETLINK_H
+#define L2PW_NETLINK_H
+
+#include <stddef.h>
+
+struct netlink;
+
+/* Returns NULL with errno set.  Freed with netlink_close(). */
+struct netlink *netlink_open(void);
+void netlink_close(struct netlink *nl);
+
+/*
+ * The link kind ("bridge", "veth", "tun", ... from IFLA_INFO_KIND; "" for
+ * devices without one) and index of link `name`.  Returns 0, or -1 with errno
+ * (ENODEV: no such link).
+ */
+int netlink_link_kind(struct netlink *nl, const char *name, char *kind, size_t kindlen,
+		      int *ifindex);
+/*
+ * RTM_NEWLINK on ifindex: set the MTU (0: leave), enslave to master_ifindex
+ * (0: leave), and bring it up.  Returns 0 or -1 with errno from the kernel.
+ */
+int netlink_link_setup(struct netlink *nl, int ifindex, unsigned mtu, int master_ifindex);
+
+#endif

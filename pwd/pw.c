@@ -1,0 +1,361 @@
+/*
+ * A pseudowire's TAP port and data path (RFC 3931 §4.1, RFC 4719).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "netlink.h"
+#include "pw.h"
+#include "status.h"
+#include "tap.h"
+#include "transport.h"
+
+#define PW_ETH_MIN 14 /* an Ethernet header: anything shorter is not a frame */
+#define PW_STATUS_DROPS (sizeof(((struct status_iface *)NULL)->drops) / \
+			 sizeof(((struct status_iface *)NULL)->drops[0]))
+
+static const char *const pw_drop_names[PW_DROP_MAX] = {
+	[PW_DROP_SESSION_DOWN] = "session-down",
+	[PW_DROP_TAP_FULL] = "tap-full",
+	[PW_DROP_SEND_FAILED] = "send-failed",
+};
+
+void pw_set_status(struct pw *p, const char *status)
+{
+	snprintf(p->status, sizeof(p->status), "%s", status);
+}
+
+const char *pw_bridge_name(const struct pw *p)
+{
+	return p->bridge;
+}
+
+static void pw_bridge_try(struct pw *p)
+{
+	char kind[32];
+	int br_ifindex;
+
+	if (netlink_link_kind(p->nl, p->bridge, kind, sizeof(kind), &br_ifindex) == -1 ||
+	    strcmp(kind, "bridge") != 0) {
+		/* Never create the bridge behind the admin's back: wait for it. */
+		if (p->bridged || strncmp(p->status, "bridge ", 7) != 0)
+			log_warnx("pseudowire %s: bridge %s missing, retrying every %d s", p->title,
+				  p->bridge, PW_BRIDGE_RETRY_MS / 1000);
+		p->bridged = 0;
+		snprintf(p->status, sizeof(p->status), "bridge %s missing", p->bridge);
+		snprintf(p->last_error, sizeof(p->last_error), "bridge %s missing", p->bridge);
+		evloop_timer_arm(p->loop, &p->bridge_timer, evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
+		return;
+	}
+	if (netlink_link_setup(p->nl, p->tap_ifindex, TAP_MTU, br_ifindex) == -1) {
+		log_warn("pseudowire %s: cannot add %s to bridge %s", p->title, p->ifname, p->bridge);
+		snprintf(p->status, sizeof(p->status), "bridge %s refused port", p->bridge);
+		evloop_timer_arm(p->loop, &p->bridge_timer, evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
+		return;
+	}
+	if (!p->bridged)
+		log_info("pseudowire %s: port %s on bridge %s", p->title, p->ifname, p->bridge);
+	p->bridged = 1;
+	p->last_error[0] = '\0';
+	pw_set_status(p, p->up ? "connected" : "connecting");
+}
+
+static void pw_bridge_timer(struct ev_timer *t)
+{
+	pw_bridge_try(t->arg);
+}
+
+int pw_data_up(struct pw *p, const struct pw_session_params *sp)
+{
+	struct l2tp_data_params dp;
+
+	if (p->up)
+		pw_data_down(p, "replaced");
+	p->sp = *sp;
+	p->encap = transport_l2tp_encap(sp->transport);
+	memset(&dp, 0, sizeof(dp));
+	dp.encap = p->encap;
+	dp.session_id = sp->peer_session_id;
+	dp.cookie_len = sp->tx_cookie_len;
+	memcpy(dp.cookie, sp->tx_cookie, sizeof(dp.cookie));
+	dp.sublayer = sp->l2spec_default;
+	dp.seq = sp->seq_tx && sp->l2spec_default;
+	if (l2tp_data_tx_init(&p->tx, &dp) == -1) {
+		log_warnx("pseudowire %s: invalid data parameters (session id %u, cookie length %u)",
+			  p->title, sp->peer_session_id, sp->tx_cookie_len);
+		return -1;
+	}
+	memset(&p->rx, 0, sizeof(p->rx));
+	p->rx.cookie_len = sp->rx_cookie_len;
+	memcpy(p->rx.cookie, sp->rx_cookie, sizeof(p->rx.cookie));
+	p->rx.sublayer = sp->l2spec_default;
+	p->rx.seq = sp->seq_rx && sp->l2spec_default;
+	for (int i = 0; i < PW_BATCH; i++) {
+		p->msgs[i].msg_hdr.msg_name = &p->sp.peer;
+		p->msgs[i].msg_hdr.msg_namelen = p->sp.peer_len;
+	}
+	p->up = 1;
+	p->up_since = evloop_now(p->loop);
+	tap_set_carrier(p->tap_fd, 1);
+	if (p->bridged)
+		pw_set_status(p, "connected");
+	return 0;
+}
+
+void pw_data_down(struct pw *p, const char *why)
+{
+	if (!p->up)
+		return;
+	p->up = 0;
+	p->up_since = 0;
+	tap_set_carrier(p->tap_fd, 0);
+	if (p->bridged)
+		pw_set_status(p, "disconnected");
+	if (why)
+		snprintf(p->last_error, sizeof(p->last_error), "%s", why);
+}
+
+static void pw_drop(struct pw *p, enum pw_drop reason, int rx)
+{
+	p->st.drops[reason]++;
+	if (rx)
+		p->st.rx_dropped++;
+	else
+		p->st.tx_dropped++;
+}
+
+/* Receive checks (cookie, sublayer, sequence) are the codec's; then into the TAP. */
+void pw_rx(struct pw *p, const struct buf *pkt)
+{
+	struct buf frame;
+	enum l2tp_data_drop why;
+	size_t len;
+
+	if (!p->up)
+		return;
+	if (l2tp_data_rx(&p->rx, p->encap, pkt, &frame, NULL, &why) == -1) {
+		p->st.rx_drops[why]++;
+		/* Reordering is loss of a kind; malformed or foreign packets are errors. */
+		if (why == L2TP_DATA_SEQ_BEHIND)
+			p->st.rx_dropped++;
+		else
+			p->st.rx_errors++;
+		return;
+	}
+	len = buf_left(&frame);
+	if (len < PW_ETH_MIN) {
+		p->st.rx_drops[L2TP_DATA_SHORT]++;
+		p->st.rx_errors++;
+		return;
+	}
+	if (write(p->tap_fd, buf_cur(&frame), len) != (ssize_t)len) {
+		pw_drop(p, PW_DROP_TAP_FULL, 1);
+		return;
+	}
+	p->st.rx_packets++;
+	p->st.rx_bytes += len;
+	p->last_frame = evloop_now(p->loop);
+}
+
+/* Frames from the LAN: read a batch, prepend the template, one sendmmsg. */
+static void pw_tap_readable(struct ev_io *io, uint32_t events)
+{
+	struct pw *p = io->arg;
+
+	(void)events;
+	for (int round = 0; round < 4; round++) {
+		unsigned n = 0, sent;
+		uint64_t bytes = 0;
+		struct wbuf w;
+
+		while (n < PW_BATCH) {
+			ssize_t r = read(p->tap_fd, p->frames[n], PW_FRAME_MAX);
+
+			if (r <= 0)
+				break;
+			if (!p->up) {
+				pw_drop(p, PW_DROP_SESSION_DOWN, 0);
+				continue;
+			}
+			wbuf_init(&w, p->hdrs[n], sizeof(p->hdrs[n]));
+			l2tp_data_tx_header(&p->tx, &w);
+			p->iov[n][0].iov_len = w.len;
+			p->iov[n][1].iov_len = (size_t)r;
+			bytes += (uint64_t)r;
+			n++;
+		}
+		if (n == 0)
+			return;
+		sent = transport_send_batch(p->sp.transport, p->msgs, n);
+		p->st.tx_packets += sent;
+		p->st.tx_bytes += bytes; /* approximate when a send failed */
+		for (unsigned i = sent; i < n; i++)
+			pw_drop(p, PW_DROP_SEND_FAILED, 0);
+		p->last_frame = evloop_now(p->loop);
+		if (n < PW_BATCH)
+			return;
+	}
+}
+
+struct pw *pw_new(struct evloop *l, struct netlink *nl, const struct cfg_pseudowire *c,
+		  const char *bridge, char *err, size_t errlen)
+{
+	struct pw *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->msgs = calloc(PW_BATCH, sizeof(*p->msgs));
+	if (!p->msgs) {
+		snprintf(err, errlen, "out of memory");
+		goto free_p;
+	}
+	p->loop = l;
+	p->nl = nl;
+	p->cfg = c;
+	snprintf(p->title, sizeof(p->title), "%s", c->title);
+	snprintf(p->ifname, sizeof(p->ifname), "%s", c->interface);
+	snprintf(p->bridge, sizeof(p->bridge), "%s", bridge);
+	for (int i = 0; i < PW_BATCH; i++) {
+		p->iov[i][0].iov_base = p->hdrs[i];
+		p->iov[i][1].iov_base = p->frames[i];
+		p->msgs[i].msg_hdr.msg_iov = p->iov[i];
+		p->msgs[i].msg_hdr.msg_iovlen = 2;
+	}
+	evloop_timer_init(&p->bridge_timer, pw_bridge_timer, p);
+	if (c->disabled) {
+		p->tap_fd = -1;
+		pw_set_status(p, "disabled");
+		return p;
+	}
+	p->tap_fd = tap_open(p->ifname, &p->tap_ifindex);
+	if (p->tap_fd == -1) {
+		snprintf(err, errlen, "cannot create TAP %s: %s", p->ifname, strerror(errno));
+		goto free_msgs;
+	}
+	tap_set_carrier(p->tap_fd, 0);
+	p->tap_io = (struct ev_io){.fd = p->tap_fd, .cb = pw_tap_readable, .arg = p};
+	if (evloop_io_add(l, &p->tap_io, EPOLLIN) == -1) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		goto close_tap;
+	}
+	pw_set_status(p, "connecting");
+	pw_bridge_try(p);
+	return p;
+
+close_tap:
+	close(p->tap_fd);
+free_msgs:
+	free(p->msgs);
+free_p:
+	free(p);
+	return NULL;
+}
+
+void pw_free(struct pw *p)
+{
+	if (!p)
+		return;
+	pw_data_down(p, NULL);
+	evloop_timer_disarm(p->loop, &p->bridge_timer);
+	if (p->tap_fd != -1) {
+		evloop_io_del(p->loop, &p->tap_io);
+		close(p->tap_fd); /* not persistent: this removes the TAP */
+	}
+	free(p->msgs);
+	free(p);
+}
+
+static int pw_str_equal(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static int pw_addr_equal(const struct cfg_addr *a, const struct cfg_addr *b)
+{
+	return a->len == b->len && strcmp(a->text, b->text) == 0 &&
+	       memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
+int pw_cfg_equal(const struct cfg_pseudowire *a, const struct cfg_pseudowire *b)
+{
+	return pw_str_equal(a->title, b->title) && a->mode == b->mode &&
+	       pw_addr_equal(&a->remote, &b->remote) && pw_addr_equal(&a->local, &b->local) &&
+	       a->encap == b->encap && a->port == b->port && a->pw_id == b->pw_id &&
+	       a->pw_type == b->pw_type && a->vlan_id == b->vlan_id &&
+	       a->cookie_length == b->cookie_length && a->l2_sublayer == b->l2_sublayer &&
+	       a->sequencing == b->sequencing && pw_str_equal(a->secret, b->secret) &&
+	       a->digest == b->digest && a->hello_interval == b->hello_interval &&
+	       a->ipsec.use == b->ipsec.use && pw_str_equal(a->ipsec.secret, b->ipsec.secret) &&
+	       a->ipsec.mode == b->ipsec.mode && strcmp(a->interface, b->interface) == 0 &&
+	       strcmp(a->bridge, b->bridge) == 0 && a->disabled == b->disabled &&
+	       a->tunnel_id == b->tunnel_id && a->peer_tunnel_id == b->peer_tunnel_id &&
+	       a->session_id == b->session_id && a->peer_session_id == b->peer_session_id &&
+	       memcmp(a->cookie, b->cookie, sizeof(a->cookie)) == 0 &&
+	       memcmp(a->peer_cookie, b->peer_cookie, sizeof(a->peer_cookie)) == 0;
+}
+
+void pw_status_row(const struct pw *p, struct status_iface *o)
+{
+	const struct cfg_pseudowire *c = p->cfg;
+	uint64_t now = evloop_now(p->loop);
+	size_t k = 0;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", p->ifname);
+	snprintf(o->kind, sizeof(o->kind), "l2tpv3");
+	snprintf(o->status, sizeof(o->status), "%s", p->status);
+	if (p->up && p->bridged)
+		o->uptime = (now - p->up_since) / 1000;
+	o->idle_time = p->last_frame ? (now - p->last_frame) / 1000 : o->uptime;
+	snprintf(o->encoding, sizeof(o->encoding), "none");
+	o->mtu = TAP_MTU;
+	o->mru = TAP_MTU;
+	snprintf(o->local_address, sizeof(o->local_address), "%s",
+		 c->local.ss.ss_family == AF_UNSPEC ? "" : c->local.text);
+	snprintf(o->remote_address, sizeof(o->remote_address), "%s", c->remote.text);
+	if (p->up) {
+		o->tunnel_id = p->sp.tunnel_id;
+		o->peer_tunnel_id = p->sp.peer_tunnel_id;
+		o->session_id = p->sp.local_session_id;
+		o->peer_session_id = p->sp.peer_session_id;
+	}
+	o->rx_packets = p->st.rx_packets;
+	o->rx_bytes = p->st.rx_bytes;
+	o->tx_packets = p->st.tx_packets;
+	o->tx_bytes = p->st.tx_bytes;
+	o->rx_errors = p->st.rx_errors;
+	o->rx_dropped = p->st.rx_dropped;
+	o->tx_dropped = p->st.tx_dropped;
+	snprintf(o->fastpath, sizeof(o->fastpath), "off");
+	snprintf(o->mode, sizeof(o->mode), "%s", c->mode == CFG_PW_STATIC ? "static" : "dynamic");
+	snprintf(o->encap, sizeof(o->encap), "%s", c->encap == CFG_ENCAP_IP ? "ip" : "udp");
+	o->cookie_length = c->cookie_length;
+	snprintf(o->l2_sublayer, sizeof(o->l2_sublayer), "%s",
+		 c->l2_sublayer == CFG_SUBLAYER_DEFAULT ? "default" : "none");
+	snprintf(o->pw_type, sizeof(o->pw_type), "%s",
+		 c->pw_type == CFG_PW_ETHERNET_VLAN ? "ethernet-vlan" : "ethernet");
+	o->pw_id = c->pw_id;
+	snprintf(o->bridge, sizeof(o->bridge), "%s", p->bridge);
+	for (int i = 1; i < L2TP_DATA_DROP_COUNT && k < PW_STATUS_DROPS; i++) {
+		if (i == L2TP_DATA_UNKNOWN_SESSION) /* counted by the site: no pw to charge */
+			continue;
+		snprintf(o->drops[k].name, sizeof(o->drops[k].name), "%s",
+			 l2tp_data_drop_name((enum l2tp_data_drop)i));
+		o->drops[k++].count = p->st.rx_drops[i];
+	}
+	for (int i = 0; i < PW_DROP_MAX && k < PW_STATUS_DROPS; i++) {
+		snprintf(o->drops[k].name, sizeof(o->drops[k].name), "%s", pw_drop_names[i]);
+		o->drops[k++].count = p->st.drops[i];
+	}
+	snprintf(o->last_error, sizeof(o->last_error), "%s", p->last_error);
+}
