@@ -351,6 +351,7 @@ static cfg_t *parse(struct cfg_loadctx *p, const char *text)
 	cfg_opt_t *opts = cfg_schema_opts(cfg_parse_record);
 	char *bare = strdup(text);
 	cfg_t *root = NULL;
+	const char *unclosed_what;
 	int rc, unclosed;
 
 	if (opts && bare)
@@ -362,7 +363,7 @@ static cfg_t *parse(struct cfg_loadctx *p, const char *text)
 		return NULL;
 	}
 	cfg_set_error_function(root, cfg_parse_errfunc);
-	unclosed = cfg_comments_blank(bare);
+	unclosed = cfg_comments_blank(bare, &unclosed_what);
 	/* libconfuse tests errno for ERANGE after strtol without clearing it. */
 	errno = 0;
 	rc = cfg_parse_buf(root, bare);
@@ -375,7 +376,7 @@ static cfg_t *parse(struct cfg_loadctx *p, const char *text)
 		return NULL;
 	}
 	if (unclosed) {
-		cfg_error_at(p, unclosed, "", "this '{' is never closed");
+		cfg_error_at(p, unclosed, "", "%s", unclosed_what);
 		cfg_free(root);
 		return NULL;
 	}

@@ -30,8 +30,11 @@ static size_t env_len(const char *s)
 	return close ? (size_t)(close - s) + 1 : 0;
 }
 
-/* Length of the "..." or '...' string at s, quotes included (to the end if open). */
-static size_t string_len(const char *s)
+/*
+ * Length of the "..." or '...' string at s, quotes included; to the end of
+ * the text, with *open set, when it is never closed.
+ */
+static size_t string_len(const char *s, int *open)
 {
 	char quote = s[0];
 	size_t i = 1;
@@ -46,6 +49,7 @@ static size_t string_len(const char *s)
 		else
 			i++;
 	}
+	*open = !s[i];
 	return s[i] ? i + 1 : i;
 }
 
@@ -72,13 +76,15 @@ static size_t comment_len(const char *s)
 
 /*
  * libconfuse 3.3 also takes the end of the file as the end of any open
- * section, so a missing '}' would go unnoticed: the braces are counted here.
+ * section, and of an open "..." string (its lexer then stays inside the
+ * string for the next parse): both are found here.
  */
-int cfg_comments_blank(char *text)
+int cfg_comments_blank(char *text, const char **what)
 {
 	int line = 1, depth = 0, open_line = 0;
 	char *s = text;
 
+	*what = NULL;
 	while (*s) {
 		size_t n = comment_len(s);
 
@@ -90,7 +96,13 @@ int cfg_comments_blank(char *text)
 		if (n) {
 			blank(s, n);
 		} else if (*s == '"' || *s == '\'') {
-			n = string_len(s);
+			int open;
+
+			n = string_len(s, &open);
+			if (open) {
+				*what = "this string is never closed";
+				return line;
+			}
 		} else if ((n = env_len(s)) == 0) {
 			/* A bare word, or one byte that ends words. */
 			n = strcspn(s, WORD_END);
@@ -100,5 +112,7 @@ int cfg_comments_blank(char *text)
 		for (; n; n--, s++)
 			line += *s == '\n';
 	}
+	if (depth)
+		*what = "this '{' is never closed";
 	return depth ? open_line : 0;
 }

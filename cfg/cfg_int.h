@@ -134,9 +134,10 @@ const char *cfg_enum_list(const struct cfg_enum *names, char *buf, size_t len);
 
 /*
  * Replaces every comment byte of text by a space, newlines kept
- * (cfg_comment.c).  Returns the line of a '{' that is never closed, or 0.
+ * (cfg_comment.c).  Returns 0, or the line of a string or '{' that is
+ * never closed, with *what saying which.
  */
-int cfg_comments_blank(char *text);
+int cfg_comments_blank(char *text, const char **what);
 
 /* Interface names: 1..15 bytes, none of '/', ':', whitespace or control bytes. */
 int cfg_ifname_valid(const char *name);

@@ -16,7 +16,8 @@ size_t buf_left(const struct buf *b)
 
 const uint8_t *buf_cur(const struct buf *b)
 {
-	return b->p + b->off;
+	/* An empty buffer may have no storage: NULL + 0 is still undefined in C. */
+	return b->p ? b->p + b->off : b->p;
 }
 
 int buf_get_ptr(struct buf *b, const uint8_t **p, size_t n)
@@ -24,7 +25,7 @@ int buf_get_ptr(struct buf *b, const uint8_t **p, size_t n)
 	/* n may come straight from a length field: compare, never add to off. */
 	if (n > buf_left(b))
 		return -1;
-	*p = b->p + b->off;
+	*p = buf_cur(b);
 	b->off += n;
 	return 0;
 }

@@ -180,8 +180,11 @@ static void status_row(const json_t *o, char cells[COL_N][CELL])
 		snprintf(cells[COL_UPTIME], CELL, "-");
 	snprintf(cells[COL_REMOTE], CELL, "%s",
 		 *jstr(o, "remote-address") ? jstr(o, "remote-address") : "-");
-	snprintf(cells[COL_IDS], CELL, "%" PRIu64 "/%" PRIu64, jnum(o, "tunnel-id"),
-		 jnum(o, "session-id"));
+	if (jnum(o, "tunnel-id") || jnum(o, "session-id"))
+		snprintf(cells[COL_IDS], CELL, "%" PRIu64 "/%" PRIu64, jnum(o, "tunnel-id"),
+			 jnum(o, "session-id"));
+	else
+		snprintf(cells[COL_IDS], CELL, "-"); /* no ids before the session is set up */
 	ctl_fmt_count(jnum(o, "rx-packets"), cells[COL_RXP], CELL);
 	ctl_fmt_bytes(jnum(o, "rx-bytes"), cells[COL_RXB], CELL);
 	ctl_fmt_count(jnum(o, "tx-packets"), cells[COL_TXP], CELL);
@@ -308,6 +311,7 @@ static const struct {
 static void monitor_print(const json_t *o)
 {
 	json_t *drops = json_object_get(o, "drops");
+	size_t n_drops;
 	const char *key;
 	json_t *v;
 	size_t i;
@@ -345,14 +349,17 @@ static void monitor_print(const json_t *o)
 		}
 		printf("%*s: %s\n", MON_KEY_WIDTH, mon_keys[i].key, val);
 	}
-	if (json_object_size(drops) == 0) {
-		printf("%*s: %s\n", MON_KEY_WIDTH, "drops", "none");
-	} else {
-		printf("%*s:", MON_KEY_WIDTH, "drops");
-		json_object_foreach(drops, key, v)
-		    printf(" %s=%" JSON_INTEGER_FORMAT, key, json_integer_value(v));
-		putchar('\n');
+	/* Only the reasons that happened: the daemon lists every one it counts. */
+	printf("%*s:", MON_KEY_WIDTH, "drops");
+	n_drops = 0;
+	json_object_foreach(drops, key, v)
+	{
+		if (json_integer_value(v) == 0)
+			continue;
+		printf(" %s=%" JSON_INTEGER_FORMAT, key, json_integer_value(v));
+		n_drops++;
 	}
+	printf("%s\n", n_drops ? "" : " none");
 	printf("%*s: %s\n", MON_KEY_WIDTH, "last-error",
 	       *jstr(o, "last-error") ? jstr(o, "last-error") : "-");
 }

@@ -12,6 +12,19 @@
  * tunnel owns its sessions and its single timer (ops->arm_timer); sessions are
  * freed with their tunnel, or when they go down.  Pointers to a session stay
  * valid until its session_down callback returns.
+ *
+ * Life of a tunnel: tunnel_up once established; tunnel_down once when it stops
+ * carrying sessions (every session_down comes first), with the reason in
+ * words.  It may then stay in CLOSING a while to acknowledge the peer's
+ * retransmitted StopCCN (RFC 3931 §3.3: one full retransmission cycle) and
+ * finally reaches CLOSED, when tunnel_closed (optional) is called: free it
+ * then (deferred).  A responder tunnel that is still IDLE after its first
+ * l2tp_tunnel_input() returned -1 (e.g. a digest mismatch) may be freed too.
+ *
+ * Implementation: l2tp_tunnel.c (control connection FSM, RFC 3931 §7.2),
+ * l2tp_session.c (incoming-call sessions, §7.3/§7.4), l2tp_ctrlmsg.c (building,
+ * signing, acks, peek), l2tp_v3avp.c (the
+ * L2TPv3 AVP sets), l2tp_rel.c (reliable delivery, §4.2).
  */
 #ifndef L2PW_L2TP_TUNNEL_H
 #define L2PW_L2TP_TUNNEL_H
@@ -55,7 +68,8 @@ struct l2tp_tunnel_params {
 	uint32_t rto_initial_ms, rto_max_ms; /* capped exponential backoff */
 	uint16_t pw_caps[4];    /* v3 Pseudowire Capabilities List */
 	uint8_t n_pw_caps;
-	uint64_t tie_breaker;   /* v3 Control Connection Tie Breaker we send (initiator) */
+	uint64_t tie_breaker;   /* v3 Control Connection Tie Breaker we send; 0: random */
+	uint32_t ack_delay_ms;  /* wait this long for a piggyback before a ZLB (default 200) */
 };
 
 /* Fill with defaults: v3, rwin 16, 10 retries, 1 s initial RTO, 8 s cap, HELLO 60 s. */
@@ -102,12 +116,16 @@ struct l2tp_tunnel_ops {
 			       uint16_t pw_type, struct l2tp_session_params *out, const char **why);
 	void (*session_up)(void *ctx, struct l2tp_session *s);
 	void (*session_down)(void *ctx, struct l2tp_session *s, const char *why);
+	/* Optional: the tunnel reached CLOSED and holds no more state; free it (deferred). */
+	void (*tunnel_closed)(void *ctx, struct l2tp_tunnel *t);
 };
 
 struct l2tp_tunnel_stats {
 	uint64_t ctrl_rx, ctrl_tx, retransmits, zlb_tx;
 	uint64_t drop_malformed, drop_digest, drop_duplicate, drop_out_of_window;
 	uint64_t drop_unknown_session, drop_bad_state;
+	uint64_t drop_missing_avp;   /* a mandatory AVP absent: StopCCN/CDN sent */
+	uint64_t unknown_mandatory;  /* unknown M=1 AVP (RFC 3931 §5.2): StopCCN/CDN sent */
 };
 
 struct l2tp_tunnel *l2tp_tunnel_new(const struct l2tp_tunnel_params *p, uint32_t local_tunnel_id,
@@ -134,6 +152,15 @@ const char *l2tp_tunnel_state_name(enum l2tp_tunnel_state s);
  */
 struct l2tp_session *l2tp_session_open(struct l2tp_tunnel *t, const struct l2tp_session_params *p,
 				       uint64_t now);
+/*
+ * Session collisions (both sides send an ICRQ for the same Remote End ID at
+ * once): neither RFC 3931 nor RFC 4667 gives a rule we could verify, so the
+ * rule here is deterministic: the session initiated by the side with the
+ * higher Router ID is kept (equal Router IDs: the higher Local Session ID).
+ * The winner answers the loser's ICRQ with CDN result 13 ("lost tie
+ * breaker"); the loser accepts the winner's ICRQ (session_request is called)
+ * and its own session goes down with that CDN.
+ */
 /* Send CDN and forget the session (session_down is called). */
 void l2tp_session_close(struct l2tp_session *s, uint16_t result, const char *msg, uint64_t now);
 enum l2tp_session_state l2tp_session_state(const struct l2tp_session *s);
@@ -156,5 +183,29 @@ struct l2tp_ctrl_peek {
 	uint64_t tie_breaker;
 };
 int l2tp_ctrl_peek(const uint8_t *pkt, size_t len, struct l2tp_ctrl_peek *out);
+
+/*
+ * Control connection tie breaking (RFC 3931 §5.4.3, RFC 2661 §4.4.3): an
+ * SCCRQ (theirs, conn_id 0) arrived from the peer of a tunnel of ours.  The
+ * daemon calls this before creating a responder tunnel for it:
+ *  NONE        no tie (mine is not waiting for an SCCRP): handle theirs as a new
+ *              control connection, as usual;
+ *  KEEP_MINE   drop their SCCRQ (our Tie Breaker is lower, or only we sent one,
+ *              or it is a retransmission of the SCCRQ of the connection we have);
+ *  KEEP_THEIRS mine lost: it discarded its own SCCRQ without a StopCCN and is
+ *              now a responder in IDLE, keeping its local id and its waiting
+ *              sessions: feed their SCCRQ to it with l2tp_tunnel_input();
+ *  RESTART     equal values: mine sent a new SCCRQ with a new random Tie
+ *              Breaker; drop theirs (the peer does the same).
+ * We always send a Tie Breaker (params.tie_breaker, or random when 0).
+ */
+enum l2tp_tie {
+	L2TP_TIE_NONE,
+	L2TP_TIE_KEEP_MINE,
+	L2TP_TIE_KEEP_THEIRS,
+	L2TP_TIE_RESTART,
+};
+enum l2tp_tie l2tp_tunnel_tie_break(struct l2tp_tunnel *mine, const struct l2tp_ctrl_peek *theirs,
+				    uint64_t now);
 
 #endif

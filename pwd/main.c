@@ -117,8 +117,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (check_only) {
-		cfg_print(c, stdout);
-		cfg_free(c);
+		cfg_write(c, stdout);
+		cfg_unload(c);
 		return 0;
 	}
 

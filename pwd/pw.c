@@ -275,35 +275,6 @@ void pw_free(struct pw *p)
 	free(p);
 }
 
-static int pw_str_equal(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-static int pw_addr_equal(const struct cfg_addr *a, const struct cfg_addr *b)
-{
-	return a->len == b->len && strcmp(a->text, b->text) == 0 &&
-	       memcmp(&a->ss, &b->ss, a->len) == 0;
-}
-
-int pw_cfg_equal(const struct cfg_pseudowire *a, const struct cfg_pseudowire *b)
-{
-	return pw_str_equal(a->title, b->title) && a->mode == b->mode &&
-	       pw_addr_equal(&a->remote, &b->remote) && pw_addr_equal(&a->local, &b->local) &&
-	       a->encap == b->encap && a->port == b->port && a->pw_id == b->pw_id &&
-	       a->pw_type == b->pw_type && a->vlan_id == b->vlan_id &&
-	       a->cookie_length == b->cookie_length && a->l2_sublayer == b->l2_sublayer &&
-	       a->sequencing == b->sequencing && pw_str_equal(a->secret, b->secret) &&
-	       a->digest == b->digest && a->hello_interval == b->hello_interval &&
-	       a->ipsec.use == b->ipsec.use && pw_str_equal(a->ipsec.secret, b->ipsec.secret) &&
-	       a->ipsec.mode == b->ipsec.mode && strcmp(a->interface, b->interface) == 0 &&
-	       strcmp(a->bridge, b->bridge) == 0 && a->disabled == b->disabled &&
-	       a->tunnel_id == b->tunnel_id && a->peer_tunnel_id == b->peer_tunnel_id &&
-	       a->session_id == b->session_id && a->peer_session_id == b->peer_session_id &&
-	       memcmp(a->cookie, b->cookie, sizeof(a->cookie)) == 0 &&
-	       memcmp(a->peer_cookie, b->peer_cookie, sizeof(a->peer_cookie)) == 0;
-}
-
 void pw_status_row(const struct pw *p, struct status_iface *o)
 {
 	const struct cfg_pseudowire *c = p->cfg;

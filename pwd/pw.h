@@ -131,7 +131,5 @@ void pw_rx(struct pw *p, const struct buf *pkt);
 void pw_set_status(struct pw *p, const char *status);
 const char *pw_bridge_name(const struct pw *p);
 void pw_status_row(const struct pw *p, struct status_iface *out);
-/* Same config for this pseudowire (reload keeps it running). */
-int pw_cfg_equal(const struct cfg_pseudowire *a, const struct cfg_pseudowire *b);
 
 #endif

@@ -308,7 +308,7 @@ void site_reload(struct site *s, struct cfg *c)
 		struct pw *p = *pp;
 		const struct cfg_pseudowire *n = site_cfg_find(c, p->title);
 
-		if (n && pw_cfg_equal(p->cfg, n) &&
+		if (n && cfg_pseudowire_equal(p->cfg, n) &&
 		    strcmp(pw_bridge_name(p), n->bridge[0] ? n->bridge : c->bridge) == 0) {
 			p->cfg = n;
 			kept++;
@@ -337,7 +337,7 @@ void site_reload(struct site *s, struct cfg *c)
 		started++;
 	}
 	log_info("reload: %zu unchanged, %zu stopped, %zu started", kept, stopped, started);
-	cfg_free(old);
+	cfg_unload(old);
 }
 
 static void site_stop_finish(struct site *s)
@@ -395,7 +395,7 @@ void site_free(struct site *s)
 	if (s->stopping)
 		evloop_timer_disarm(s->loop, &s->stop_timer);
 	netlink_close(s->nl);
-	cfg_free(s->cfg);
+	cfg_unload(s->cfg);
 	free(s);
 }
 

@@ -167,6 +167,11 @@ static void ops_log(void *ctx, int level, const char *msg)
 {
 	struct site_tunnel *t = ctx;
 
+	/* Our levels are error, warning, info and debug: fold the others in. */
+	if (level < LOG_ERR)
+		level = LOG_ERR;
+	else if (level == LOG_NOTICE)
+		level = LOG_INFO;
 	log_msg(level, "tunnel to %s: %s", t->peer_text, msg);
 }
 
@@ -197,6 +202,8 @@ static void ops_tunnel_down(void *ctx, struct l2tp_tunnel *eng, const char *why)
 	if (t->down)
 		return;
 	t->down = 1;
+	if (!why || !why[0])
+		why = "no reason given";
 	if (t->established)
 		log_info("tunnel to %s down: %s", t->peer_text, why);
 	else
@@ -274,9 +281,10 @@ static int ops_session_request(void *ctx, struct l2tp_tunnel *eng, uint32_t remo
 	else
 		*why = NULL;
 	if (*why) {
-		if (log_ratelimit_ok(&s->rl_refused, ctl_now(s), &suppressed))
-			log_warnx("tunnel to %s: refused session for pw-id %u: %s", t->peer_text,
-				  remote_end_id, *why);
+		if (log_ratelimit_ok(&s->rl_refused_session, ctl_now(s), &suppressed))
+			log_warnx("tunnel to %s: refused session for pw-id %u: %s (%u similar "
+				  "suppressed)",
+				  t->peer_text, remote_end_id, *why, suppressed);
 		return -1;
 	}
 	ctl_session_params(s, p, out);
@@ -353,13 +361,16 @@ static void ops_session_down(void *ctx, struct l2tp_session *sess, const char *w
 	group_stale_del(g, sess);
 	if (!p || !group_has_pw(g, p))
 		return;
+	if (!why || !why[0])
+		why = "no reason given";
 	if (p->opening == sess) {
 		uint32_t suppressed;
 
 		p->opening = NULL;
 		p->opening_tunnel = NULL;
-		if (log_ratelimit_ok(&s->rl_refused, ctl_now(s), &suppressed))
-			log_warnx("session %s: not established: %s", p->title, why);
+		if (log_ratelimit_ok(&s->rl_refused_session, ctl_now(s), &suppressed))
+			log_warnx("session %s: not established: %s (%u similar suppressed)",
+				  p->title, why, suppressed);
 		snprintf(p->last_error, sizeof(p->last_error), "%s", why);
 	} else if (p->session == sess) {
 		ctl_pw_session_gone(s, p, why);
@@ -687,7 +698,7 @@ static void ctl_accept_sccrq(struct site *s, struct transport *tr, const struct 
 		const char *why = s->stopping ? "shutting down" : "no pseudowire for this peer";
 
 		s->refused_peers++;
-		if (log_ratelimit_ok(&s->rl_refused, ctl_now(s), &suppressed))
+		if (log_ratelimit_ok(&s->rl_refused_peer, ctl_now(s), &suppressed))
 			log_warnx("refused SCCRQ from %s on %s: %s (%u similar suppressed)", addr,
 				  transport_name(tr), why, suppressed);
 		ctl_refuse(s, tr, from, fromlen, pk->assigned_id, why);
@@ -791,28 +802,32 @@ size_t site_ctl_stop_all(struct site *s)
 	for (struct site_group *g = s->groups; g; g = g->next) {
 		evloop_timer_disarm(s->loop, &g->connect_timer);
 		for (struct site_tunnel *t = g->tunnels; t; t = t->next) {
+			enum l2tp_tunnel_state st = l2tp_tunnel_state(t->eng);
+
 			if (t->down)
 				continue;
-			if (l2tp_tunnel_state(t->eng) == L2TP_TUNNEL_ESTABLISHED ||
-			    l2tp_tunnel_state(t->eng) == L2TP_TUNNEL_WAIT_CTL_CONN ||
-			    l2tp_tunnel_state(t->eng) == L2TP_TUNNEL_WAIT_CTL_REPLY)
+			if (st == L2TP_TUNNEL_ESTABLISHED || st == L2TP_TUNNEL_WAIT_CTL_CONN ||
+			    st == L2TP_TUNNEL_WAIT_CTL_REPLY) {
+				t->stopped = 1;
 				l2tp_tunnel_stop(t->eng, L2TP_STOPCCN_SHUTTING_DOWN, "shutting down",
 						 now);
-			else
+			} else {
 				tunnel_kill(t);
+			}
 		}
 	}
 	return site_ctl_live_tunnels(s);
 }
 
+/* Tunnels whose shutdown StopCCN is not acknowledged yet. */
 size_t site_ctl_live_tunnels(const struct site *s)
 {
 	size_t n = 0;
 
 	for (const struct site_group *g = s->groups; g; g = g->next)
 		for (const struct site_tunnel *t = g->tunnels; t; t = t->next)
-			if (!t->closed && l2tp_tunnel_state(t->eng) != L2TP_TUNNEL_CLOSED &&
-			    l2tp_tunnel_state(t->eng) != L2TP_TUNNEL_IDLE)
+			if (t->stopped && !t->closed &&
+			    l2tp_tunnel_state(t->eng) != L2TP_TUNNEL_CLOSED)
 				n++;
 	return n;
 }

@@ -40,6 +40,7 @@ struct site_tunnel {
 	int initiator, established;
 	int down;   /* carries no sessions any more (tunnel_down, or given up) */
 	int closed; /* the engine holds no state: freed by reap_timer */
+	int stopped; /* we sent StopCCN at shutdown: wait for its ack */
 	uint64_t established_at;
 	struct sockaddr_storage peer; /* with the port replies go to */
 	socklen_t peer_len;
@@ -77,7 +78,7 @@ struct site {
 	/* static pseudowires' transports, parallel to nothing: owned per pw */
 	uint64_t drop_unknown_session, drop_ctrl_malformed, drop_ctrl_unknown_tunnel;
 	uint64_t refused_peers;
-	struct log_ratelimit rl_unknown_session, rl_ctrl, rl_refused;
+	struct log_ratelimit rl_unknown_session, rl_ctrl, rl_refused_peer, rl_refused_session;
 	/* shutdown */
 	int stopping;
 	struct ev_timer stop_timer;
@@ -97,7 +98,7 @@ int site_ctl_add(struct site *s, struct pw *p, struct transport *tr);
 void site_ctl_remove(struct site *s, struct pw *p);
 void site_ctl_input(struct site *s, struct transport *tr, const struct sockaddr *from,
 		    socklen_t fromlen, const uint8_t *pkt, size_t len);
-/* StopCCN everywhere; returns the number of tunnels still closing. */
+/* StopCCN everywhere; returns the number of StopCCNs not yet acknowledged. */
 size_t site_ctl_stop_all(struct site *s);
 size_t site_ctl_live_tunnels(const struct site *s);
 void site_ctl_free_all(struct site *s);

@@ -10,7 +10,7 @@
  *    client that does not read, its requests are not read either, so its
  *    buffer holds at most that plus one answer;
  *  - clients: at most STATUS_CLIENTS_MAX; one more is told so and closed;
- *  - time: a client silent for STATUS_IDLE_MS is closed.
+ *  - time: a client silent for the idle timeout (STATUS_IDLE_MS) is closed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -56,6 +56,7 @@ struct status_server {
 	struct status_provider p;
 	struct status_client *clients[STATUS_CLIENTS_MAX];
 	struct log_ratelimit rl;
+	uint64_t idle_ms;
 };
 
 static void status_client_io(struct ev_io *io, uint32_t events);
@@ -358,8 +359,7 @@ static int status_client_parse(struct status_client *c, int *more)
 		return status_client_queue(c, status_error(msg));
 	}
 	if (!found && c->eof && c->in_len > 0) {
-		/* A last request without its newline: answer it, as `printf ... | nc -U` expects.
-		 */
+		/* A last request without its newline (`printf ... | nc -U`). */
 		buf_init(&line, c->in, c->in_len);
 		c->in_len = 0;
 		if (status_client_queue(c, status_answer(c->srv, &line)) == -1)
@@ -422,7 +422,7 @@ static void status_client_io(struct ev_io *io, uint32_t events)
 	struct status_server *s = c->srv;
 	int more;
 
-	evloop_timer_arm(s->loop, &c->idle, evloop_now(s->loop) + STATUS_IDLE_MS);
+	evloop_timer_arm(s->loop, &c->idle, evloop_now(s->loop) + s->idle_ms);
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		if (status_client_read(c) == -1)
 			goto drop;
@@ -447,7 +447,8 @@ static void status_client_idle(struct ev_timer *t)
 {
 	struct status_client *c = t->arg;
 
-	log_debug("status: closing a client silent for %d s", STATUS_IDLE_MS / 1000);
+	log_debug("status: closing a client silent for %llu ms",
+		  (unsigned long long)c->srv->idle_ms);
 	status_client_free(c);
 }
 
@@ -526,7 +527,7 @@ static void status_accept(struct ev_io *io, uint32_t events)
 			free(c);
 			continue;
 		}
-		evloop_timer_arm(s->loop, &c->idle, evloop_now(s->loop) + STATUS_IDLE_MS);
+		evloop_timer_arm(s->loop, &c->idle, evloop_now(s->loop) + s->idle_ms);
 		s->clients[slot] = c;
 	}
 }
@@ -606,6 +607,7 @@ struct status_server *status_server_new(struct evloop *l, const char *path,
 		return NULL;
 	s->loop = l;
 	s->p = *p;
+	s->idle_ms = STATUS_IDLE_MS;
 	s->sun.sun_family = AF_UNIX;
 	if (strlen(path) == 0 || strlen(path) >= sizeof(s->sun.sun_path)) {
 		errno = ENAMETOOLONG;
@@ -652,6 +654,11 @@ err_free:
 	free(s);
 	errno = err;
 	return NULL;
+}
+
+void status_server_set_idle_timeout(struct status_server *s, uint64_t ms)
+{
+	s->idle_ms = ms ? ms : STATUS_IDLE_MS;
 }
 
 void status_server_free(struct status_server *s)

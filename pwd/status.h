@@ -61,6 +61,11 @@ struct status_server;
  */
 struct status_server *status_server_new(struct evloop *l, const char *path,
 					const struct status_provider *p);
+/*
+ * Close clients silent for ms milliseconds (default 5 minutes; 0 restores
+ * it).  Applies from each client's next activity or from its connection.
+ */
+void status_server_set_idle_timeout(struct status_server *s, uint64_t ms);
 /* Closes every client and unlinks the socket. */
 void status_server_free(struct status_server *s);
 

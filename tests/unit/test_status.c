@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -134,7 +135,8 @@ static void *srv_thread(void *arg)
 	return NULL;
 }
 
-static void srv_start(void)
+/* idle_ms: the server's idle timeout, 0 for its default. */
+static void srv_start_idle(uint64_t idle_ms)
 {
 	fill_rows();
 	vanish_row1 = 0;
@@ -146,11 +148,17 @@ static void srv_start(void)
 	ck_assert_ptr_nonnull(srv.loop);
 	srv.status = status_server_new(srv.loop, srv.path, &provider);
 	ck_assert_msg(srv.status != NULL, "status_server_new: %s", strerror(errno));
+	status_server_set_idle_timeout(srv.status, idle_ms);
 	ck_assert_int_eq(pipe(srv.stop_pipe), 0);
 	srv.stop_io.fd = srv.stop_pipe[0];
 	srv.stop_io.cb = stop_cb;
 	ck_assert_int_eq(evloop_io_add(srv.loop, &srv.stop_io, EPOLLIN), 0);
 	ck_assert_int_eq(pthread_create(&srv.thread, NULL, srv_thread, NULL), 0);
+}
+
+static void srv_start(void)
+{
+	srv_start_idle(0);
 }
 
 static void srv_stop(void)
@@ -167,6 +175,19 @@ static void srv_stop(void)
 	close(srv.stop_pipe[1]);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", srv.dir);
 	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* CPU time the server thread used during a window of ms milliseconds. */
+static long srv_cpu_ms_over(int ms)
+{
+	struct timespec a, b;
+	clockid_t clk;
+
+	ck_assert_int_eq(pthread_getcpuclockid(srv.thread, &clk), 0);
+	ck_assert_int_eq(clock_gettime(clk, &a), 0);
+	poll(NULL, 0, ms); /* the measurement window itself, not a wait for a condition */
+	ck_assert_int_eq(clock_gettime(clk, &b), 0);
+	return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
 }
 
 /* ---- client helpers ---- */
@@ -656,6 +677,12 @@ START_TEST(test_slow_reader)
 			break;
 	}
 	ck_assert_uint_gt(sent, 100);
+	/*
+	 * Not reading us must not mean spinning on us: over a quiet window
+	 * the server thread should be asleep (a level-triggered EPOLLIN it
+	 * ignores would burn the whole window).
+	 */
+	ck_assert_int_lt(srv_cpu_ms_over(300), 100);
 	expect_served();
 	/* Now read: every request gets its answer. */
 	ck_assert_int_eq(fcntl(flood, F_SETFL, fl), 0);
@@ -666,6 +693,34 @@ START_TEST(test_slow_reader)
 		json_decref(j);
 	}
 	close(flood);
+	srv_stop();
+}
+END_TEST
+
+/* A silent client is closed after the idle timeout; an active one is not. */
+START_TEST(test_idle_timeout)
+{
+	int silent, active, i;
+	json_t *j;
+
+	srv_start_idle(300);
+	silent = raw_connect();
+	active = raw_connect();
+	raw_send(silent, "{\"cmd\":\"sta", 11); /* half a line, then nothing */
+	for (i = 0; i < 8; i++) {
+		raw_send(active, "{\"cmd\":\"status\"}\n", 17);
+		j = raw_answer(active);
+		ck_assert_ptr_null(error_of(j));
+		json_decref(j);
+		poll(NULL, 0, 100); /* pace: 800 ms of activity, longer than the timeout */
+	}
+	raw_expect_eof(silent);
+	raw_send(active, "{\"cmd\":\"status\"}\n", 17);
+	j = raw_answer(active);
+	ck_assert_ptr_nonnull(j);
+	json_decref(j);
+	close(silent);
+	close(active);
 	srv_stop();
 }
 END_TEST
@@ -734,6 +789,7 @@ static Suite *status_suite(void)
 	tcase_add_test(tc, test_half_line_stall);
 	tcase_add_test(tc, test_request_at_eof);
 	tcase_add_test(tc, test_slow_reader);
+	tcase_add_test(tc, test_idle_timeout);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("client");
 	tcase_add_test(tc, test_find_socket);

@@ -1,0 +1,570 @@
+/*
+ * L2TP sessions: the incoming-call FSM of RFC 3931 §7.3 (ICRQ sender) and
+ * §7.4 (ICRQ receiver) for L2TPv3 pseudowires (RFC 4719 Ethernet), with one
+ * dispatcher (sess_dispatch) and one transition function (sess_change).
+ *
+ * What is agreed at session setup (RFC 3931 §5.4.4):
+ *  - cookies: each side assigns (Assigned Cookie AVP) the cookie it wants to
+ *    receive; we send the peer's;
+ *  - L2-Specific Sublayer: both sides must use the same (RFC 4719 §3.2:
+ *    default sublayer type 1, or none); a mismatch is refused with a reason;
+ *  - Data Sequencing: each side says whether it needs sequenced data; the
+ *    sequence number lives in the sublayer, so sequencing without a
+ *    sublayer is refused (CDN result 15).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "l2tp_engine.h"
+
+enum sess_event {
+	SE_OPEN,        /* l2tp_session_open() */
+	SE_TUNNEL_UP,
+	SE_RX_ICRQ,
+	SE_RX_ICRP,
+	SE_RX_ICCN,
+	SE_RX_CDN,
+	SE_RX_SLI,
+	SE_CLOSE,       /* l2tp_session_close() */
+	SE_FAIL,        /* a negotiation or protocol error: CDN with s->fail_* */
+	SE_TUNNEL_DOWN,
+};
+
+static const char *sess_event_name(enum sess_event e)
+{
+	switch (e) {
+	case SE_OPEN:
+		return "open";
+	case SE_TUNNEL_UP:
+		return "tunnel-up";
+	case SE_RX_ICRQ:
+		return "ICRQ";
+	case SE_RX_ICRP:
+		return "ICRP";
+	case SE_RX_ICCN:
+		return "ICCN";
+	case SE_RX_CDN:
+		return "CDN";
+	case SE_RX_SLI:
+		return "SLI";
+	case SE_CLOSE:
+		return "close";
+	case SE_FAIL:
+		return "error";
+	case SE_TUNNEL_DOWN:
+		return "tunnel-down";
+	default:
+		return "unknown";
+	}
+}
+
+const char *l2tp_session_state_name(enum l2tp_session_state s)
+{
+	switch (s) {
+	case L2TP_SESSION_IDLE:
+		return "idle";
+	case L2TP_SESSION_WAIT_TUNNEL:
+		return "wait-tunnel";
+	case L2TP_SESSION_WAIT_REPLY:
+		return "wait-reply";
+	case L2TP_SESSION_WAIT_CONNECT:
+		return "wait-connect";
+	case L2TP_SESSION_ESTABLISHED:
+		return "established";
+	case L2TP_SESSION_CLOSED:
+		return "closed";
+	default:
+		return "unknown";
+	}
+}
+
+static void sess_unlink(struct l2tp_session *s)
+{
+	struct l2tp_session **pp;
+
+	for (pp = &s->t->sessions; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			return;
+		}
+	}
+}
+
+static void sess_fill_info(struct l2tp_session *s)
+{
+	struct l2tp_session_info *i = &s->info;
+
+	i->local_session_id = s->p.local_session_id;
+	i->pw_type = s->p.pw_type;
+	i->remote_end_id = s->p.remote_end_id;
+	i->cookie_len = s->p.cookie_len;
+	memcpy(i->cookie, s->p.cookie, sizeof(i->cookie));
+	i->l2spec_default = s->p.l2spec_default;
+	i->seq_rx = s->p.data_seq;
+}
+
+/*
+ * The one place that changes a session's state.  Entering CLOSED tells the
+ * daemon (session_down) and frees the session: callers must not touch s
+ * after a change to CLOSED.
+ */
+static void sess_change(struct l2tp_session *s, enum l2tp_session_state next, enum sess_event ev,
+			const char *why)
+{
+	struct l2tp_tunnel *t = s->t;
+	enum l2tp_session_state prev = s->state;
+
+	l2tp_tun_log(t, next == L2TP_SESSION_CLOSED ? LOG_NOTICE : LOG_INFO,
+		     "session %u/%u: %s -> %s on %s%s%s", s->p.local_session_id,
+		     s->info.peer_session_id, l2tp_session_state_name(prev),
+		     l2tp_session_state_name(next), sess_event_name(ev), why ? ": " : "",
+		     why ? why : "");
+	s->state = next;
+	/* ICRQ / ICRP answered by nothing but acks must not wedge the session. */
+	s->setup_at = next == L2TP_SESSION_WAIT_REPLY || next == L2TP_SESSION_WAIT_CONNECT
+			      ? t->now + l2tp_tun_setup_ms(t)
+			      : 0;
+	switch (next) {
+	case L2TP_SESSION_WAIT_REPLY:
+		s->initiator = 1;
+		s->serial = t->next_serial++;
+		l2tp_tun_send_session(s, L2TP_MSG_ICRQ, 0, NULL);
+		break;
+	case L2TP_SESSION_WAIT_CONNECT:
+		l2tp_tun_send_session(s, L2TP_MSG_ICRP, 0, NULL);
+		break;
+	case L2TP_SESSION_ESTABLISHED:
+		if (s->initiator)
+			l2tp_tun_send_session(s, L2TP_MSG_ICCN, 0, NULL);
+		if (t->ops->session_up)
+			t->ops->session_up(t->ctx, s);
+		break;
+	case L2TP_SESSION_CLOSED:
+		sess_unlink(s);
+		if (t->ops->session_down)
+			t->ops->session_down(t->ctx, s, why ? why : "closed");
+		free(s);
+		break;
+	case L2TP_SESSION_IDLE:
+	case L2TP_SESSION_WAIT_TUNNEL:
+	default:
+		break;
+	}
+}
+
+/* Send CDN for a session the peer knows, then close it. */
+static void sess_cdn_close(struct l2tp_session *s, enum sess_event ev, uint16_t result,
+			   const char *why)
+{
+	if (s->state == L2TP_SESSION_WAIT_REPLY || s->state == L2TP_SESSION_WAIT_CONNECT ||
+	    s->state == L2TP_SESSION_ESTABLISHED)
+		l2tp_tun_send_session(s, L2TP_MSG_CDN, result, why);
+	sess_change(s, L2TP_SESSION_CLOSED, ev, why);
+}
+
+/*
+ * What the peer's ICRQ or ICRP says, checked against our parameters.
+ * Returns 0, or -1 with *result and why filled.
+ */
+static int sess_negotiate(struct l2tp_session *s, const struct l2tp_cmsg *m, uint16_t *result,
+			  char *why, size_t cap)
+{
+	uint16_t theirs = (m->has & L2TP_CM_SUBLAYER) ? m->sublayer : L2TP_L2SUBLAYER_NONE;
+	uint16_t ours = s->p.l2spec_default ? L2TP_L2SUBLAYER_DEFAULT : L2TP_L2SUBLAYER_NONE;
+	struct l2tp_session_info *i = &s->info;
+
+	i->peer_session_id = m->local_sid;
+	i->peer_cookie_len = (m->has & L2TP_CM_COOKIE) ? (uint8_t)m->cookie_len : 0;
+	memcpy(i->peer_cookie, m->cookie, sizeof(i->peer_cookie));
+	i->seq_tx = (m->has & L2TP_CM_DATA_SEQ) && m->data_seq != 0;
+	sess_fill_info(s);
+	if (m->h.msg_type == L2TP_MSG_ICRQ && m->pw_type != s->p.pw_type) {
+		*result = L2TP_CDN_UNSUPPORTED_PW_TYPE;
+		snprintf(why, cap, "pseudowire type mismatch: peer %s, here %s",
+			 l2tp_pw_type_name(m->pw_type), l2tp_pw_type_name(s->p.pw_type));
+		return -1;
+	}
+	if (theirs != ours) {
+		*result = L2TP_CDN_GENERAL_ERROR;
+		snprintf(why, cap, "L2-Specific Sublayer mismatch: peer %s, here %s",
+			 theirs == L2TP_L2SUBLAYER_DEFAULT ? "default" : "none",
+			 ours == L2TP_L2SUBLAYER_DEFAULT ? "default" : "none");
+		return -1;
+	}
+	if ((i->seq_tx || i->seq_rx) && ours == L2TP_L2SUBLAYER_NONE) {
+		*result = L2TP_CDN_SEQ_WITHOUT_SUBLAYER;
+		snprintf(why, cap, "data sequencing needs the default L2-Specific Sublayer");
+		return -1;
+	}
+	if (i->peer_session_id == 0) {
+		*result = L2TP_CDN_GENERAL_ERROR;
+		snprintf(why, cap, "peer assigned session id 0");
+		return -1;
+	}
+	return 0;
+}
+
+/* The dispatcher: every (state, event) pair of a session lands here. */
+static void sess_dispatch(struct l2tp_session *s, enum sess_event ev, const struct l2tp_cmsg *m,
+			  uint16_t result, const char *why)
+{
+	struct l2tp_tunnel *t = s->t;
+	char buf[160];
+	uint16_t res;
+
+	/* Events every state handles alike. */
+	switch (ev) {
+	case SE_RX_CDN:
+		snprintf(buf, sizeof(buf), "peer sent CDN: %s%s%s%s%s",
+			 l2tp_result_name(L2TP_MSG_CDN, m->result.result),
+			 m->result.has_error && m->result.error ? ", " : "",
+			 m->result.has_error && m->result.error ? l2tp_error_name(m->result.error)
+								: "",
+			 m->result_msg[0] ? ": " : "", m->result_msg);
+		sess_change(s, L2TP_SESSION_CLOSED, ev, buf);
+		return;
+	case SE_CLOSE:
+	case SE_FAIL:
+		sess_cdn_close(s, ev, result, why);
+		return;
+	case SE_TUNNEL_DOWN:
+		sess_change(s, L2TP_SESSION_CLOSED, ev, why);
+		return;
+	default:
+		break;
+	}
+	switch (s->state) {
+	case L2TP_SESSION_IDLE:
+		if (ev == SE_OPEN) {
+			sess_change(s, t->state == L2TP_TUNNEL_ESTABLISHED ? L2TP_SESSION_WAIT_REPLY
+									   : L2TP_SESSION_WAIT_TUNNEL,
+				    ev, NULL);
+			return;
+		}
+		if (ev == SE_RX_ICRQ) {
+			if (sess_negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
+				/* The peer knows the session from its ICRQ: answer it. */
+				s->state = L2TP_SESSION_WAIT_CONNECT;
+				sess_cdn_close(s, SE_FAIL, res, buf);
+				return;
+			}
+			sess_change(s, L2TP_SESSION_WAIT_CONNECT, ev, NULL);
+			return;
+		}
+		break;
+	case L2TP_SESSION_WAIT_TUNNEL:
+		if (ev == SE_TUNNEL_UP) {
+			sess_change(s, L2TP_SESSION_WAIT_REPLY, ev, NULL);
+			return;
+		}
+		break;
+	case L2TP_SESSION_WAIT_REPLY:
+		if (ev == SE_RX_ICRP) {
+			if (sess_negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
+				sess_cdn_close(s, SE_FAIL, res, buf);
+				return;
+			}
+			sess_change(s, L2TP_SESSION_ESTABLISHED, ev, NULL);
+			return;
+		}
+		break;
+	case L2TP_SESSION_WAIT_CONNECT:
+		if (ev == SE_RX_ICCN) {
+			sess_change(s, L2TP_SESSION_ESTABLISHED, ev, NULL);
+			return;
+		}
+		break;
+	case L2TP_SESSION_ESTABLISHED:
+		if (ev == SE_RX_SLI) {
+			/* RFC 3931 §6.15: circuit status only; the pseudowire stays. */
+			l2tp_tun_log(t, LOG_INFO, "session %u/%u: peer circuit %s",
+				     s->p.local_session_id, s->info.peer_session_id,
+				     (m->circuit & 1) ? "up" : "down");
+			return;
+		}
+		break;
+	case L2TP_SESSION_CLOSED:
+	default:
+		break;
+	}
+	t->st.drop_bad_state++;
+	l2tp_tun_log_rl(t, &t->rl_drop, "session %u/%u: unexpected %s in state %s",
+			s->p.local_session_id, s->info.peer_session_id, sess_event_name(ev),
+			l2tp_session_state_name(s->state));
+	/* RFC 3931 §7.3/§7.4 tables: a message out of place clears the session. */
+	if (m != NULL)
+		sess_cdn_close(s, SE_FAIL, L2TP_CDN_FSM_ERROR, "unexpected message");
+}
+
+static struct l2tp_session *sess_new(struct l2tp_tunnel *t, const struct l2tp_session_params *p)
+{
+	struct l2tp_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->t = t;
+	s->p = *p;
+	s->state = L2TP_SESSION_IDLE;
+	s->info.local_session_id = p->local_session_id;
+	s->next = t->sessions;
+	t->sessions = s;
+	return s;
+}
+
+static struct l2tp_session *sess_find(struct l2tp_tunnel *t, uint32_t local_sid)
+{
+	struct l2tp_session *s;
+
+	for (s = t->sessions; s != NULL; s = s->next)
+		if (s->p.local_session_id == local_sid)
+			return s;
+	return NULL;
+}
+
+/* Answer an ICRQ we will not take with a CDN (no session is kept). */
+static void sess_refuse(struct l2tp_tunnel *t, const struct l2tp_cmsg *m, uint16_t result,
+			uint16_t error, const char *why)
+{
+	struct l2tp_session tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.t = t;
+	tmp.info.peer_session_id = m->local_sid;
+	tmp.cdn_error = error;
+	l2tp_tun_log(t, LOG_NOTICE, "ICRQ for Remote End ID %u refused: %s", m->remote_end_id, why);
+	l2tp_tun_send_session(&tmp, L2TP_MSG_CDN, result, why);
+}
+
+/*
+ * Session collision (see l2tp_tunnel.h): 1 when our own outstanding ICRQ for
+ * the same Remote End ID wins over theirs.
+ */
+static int sess_we_win_collision(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
+{
+	struct l2tp_session *s;
+
+	for (s = t->sessions; s != NULL; s = s->next) {
+		if (s->state != L2TP_SESSION_WAIT_REPLY || s->p.remote_end_id != m->remote_end_id)
+			continue;
+		if (t->p.router_id != t->peer_router_id)
+			return t->p.router_id > t->peer_router_id;
+		return s->p.local_session_id > m->local_sid;
+	}
+	return 0;
+}
+
+static void sess_rx_icrq(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
+{
+	struct l2tp_session_params p;
+	const char *why = "refused";
+	struct l2tp_session *s;
+	uint16_t result, error;
+	char buf[160];
+
+	if (m->has & L2TP_CM_UNKNOWN_M) {
+		t->st.unknown_mandatory++;
+		l2tp_unknown_mandatory_action(L2TP_MSG_ICRQ, &result, &error);
+		snprintf(buf, sizeof(buf), "unknown mandatory AVP %u", m->unknown_type);
+		sess_refuse(t, m, result, error, buf);
+		return;
+	}
+	if (t->avp->missing(m) != NULL) {
+		t->st.drop_missing_avp++;
+		snprintf(buf, sizeof(buf), "ICRQ without mandatory AVP %s", t->avp->missing(m));
+		sess_refuse(t, m, L2TP_CDN_GENERAL_ERROR, L2TP_ERR_NONE, buf);
+		return;
+	}
+	if (m->remote_end_id_len != 4) {
+		snprintf(buf, sizeof(buf), "Remote End ID of %d octets (4 expected)",
+			 m->remote_end_id_len);
+		sess_refuse(t, m, L2TP_CDN_INVALID_DEST, L2TP_ERR_NONE, buf);
+		return;
+	}
+	if (sess_we_win_collision(t, m)) {
+		sess_refuse(t, m, L2TP_CDN_LOST_TIE_BREAKER, L2TP_ERR_NONE,
+			    "both sides opened this pseudowire: the higher Router ID's is kept");
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	if (t->ops->session_request == NULL ||
+	    t->ops->session_request(t->ctx, t, m->remote_end_id, m->pw_type, &p, &why) == -1) {
+		snprintf(buf, sizeof(buf), "no pseudowire with Remote End ID %u here: %s",
+			 m->remote_end_id, why ? why : "refused");
+		sess_refuse(t, m, L2TP_CDN_INVALID_DEST, L2TP_ERR_NONE, buf);
+		return;
+	}
+	if (p.local_session_id == 0 || sess_find(t, p.local_session_id) != NULL ||
+	    (p.cookie_len != 0 && p.cookie_len != 4 && p.cookie_len != 8)) {
+		sess_refuse(t, m, L2TP_CDN_NO_FACILITIES_TEMP, L2TP_ERR_NONE, "bad local session parameters");
+		return;
+	}
+	s = sess_new(t, &p);
+	if (s == NULL) {
+		sess_refuse(t, m, L2TP_CDN_NO_FACILITIES_TEMP, L2TP_ERR_NONE, "out of memory");
+		return;
+	}
+	sess_dispatch(s, SE_RX_ICRQ, m, 0, NULL);
+}
+
+void l2tp_sess_rx(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
+{
+	struct l2tp_session *s;
+	const char *missing;
+	uint16_t result, error;
+	char buf[160];
+	enum sess_event ev;
+
+	if (m->h.msg_type == L2TP_MSG_ICRQ) {
+		sess_rx_icrq(t, m);
+		return;
+	}
+	s = (m->has & L2TP_CM_RSID) ? sess_find(t, m->remote_sid) : NULL;
+	if (s == NULL) {
+		t->st.drop_unknown_session++;
+		l2tp_tun_log_rl(t, &t->rl_drop, "%s for unknown session %u dropped",
+				l2tp_msg_name(m->h.msg_type), m->remote_sid);
+		return;
+	}
+	if (m->has & L2TP_CM_UNKNOWN_M) {
+		t->st.unknown_mandatory++;
+		l2tp_unknown_mandatory_action(m->h.msg_type, &result, &error);
+		snprintf(buf, sizeof(buf), "unknown mandatory AVP %u in %s", m->unknown_type,
+			 l2tp_msg_name(m->h.msg_type));
+		s->cdn_error = error;
+		sess_dispatch(s, SE_FAIL, NULL, result, buf);
+		return;
+	}
+	missing = t->avp->missing(m);
+	if (missing != NULL && m->h.msg_type != L2TP_MSG_CDN) {
+		t->st.drop_missing_avp++;
+		snprintf(buf, sizeof(buf), "%s without mandatory AVP %s",
+			 l2tp_msg_name(m->h.msg_type), missing);
+		sess_dispatch(s, SE_FAIL, NULL, L2TP_CDN_GENERAL_ERROR, buf);
+		return;
+	}
+	switch (m->h.msg_type) {
+	case L2TP_MSG_ICRP:
+		ev = SE_RX_ICRP;
+		break;
+	case L2TP_MSG_ICCN:
+		ev = SE_RX_ICCN;
+		break;
+	case L2TP_MSG_CDN:
+		ev = SE_RX_CDN;
+		break;
+	case L2TP_MSG_SLI:
+		ev = SE_RX_SLI;
+		break;
+	default:
+		t->st.drop_bad_state++;
+		return;
+	}
+	sess_dispatch(s, ev, m, 0, NULL);
+}
+
+void l2tp_sess_tunnel_up(struct l2tp_tunnel *t)
+{
+	struct l2tp_session *s, *next;
+
+	for (s = t->sessions; s != NULL; s = next) {
+		next = s->next;
+		if (s->state == L2TP_SESSION_WAIT_TUNNEL)
+			sess_dispatch(s, SE_TUNNEL_UP, NULL, 0, NULL);
+	}
+}
+
+void l2tp_sess_tunnel_down(struct l2tp_tunnel *t, const char *why)
+{
+	char buf[200];
+
+	snprintf(buf, sizeof(buf), "tunnel down: %s", why);
+	while (t->sessions != NULL)
+		sess_dispatch(t->sessions, SE_TUNNEL_DOWN, NULL, 0, buf);
+}
+
+void l2tp_sess_timeout(struct l2tp_tunnel *t)
+{
+	struct l2tp_session *s, *next;
+	char buf[64];
+
+	for (s = t->sessions; s != NULL; s = next) {
+		next = s->next;
+		if (s->setup_at == 0 || t->now < s->setup_at)
+			continue;
+		snprintf(buf, sizeof(buf), "no answer in %s", l2tp_session_state_name(s->state));
+		sess_dispatch(s, SE_FAIL, NULL, L2TP_CDN_TIMEOUT, buf);
+	}
+}
+
+uint64_t l2tp_sess_deadline(const struct l2tp_tunnel *t)
+{
+	const struct l2tp_session *s;
+	uint64_t at = 0;
+
+	for (s = t->sessions; s != NULL; s = s->next)
+		if (s->setup_at && (!at || s->setup_at < at))
+			at = s->setup_at;
+	return at;
+}
+
+void l2tp_sess_free_all(struct l2tp_tunnel *t)
+{
+	struct l2tp_session *s, *next;
+
+	for (s = t->sessions; s != NULL; s = next) {
+		next = s->next;
+		free(s);
+	}
+	t->sessions = NULL;
+}
+
+/* ---- API ---- */
+
+struct l2tp_session *l2tp_session_open(struct l2tp_tunnel *t, const struct l2tp_session_params *p,
+				       uint64_t now)
+{
+	struct l2tp_session *s;
+
+	t->now = now;
+	if (t->state == L2TP_TUNNEL_CLOSING || t->state == L2TP_TUNNEL_CLOSED ||
+	    p->local_session_id == 0 || sess_find(t, p->local_session_id) != NULL ||
+	    (p->cookie_len != 0 && p->cookie_len != 4 && p->cookie_len != 8))
+		return NULL;
+	s = sess_new(t, p);
+	if (s == NULL)
+		return NULL;
+	sess_dispatch(s, SE_OPEN, NULL, 0, NULL);
+	l2tp_tun_rearm(t);
+	return s;
+}
+
+void l2tp_session_close(struct l2tp_session *s, uint16_t result, const char *msg, uint64_t now)
+{
+	struct l2tp_tunnel *t = s->t;
+
+	t->now = now;
+	sess_dispatch(s, SE_CLOSE, NULL, result ? result : L2TP_CDN_ADMIN,
+		      msg ? msg : "administratively closed");
+	l2tp_tun_rearm(t);
+}
+
+enum l2tp_session_state l2tp_session_state(const struct l2tp_session *s)
+{
+	return s->state;
+}
+
+const struct l2tp_session_info *l2tp_session_info(const struct l2tp_session *s)
+{
+	return &s->info;
+}
+
+void *l2tp_session_user(const struct l2tp_session *s)
+{
+	return s->p.user;
+}
+
+struct l2tp_tunnel *l2tp_session_tunnel(const struct l2tp_session *s)
+{
+	return s->t;
+}

@@ -1,0 +1,281 @@
+/*
+ * The L2TPv3 AVP sets (RFC 3931 §6, RFC 4719 for Ethernet pseudowires):
+ * what each message we build carries, how a received message's AVPs map onto
+ * struct l2tp_cmsg, and which AVPs each message must have.
+ */
+#include <string.h>
+
+#include "l2tp_engine.h"
+
+/* Circuit Status AVP bits, RFC 3931 §5.4.5: A (active) and N (new). */
+#define L2TP_CIRCUIT_ACTIVE 0x0001
+#define L2TP_CIRCUIT_NEW 0x0002
+/* Data Sequencing AVP, RFC 3931 §5.4.4: 2 = all incoming data packets need sequencing. */
+#define L2TP_DATASEQ_ALL 2
+
+static const char l2tp_vendor_name[] = "l2pwd";
+
+/* Copy a text value for logs: truncated, non-printable bytes replaced. */
+static void v3_text(const struct buf *v, char *dst, size_t cap)
+{
+	struct buf b = *v;
+	size_t i = 0;
+	uint8_t c;
+
+	while (i + 1 < cap && buf_get_n8(&b, &c) == 0)
+		dst[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	dst[i] = '\0';
+}
+
+static int v3_avp(struct l2tp_cmsg *m, const struct l2tp_avp *a)
+{
+	struct buf v = a->value;
+	size_t i;
+
+	switch (a->type) {
+	case L2TP_AVP_MESSAGE_TYPE:
+		return 0;
+	case L2TP_AVP_RESULT_CODE:
+		if (l2tp_avp_get_result(a, &m->result) == -1)
+			return -1;
+		v3_text(&m->result.message, m->result_msg, sizeof(m->result_msg));
+		m->has |= L2TP_CM_RESULT;
+		return 0;
+	case L2TP_AVP_HOST_NAME:
+		if (buf_left(&v) == 0)
+			return -1;
+		v3_text(&v, m->host_name, sizeof(m->host_name));
+		m->has |= L2TP_CM_HOST_NAME;
+		return 0;
+	case L2TP_AVP_ROUTER_ID:
+		m->has |= L2TP_CM_ROUTER_ID;
+		return l2tp_avp_get_n32(a, &m->router_id);
+	case L2TP_AVP_ASSIGNED_CONN_ID:
+		m->has |= L2TP_CM_CONN_ID;
+		return l2tp_avp_get_n32(a, &m->conn_id);
+	case L2TP_AVP_RECEIVE_WINDOW:
+		m->has |= L2TP_CM_RWIN;
+		return l2tp_avp_get_n16(a, &m->rwin);
+	case L2TP_AVP_TIE_BREAKER:
+		m->has |= L2TP_CM_TIE_BREAKER;
+		return l2tp_avp_get_n64(a, &m->tie_breaker);
+	case L2TP_AVP_PW_CAP_LIST:
+		/* A list of 16-bit types: an odd length is a lie. */
+		if (buf_left(&v) % 2 != 0)
+			return -1;
+		for (i = 0; buf_left(&v) >= 2 && i < L2TP_ENG_MAX_PW_CAPS; i++)
+			buf_get_n16(&v, &m->pw_caps[i]);
+		m->n_pw_caps = (uint8_t)i;
+		m->has |= L2TP_CM_PW_CAPS;
+		return 0;
+	case L2TP_AVP_CTRL_AUTH_NONCE:
+		m->has |= L2TP_CM_NONCE;
+		return l2tp_avp_get_bytes(a, m->nonce, 1, sizeof(m->nonce), &m->nonce_len);
+	case L2TP_AVP_MESSAGE_DIGEST:
+		m->has |= L2TP_CM_DIGEST;
+		return 0;
+	case L2TP_AVP_PROTOCOL_VERSION:
+		m->has |= L2TP_CM_PROTO_VER;
+		return l2tp_avp_get_n16(a, &m->proto_ver);
+	case L2TP_AVP_LOCAL_SESSION_ID:
+		m->has |= L2TP_CM_LSID;
+		return l2tp_avp_get_n32(a, &m->local_sid);
+	case L2TP_AVP_REMOTE_SESSION_ID:
+		m->has |= L2TP_CM_RSID;
+		return l2tp_avp_get_n32(a, &m->remote_sid);
+	case L2TP_AVP_CALL_SERIAL_NUMBER:
+		m->has |= L2TP_CM_SERIAL;
+		return l2tp_avp_get_n32(a, &m->serial);
+	case L2TP_AVP_ASSIGNED_COOKIE:
+		/* RFC 3931 §5.4.4: 4 or 8 octets; no cookie is signalled by absence. */
+		if (buf_left(&v) != 4 && buf_left(&v) != 8)
+			return -1;
+		m->has |= L2TP_CM_COOKIE;
+		return l2tp_avp_get_bytes(a, m->cookie, 4, 8, &m->cookie_len);
+	case L2TP_AVP_REMOTE_END_ID:
+		/* An octet string; pw-ids are 4 octets (RFC 4667 §4.3, Cisco and Linux). */
+		m->has |= L2TP_CM_REMOTE_END;
+		m->remote_end_id_len = (int)buf_left(&v);
+		if (m->remote_end_id_len == 4)
+			buf_get_n32(&v, &m->remote_end_id);
+		return 0;
+	case L2TP_AVP_PW_TYPE:
+		m->has |= L2TP_CM_PW_TYPE;
+		return l2tp_avp_get_n16(a, &m->pw_type);
+	case L2TP_AVP_L2_SUBLAYER:
+		m->has |= L2TP_CM_SUBLAYER;
+		return l2tp_avp_get_n16(a, &m->sublayer);
+	case L2TP_AVP_DATA_SEQUENCING:
+		m->has |= L2TP_CM_DATA_SEQ;
+		return l2tp_avp_get_n16(a, &m->data_seq);
+	case L2TP_AVP_CIRCUIT_STATUS:
+		m->has |= L2TP_CM_CIRCUIT;
+		return l2tp_avp_get_n16(a, &m->circuit);
+	default:
+		/* Known but unused, or unknown without the M bit: ignored (RFC 3931 §5.2). */
+		return 0;
+	}
+}
+
+static int v3_parse(const struct l2tp_tunnel *t, const struct buf *avps, struct l2tp_cmsg *m,
+		    const char **why)
+{
+	struct l2tp_avp_reader r;
+	struct l2tp_avp a;
+	int rc;
+
+	l2tp_avp_reader_init(&r, 3, avps, t->secret_len ? t->secret : NULL, t->secret_len);
+	while ((rc = l2tp_avp_read(&r, &a)) == 1) {
+		if (a.vendor != L2TP_VENDOR_IETF)
+			continue;
+		if (v3_avp(m, &a) == -1) {
+			*why = l2tp_avp_name(a.type);
+			return -1;
+		}
+	}
+	if (rc == 0)
+		return 0;
+	if (r.err == L2TP_AVP_UNKNOWN_MANDATORY) {
+		m->has |= L2TP_CM_UNKNOWN_M;
+		m->unknown_type = r.bad.type;
+		return 0;
+	}
+	*why = l2tp_avp_err_name(r.err);
+	return -1;
+}
+
+struct v3_required {
+	uint16_t type;
+	uint32_t has;
+	const char *name;
+};
+
+/*
+ * RFC 3931 §6.  The ICRQ's Remote End ID is what RFC 4667 §5 and RFC 4719
+ * pair pseudowires by, so we need it.  Call Serial Number and the ICRQ's
+ * Remote Session ID are listed by the RFC but not needed to work, and some
+ * peers leave them out: accepted without.
+ */
+static const struct v3_required v3_required[] = {
+	{ L2TP_MSG_SCCRQ, L2TP_CM_HOST_NAME, "Host Name" },
+	{ L2TP_MSG_SCCRQ, L2TP_CM_ROUTER_ID, "Router ID" },
+	{ L2TP_MSG_SCCRQ, L2TP_CM_CONN_ID, "Assigned Control Connection ID" },
+	{ L2TP_MSG_SCCRQ, L2TP_CM_PW_CAPS, "Pseudowire Capabilities List" },
+	{ L2TP_MSG_SCCRP, L2TP_CM_HOST_NAME, "Host Name" },
+	{ L2TP_MSG_SCCRP, L2TP_CM_ROUTER_ID, "Router ID" },
+	{ L2TP_MSG_SCCRP, L2TP_CM_CONN_ID, "Assigned Control Connection ID" },
+	{ L2TP_MSG_SCCRP, L2TP_CM_PW_CAPS, "Pseudowire Capabilities List" },
+	{ L2TP_MSG_STOPCCN, L2TP_CM_RESULT, "Result Code" },
+	{ L2TP_MSG_ICRQ, L2TP_CM_LSID, "Local Session ID" },
+	{ L2TP_MSG_ICRQ, L2TP_CM_PW_TYPE, "Pseudowire Type" },
+	{ L2TP_MSG_ICRQ, L2TP_CM_REMOTE_END, "Remote End ID" },
+	{ L2TP_MSG_ICRP, L2TP_CM_LSID, "Local Session ID" },
+	{ L2TP_MSG_ICRP, L2TP_CM_RSID, "Remote Session ID" },
+	{ L2TP_MSG_ICCN, L2TP_CM_LSID, "Local Session ID" },
+	{ L2TP_MSG_ICCN, L2TP_CM_RSID, "Remote Session ID" },
+	{ L2TP_MSG_CDN, L2TP_CM_RESULT, "Result Code" },
+	{ L2TP_MSG_CDN, L2TP_CM_RSID, "Remote Session ID" },
+	{ L2TP_MSG_SLI, L2TP_CM_RSID, "Remote Session ID" },
+};
+
+static const char *v3_missing(const struct l2tp_cmsg *m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(v3_required) / sizeof(v3_required[0]); i++)
+		if (v3_required[i].type == m->h.msg_type && !(m->has & v3_required[i].has))
+			return v3_required[i].name;
+	return NULL;
+}
+
+static int v3_build_ctrl(struct l2tp_tunnel *t, struct l2tp_builder *b, uint16_t type,
+			 uint16_t result, const char *msg)
+{
+	int errs = 0;
+	uint8_t i;
+
+	switch (type) {
+	case L2TP_MSG_SCCRQ:
+	case L2TP_MSG_SCCRP:
+		errs += l2tp_build_string(b, L2TP_AVP_HOST_NAME, 1, t->p.host_name);
+		errs += l2tp_build_n32(b, L2TP_AVP_ROUTER_ID, 1, t->p.router_id);
+		errs += l2tp_build_n32(b, L2TP_AVP_ASSIGNED_CONN_ID, 1, t->local_id);
+		{
+			uint8_t caps[2 * 4];
+			struct wbuf w;
+
+			wbuf_init(&w, caps, sizeof(caps));
+			for (i = 0; i < t->p.n_pw_caps && i < 4; i++)
+				wbuf_add_n16(&w, t->p.pw_caps[i]);
+			errs += l2tp_build_bytes(b, L2TP_AVP_PW_CAP_LIST, 1, caps, w.len);
+		}
+		errs += l2tp_build_n16(b, L2TP_AVP_RECEIVE_WINDOW, 1, t->rel.p.rwin);
+		errs += l2tp_build_string(b, L2TP_AVP_VENDOR_NAME, 0, l2tp_vendor_name);
+		/* §5.4.3: the Tie Breaker goes in the SCCRQ only, M bit clear. */
+		if (type == L2TP_MSG_SCCRQ)
+			errs += l2tp_build_n64(b, L2TP_AVP_TIE_BREAKER, 0, t->tie_breaker);
+		/* §4.3: each side's nonce goes in its SCCRQ / SCCRP. */
+		if (t->secret_len)
+			errs += l2tp_build_bytes(b, L2TP_AVP_CTRL_AUTH_NONCE, 1, t->nonce,
+						 sizeof(t->nonce));
+		break;
+	case L2TP_MSG_STOPCCN:
+		errs += l2tp_build_n32(b, L2TP_AVP_ASSIGNED_CONN_ID, 1, t->local_id);
+		errs += l2tp_build_result(b, result, t->fail_error, msg);
+		break;
+	case L2TP_MSG_SCCCN:
+	case L2TP_MSG_HELLO:
+	case L2TP_MSG_ACK:
+		break;
+	default:
+		return -1;
+	}
+	return errs ? -1 : 0;
+}
+
+static int v3_build_session(struct l2tp_session *s, struct l2tp_builder *b, uint16_t type,
+			    uint16_t result, const char *msg)
+{
+	int errs = 0;
+
+	errs += l2tp_build_n32(b, L2TP_AVP_LOCAL_SESSION_ID, 1, s->p.local_session_id);
+	errs += l2tp_build_n32(b, L2TP_AVP_REMOTE_SESSION_ID, 1, s->info.peer_session_id);
+	switch (type) {
+	case L2TP_MSG_ICRQ:
+		errs += l2tp_build_n32(b, L2TP_AVP_CALL_SERIAL_NUMBER, 1, s->serial);
+		errs += l2tp_build_n16(b, L2TP_AVP_PW_TYPE, 1, s->p.pw_type);
+		errs += l2tp_build_n32(b, L2TP_AVP_REMOTE_END_ID, 1, s->p.remote_end_id);
+		/* The ICRQ and the ICRP both say what we want to receive. */
+		__attribute__((fallthrough));
+	case L2TP_MSG_ICRP:
+		errs += l2tp_build_n16(b, L2TP_AVP_CIRCUIT_STATUS, 1,
+				       L2TP_CIRCUIT_ACTIVE | L2TP_CIRCUIT_NEW);
+		__attribute__((fallthrough));
+	case L2TP_MSG_ICCN:
+		if (s->p.cookie_len && type != L2TP_MSG_ICCN)
+			errs += l2tp_build_bytes(b, L2TP_AVP_ASSIGNED_COOKIE, 1, s->p.cookie,
+						 s->p.cookie_len);
+		errs += l2tp_build_n16(b, L2TP_AVP_L2_SUBLAYER, 1,
+				       s->p.l2spec_default ? L2TP_L2SUBLAYER_DEFAULT
+							   : L2TP_L2SUBLAYER_NONE);
+		if (s->p.data_seq)
+			errs += l2tp_build_n16(b, L2TP_AVP_DATA_SEQUENCING, 1, L2TP_DATASEQ_ALL);
+		break;
+	case L2TP_MSG_CDN:
+		errs += l2tp_build_result(b, result, s->cdn_error, msg);
+		break;
+	case L2TP_MSG_SLI:
+		errs += l2tp_build_n16(b, L2TP_AVP_CIRCUIT_STATUS, 1, L2TP_CIRCUIT_ACTIVE);
+		break;
+	default:
+		return -1;
+	}
+	return errs ? -1 : 0;
+}
+
+const struct l2tp_avpset l2tp_v3avp_set = {
+	.parse = v3_parse,
+	.missing = v3_missing,
+	.build_ctrl = v3_build_ctrl,
+	.build_session = v3_build_session,
+};
