@@ -86,6 +86,9 @@ mapfile -t PREFS < <(ts_prefs "$CLEN" "$SUBLAYER")
 PCAP=$(cap_file wan)
 say "  prefs: ${PREFS[*]}"
 if [ "$ENCAP" = ip ]; then under='ip.proto == 115'; else under='udp.port == 1701'; fi
+# Frames sent before the peer's socket was open come back quoted in ICMP
+# port/protocol unreachables; those are not the sender's packets.
+under="$under && !(icmp.type == 3)"
 
 # wire_ok FROM SID COOKIE: every L2TP packet FROM sends has our expectations.
 wire_ok() {

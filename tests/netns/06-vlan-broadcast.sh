@@ -52,7 +52,8 @@ check "a broadcast ping from hostB is answered by hostA" bcast_ping "$NS_HB" 192
 step "what the WAN carried"
 cap_stop wan
 PCAP=$(cap_file wan)
-check "VLAN 100 tagged frames inside L2TP" ts_at_least 5 "$PCAP" 'l2tp && vlan.id == 100 && icmp'
-check "broadcast frames inside L2TP" ts_at_least 3 "$PCAP" 'l2tp && eth.dst == ff:ff:ff:ff:ff:ff'
-check "tagged ARP requests inside L2TP" ts_at_least 1 "$PCAP" 'l2tp && vlan.id == 100 && arp.opcode == 1'
-check "no malformed packets" ts_none "$PCAP" '_ws.malformed'
+mapfile -t PREFS < <(ts_prefs 4 default) # the config defaults
+check "VLAN 100 tagged frames inside L2TP" ts_at_least 5 "$PCAP" 'l2tp && vlan.id == 100 && icmp' "${PREFS[@]}"
+check "broadcast frames inside L2TP" ts_at_least 3 "$PCAP" 'l2tp && eth.dst == ff:ff:ff:ff:ff:ff' "${PREFS[@]}"
+check "tagged ARP requests inside L2TP" ts_at_least 1 "$PCAP" 'l2tp && vlan.id == 100 && arp.opcode == 1' "${PREFS[@]}"
+check "no malformed packets" ts_none "$PCAP" '_ws.malformed' "${PREFS[@]}"

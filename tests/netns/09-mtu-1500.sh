@@ -44,7 +44,8 @@ check "IPv6 full size: ping -M do -s 1452 from hostA" ping_ok "$NS_HA" 2001:db8:
 step "the WAN: outer fragments, frames whole inside"
 cap_stop wan
 PCAP=$(cap_file wan)
+mapfile -t PREFS < <(ts_prefs 4 default)
 check "outer IPv4 fragments on the WAN (more-fragments set)" ts_at_least 10 "$PCAP" 'ip.flags.mf == 1 && ip.src == 198.18.0.1'
-check "reassembled: 1500-byte ICMP inside L2TP, A -> B" ts_at_least 5 "$PCAP" 'l2tp && icmp.type == 8 && ip.len == 1500'
-check "reassembled: 1500-byte ICMP inside L2TP, B -> A" ts_at_least 5 "$PCAP" 'l2tp && icmp.type == 0 && ip.len == 1500'
-check "no malformed packets" ts_none "$PCAP" '_ws.malformed'
+check "reassembled: 1500-byte ICMP inside L2TP, A -> B" ts_at_least 5 "$PCAP" 'l2tp && icmp.type == 8 && ip.len == 1500' "${PREFS[@]}"
+check "reassembled: 1500-byte ICMP inside L2TP, B -> A" ts_at_least 5 "$PCAP" 'l2tp && icmp.type == 0 && ip.len == 1500' "${PREFS[@]}"
+check "no malformed packets" ts_none "$PCAP" '_ws.malformed' "${PREFS[@]}"

@@ -479,7 +479,7 @@ arping_ok() { in_ns "$1" arping -c 3 -w 6 -I "$2" "$3"; }
 cap_start() {
 	local name=$1 ns=$2 dev=$3 pid
 	shift 3
-	ip netns exec "$ns" tcpdump -i "$dev" -s 0 -U -n -w "$T/$name.pcap" "$@" 2>"$T/$name.tcpdump.log" &
+	ip netns exec "$ns" tcpdump -i "$dev" -s 0 -U --immediate-mode -n -w "$T/$name.pcap" "$@" 2>"$T/$name.tcpdump.log" &
 	pid=$!
 	CAP_PID[$name]=$pid
 	L2T_PIDS+=("$pid")
