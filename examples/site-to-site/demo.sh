@@ -103,6 +103,7 @@ cat <<EOF
     hostA ---- [$BR_A  office-a] ======== WAN ======== [office-b  $BR_B] ---- hostB
     192.0.2.1      $WAN_A $ADDR_A          $ADDR_B $WAN_B         192.0.2.2
 EOF
+say "Namespaces: $NS_HA $NS_A $NS_W $NS_B $NS_HB"
 for ns in "$NS_HA" "$NS_A" "$NS_W" "$NS_B" "$NS_HB"; do
 	[ ! -e "/run/netns/$ns" ] || {
 		say "namespace $ns exists already (another demo running with prefix $P?)"
