@@ -141,6 +141,8 @@ if in_ns "$NS_HA" ping -n -c 1 -W 1 192.0.2.2 >/dev/null 2>&1; then
 	exit 1
 fi
 say "    ping 192.0.2.2: no answer"
+# Forget the failed ARP lookup, or the kernel answers "unreachable" for a while.
+ip -n "$NS_HA" neigh flush dev eth0
 
 step "Starting l2pwd in office-a and office-b"
 for site in a b; do
@@ -187,7 +189,7 @@ fi
 say "Both offices say: connected."
 
 step "hostA pings hostB across the pseudowire"
-in_ns "$NS_HA" ping -n -c 3 -i 0.3 -W 2 192.0.2.2 | sed 's/^/    /'
+in_ns "$NS_HA" ping -n -c 3 -i 0.3 -w 10 192.0.2.2 | sed 's/^/    /'
 
 step "l2pwctl status, office-a"
 in_ns "$NS_A" "$L2PWCTL" -s "$T/office-a.sock" status | sed 's/^/    /'

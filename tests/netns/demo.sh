@@ -21,7 +21,7 @@ L2PWD=$BIN/l2pwd L2PWCTL=$BIN/l2pwctl L2T_PFX=$P L2T_TIMED= "$DEMO" >"$T/demo.ou
 sed 's/^/  | /' "$T/demo.out"
 check "the demo exits 0" test "$rc" -eq 0
 check "it saw both offices connected" grep -q 'Both offices say: connected' "$T/demo.out"
-check "hostA's pings were answered" grep -qE '3 packets transmitted, 3 received' "$T/demo.out"
+check "hostA's pings were answered" grep -qE ' 3 received' "$T/demo.out"
 # status_rows SITE: the pseudowire rows of one site's l2pwctl status table.
 status_rows() { sed -n "/l2pwctl status, office-$1/,/^\$/p" "$T/demo.out" | grep -E 'pw-|connected'; }
 check "office-a's status table shows the pseudowire connected" eval 'status_rows a | grep -q connected'
