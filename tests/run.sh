@@ -164,7 +164,12 @@ build() {
 	if timeout 1200 "$@" >"$log" 2>&1; then
 		pass "$name"
 	else
-		failed "$name" 1 "$log"
+		# The compiler's complaints, not every command line make echoed.
+		grep -E -B2 -A6 'error:|Error [0-9]+|undefined reference|No rule to make|Terminated' "$log" |
+			head -n 150 >"$log.errors" || true
+		[ -s "$log.errors" ] || tail -n 40 "$log" >"$log.errors"
+		echo "(whole log: $log)" >>"$log.errors"
+		failed "$name" 1 "$log.errors"
 	fi
 }
 

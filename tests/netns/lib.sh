@@ -462,10 +462,14 @@ ping_some() {
 	printf '%s\n' "$out" | tail -n 3
 	[ "${got:-0}" -ge "$4" ]
 }
-# ping_none NS DEST [COUNT]: no answer at all.
+# ping_none NS DEST [COUNT]: no answer at all.  Afterwards NS forgets its
+# failed ARP/ND lookups: the kernel would otherwise refuse the next pings
+# ("Destination Host Unreachable") for a few seconds, whatever the pseudowire
+# does by then.
 ping_none() {
 	local out got
 	out=$(in_ns "$1" ping -n -c "${3:-3}" -i 0.3 -W 1 "$2" 2>&1) || true
+	ip -n "$1" neigh flush all >/dev/null 2>&1 || true
 	got=$(sed -n 's/.* \([0-9]\+\) received.*/\1/p' <<<"$out")
 	printf '%s\n' "$out" | tail -n 3
 	[ "${got:-0}" -eq 0 ]
