@@ -15,6 +15,11 @@
 # logs include the daemons' logs), and as its very last line
 # `N passed, N failed`; it exits non-zero if anything failed.
 #
+# Time: every step has its own timeout, and the run as a whole a budget
+# (L2T_BUDGET seconds, default 1500): once it is spent, the tests not yet
+# started are reported as failed ("not run"), so `make check` ends within
+# about 25 minutes plus the longest single test whatever happens.
+#
 # Environment: L2T_JOBS (parallel jobs for fuzz and scenarios, default 2),
 # FUZZ_CHECK_SECONDS (per fuzz target, default 20), L2T_ONLY (a regex: run
 # only the scenarios, unit binaries and fuzz targets whose name matches it,
@@ -29,6 +34,7 @@ ONLY=${L2T_ONLY:-}
 LOGDIR=$(mktemp -d /tmp/l2pw-check.XXXXXX)
 RUN_PFX=l2$(printf %x $$) # scenario prefixes: RUN_PFX + one index character
 T0=$(date +%s)
+DEADLINE=$((T0 + ${L2T_BUDGET:-1500}))
 
 PASSED=0
 FAILED=0
@@ -54,6 +60,12 @@ show_log() {
 	fi
 }
 
+# over_budget NAME: true (and NAME reported failed) once the budget is spent.
+over_budget() {
+	[ "$(date +%s)" -ge "$DEADLINE" ] || return 1
+	failed "$1 (not run: the time budget of ${L2T_BUDGET:-1500}s is spent)"
+}
+
 pass() {
 	PASSED=$((PASSED + ${2:-1}))
 	say "PASS $1"
@@ -73,6 +85,7 @@ job_start() {
 	while [ "${#JOB_NAME[@]}" -ge "$JOBS" ]; do
 		job_reap
 	done
+	! over_budget "$name" || return 0
 	"$@" >"$log" 2>&1 &
 	pid=$!
 	JOB_NAME[$pid]=$name
@@ -160,8 +173,9 @@ build() {
 	local name=$1 log
 	shift
 	log=$LOGDIR/$name.log
+	! over_budget "$name" || return 0
 	say "runner: $* ($(since))"
-	if timeout 1200 "$@" >"$log" 2>&1; then
+	if timeout 900 "$@" >"$log" 2>&1; then
 		pass "$name"
 	else
 		# The compiler's complaints, not every command line make echoed.
@@ -191,7 +205,8 @@ unit() {
 		failed "$label (not built: $bin missing)"
 		return
 	fi
-	timeout 900 "$bin" >"$log" 2>&1 || rc=$?
+	! over_budget "$label" || return 0
+	timeout 300 "$bin" >"$log" 2>&1 || rc=$?
 	while read -r line; do
 		[[ $line =~ Checks:\ ([0-9]+),\ Failures:\ ([0-9]+),\ Errors:\ ([0-9]+) ]] || continue
 		n=$((n + BASH_REMATCH[1]))
