@@ -36,7 +36,7 @@ BPF_SRCS = $(sort $(wildcard xdp/*.bpf.c))
 BPF_OBJS = $(BPF_SRCS:xdp/%.bpf.c=$(BUILD)/xdp/%.bpf.o)
 BPF_SKELS = $(BPF_SRCS:xdp/%.bpf.c=$(BUILD)/xdp/%.skel.h)
 
-.PHONY: all deps units check demo fuzz fuzz-build bench install clean
+.PHONY: all deps units check demo fuzz fuzz-build install clean
 all: $(BUILD)/l2pwd $(BUILD)/l2pwctl
 
 deps:
@@ -68,7 +68,8 @@ $(BUILD)/xdp/%.skel.h: $(BUILD)/xdp/%.bpf.o
 	bpftool gen skeleton $< > $@.tmp && mv $@.tmp $@
 
 # Unit tests link the real library objects.
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libl2pw.a $(wildcard tests/unit/*.h)
+UNIT_HELPERS = $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c tests/unit/*.h))
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libl2pw.a $(UNIT_HELPERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libl2pw.a $(LDLIBS) $(CHECK_LIBS)
 
@@ -93,9 +94,6 @@ check: deps
 
 demo: deps all
 	@examples/site-to-site/demo.sh
-
-bench: deps all
-	@bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8

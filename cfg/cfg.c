@@ -68,7 +68,7 @@ static int cfg_parse_record(cfg_t *node, cfg_opt_t *opt)
 		p->lines = n;
 		p->cap_lines = cap;
 	}
-	p->lines[p->n_lines] = (struct cfg_line){ opt, p->n_lines, node->line };
+	p->lines[p->n_lines] = (struct cfg_line){opt, p->n_lines, node->line};
 	p->n_lines++;
 	p->sorted = 0;
 	return 0;
@@ -229,22 +229,23 @@ static int load_pw(struct cfg_loadctx *p, struct cfg *c, cfg_t *node)
 	return pw ? cfg_check_pw(&s, c, pw) : -1;
 }
 
+/*
+ * parse() creates the first l2tp-server section, with every default, before
+ * the file is read; the file's own, if any, is the second.  (Creating it
+ * after the file would make libconfuse parse the defaults with whatever
+ * state its lexer was left in.)
+ */
 static int load_server(struct cfg_loadctx *p, struct cfg *c, cfg_t *root)
 {
 	unsigned int n = cfg_size(root, cfg_sec_server.name);
-	cfg_t *node;
 	struct cfg_sec s;
 
-	if (n > 1) {
-		sec_init(&s, p, cfg_getnsec(root, cfg_sec_server.name, 1), &cfg_sec_server);
+	if (n > 2) {
+		sec_init(&s, p, cfg_getnsec(root, cfg_sec_server.name, 2), &cfg_sec_server);
 		return cfg_error_at(p, s.line, s.prefix, "a second l2tp-server section");
 	}
-	/* No section in the file: one with every default, so they live in one place. */
-	if (n == 0 && !cfg_setopt(root, cfg_getopt(root, cfg_sec_server.name), NULL))
-		return cfg_error_at(p, 0, "", "out of memory");
-	node = cfg_getnsec(root, cfg_sec_server.name, 0);
-	sec_init(&s, p, node, &cfg_sec_server);
-	c->server.line = n ? s.line : 0;
+	sec_init(&s, p, cfg_getnsec(root, cfg_sec_server.name, n - 1), &cfg_sec_server);
+	c->server.line = n == 2 ? s.line : 0;
 	if (cfg_fields_load(&s, &c->server, 0) < 0)
 		return -1;
 	return cfg_check_server(&s, c);
@@ -266,7 +267,7 @@ static int profiles_builtin(struct cfg *c)
 	static const struct {
 		const char *title;
 		enum cfg_encryption enc;
-	} builtin[] = { { "default", CFG_ENC_DEFAULT }, { "default-encryption", CFG_ENC_YES } };
+	} builtin[] = {{"default", CFG_ENC_DEFAULT}, {"default-encryption", CFG_ENC_YES}};
 
 	for (size_t i = 0; i < 2; i++) {
 		struct cfg_ppp_profile *pr = array_add(&c->profile, &c->n_profile, sizeof(*pr));
@@ -332,7 +333,7 @@ static int load_each(struct cfg_loadctx *p, struct cfg *c, cfg_t *root, const ch
 /* The order cfg_check.c relies on: what a section refers to is loaded before it. */
 static int convert(struct cfg_loadctx *p, struct cfg *c, cfg_t *root)
 {
-	struct cfg_sec s = { .p = p, .node = root, .kind = &cfg_sec_root, .line = 1 };
+	struct cfg_sec s = {.p = p, .node = root, .kind = &cfg_sec_root, .line = 1};
 
 	if (!(c->file = strdup(p->name)) || profiles_builtin(c) < 0)
 		return cfg_error_at(p, 0, "", "out of memory");
@@ -351,32 +352,36 @@ static cfg_t *parse(struct cfg_loadctx *p, const char *text)
 	cfg_opt_t *opts = cfg_schema_opts(cfg_parse_record);
 	char *bare = strdup(text);
 	cfg_t *root = NULL;
-	const char *unclosed_what;
-	int rc, unclosed;
+	const char *unclosed;
+	int line, rc;
 
 	if (opts && bare)
 		root = cfg_init(opts, CFGF_NONE);
 	cfg_schema_free(opts);
+	if (root && !cfg_setopt(root, cfg_getopt(root, cfg_sec_server.name), NULL)) {
+		cfg_free(root);
+		root = NULL;
+	}
 	if (!root) {
 		free(bare);
 		cfg_error_at(p, 0, "", "out of memory");
 		return NULL;
 	}
 	cfg_set_error_function(root, cfg_parse_errfunc);
-	unclosed = cfg_comments_blank(bare, &unclosed_what);
-	/* libconfuse tests errno for ERANGE after strtol without clearing it. */
-	errno = 0;
-	rc = cfg_parse_buf(root, bare);
+	line = cfg_comments_blank(bare, &unclosed);
+	/* Not even parsed: libconfuse mishandles what is open at the end. */
+	if (unclosed) {
+		rc = cfg_error_at(p, line, "", "%s", unclosed);
+	} else {
+		/* libconfuse tests errno for ERANGE after strtol without clearing it. */
+		errno = 0;
+		rc = cfg_parse_buf(root, bare) == CFG_SUCCESS ? 0 : -1;
+	}
 	free(bare);
-	if (rc != CFG_SUCCESS || p->failed || p->oom) {
+	if (rc < 0 || p->failed || p->oom) {
 		if (p->oom)
 			cfg_error_at(p, root->line, "", "out of memory");
 		cfg_error_at(p, root->line, "", "syntax error");
-		cfg_free(root);
-		return NULL;
-	}
-	if (unclosed) {
-		cfg_error_at(p, unclosed, "", "%s", unclosed_what);
 		cfg_free(root);
 		return NULL;
 	}
@@ -386,8 +391,8 @@ static cfg_t *parse(struct cfg_loadctx *p, const char *text)
 struct cfg *cfg_load_string(const char *name, const char *text, char *err, size_t errlen)
 {
 	char dummy[1];
-	struct cfg_loadctx p = { .name = name, .err = errlen ? err : dummy,
-			       .errlen = errlen ? errlen : sizeof(dummy) };
+	struct cfg_loadctx p = {
+	    .name = name, .err = errlen ? err : dummy, .errlen = errlen ? errlen : sizeof(dummy)};
 	struct cfg *c = NULL;
 	cfg_t *root;
 
@@ -431,8 +436,9 @@ static char *read_file(const char *file, char *err, size_t errlen)
 	n = fread(text, 1, CFG_FILE_MAX + 1, f);
 	if (ferror(f) || n > CFG_FILE_MAX || memchr(text, '\0', n)) {
 		snprintf(err, errlen, "%s: %s", file,
-			 ferror(f) ? strerror(errno) : n > CFG_FILE_MAX ? "larger than 1 MiB"
-									: "has a NUL byte");
+			 ferror(f)	    ? strerror(errno)
+			 : n > CFG_FILE_MAX ? "larger than 1 MiB"
+					    : "has a NUL byte");
 		free(text);
 		text = NULL;
 		goto out;

@@ -6,6 +6,17 @@
  *
  * Ownership: cfg_load() returns a struct cfg the caller frees with cfg_unload();
  * every string and array inside belongs to it.
+ *
+ * What a loaded config guarantees: every char * is non-NULL ("" when
+ * unset); derived defaults are filled in (name, status_socket, ipsec_dir,
+ * each pseudowire's and client's interface, each pseudowire's bridge);
+ * every value is in its documented range and the cross-checks of
+ * l2pwd.conf(5) hold (e.g. static pseudowires have all four ids, and their
+ * cookies when cookie_length > 0; dynamic ones have a pw_id and no ids or
+ * cookies; interface names are unique; every profile named exists).
+ *
+ * The names cfg_free and cfg_print belong to libconfuse, which this module
+ * links: defining them here would replace libconfuse's own.
  */
 #ifndef L2PW_CFG_H
 #define L2PW_CFG_H
@@ -69,7 +80,7 @@ struct cfg_pseudowire {
 	char interface[CFG_IFNAME_MAX];
 	char bridge[CFG_IFNAME_MAX];
 	int disabled;
-	/* static mode */
+	/* static mode (all 0 in dynamic mode) */
 	uint32_t tunnel_id, peer_tunnel_id, session_id, peer_session_id;
 	uint8_t cookie[8], peer_cookie[8]; /* cookie_length bytes of each are used */
 };
@@ -120,8 +131,8 @@ struct cfg_ppp_secret {
 	int line;
 	char *password;
 	enum cfg_service service;
-	char *caller_id;
-	char *profile;
+	char *caller_id; /* "" = any */
+	char *profile;   /* "default" means the l2tp-server's default_profile, as in RouterOS */
 	char interface[CFG_IFNAME_MAX]; /* "" = dynamic */
 	int disabled;
 };

@@ -20,7 +20,8 @@ static int site_name_valid(const char *name)
 	if (n == 0 || n >= CFG_NAME_MAX)
 		return 0;
 	for (; *name; name++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *name))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+			    *name))
 			return 0;
 	return 1;
 }
@@ -56,8 +57,9 @@ static int path_check(const struct cfg_sec *s, const char *key, const char *v)
 	char q[80];
 
 	if (v[0] != '/' || strlen(v) >= CFG_SOCKPATH_MAX)
-		return cfg_sec_error(s, key, "%s \"%s\" is not an absolute path shorter than %d bytes",
-				     key, cfg_quote_msg(q, sizeof(q), v), CFG_SOCKPATH_MAX);
+		return cfg_sec_error(s, key,
+				     "%s \"%s\" is not an absolute path shorter than %d bytes", key,
+				     cfg_quote_msg(q, sizeof(q), v), CFG_SOCKPATH_MAX);
 	return 0;
 }
 
@@ -77,7 +79,8 @@ int cfg_check_root(const struct cfg_sec *s, struct cfg *c)
 					     cfg_quote_msg(q, sizeof(q), c->name));
 	}
 	if (!site_name_valid(c->name))
-		return cfg_sec_error(s, "name", "name \"%s\" is not a site name (1..63 of A-Z a-z 0-9 . _ -)",
+		return cfg_sec_error(s, "name",
+				     "name \"%s\" is not a site name (1..63 of A-Z a-z 0-9 . _ -)",
 				     cfg_quote_msg(q, sizeof(q), c->name));
 	if (derive_str(&c->status_socket, "/run/l2pwd/%s.sock", c->name) < 0 ||
 	    derive_str(&c->ipsec_dir, "/run/l2pwd/%s.swanctl", c->name) < 0)
@@ -89,6 +92,9 @@ int cfg_check_root(const struct cfg_sec *s, struct cfg *c)
 		return cfg_sec_error(s, "ipsec-vici", "ipsec-vici is empty");
 	if (c->fastpath == CFG_FASTPATH_XDP && !*c->wan_interface)
 		return cfg_sec_error(s, "fastpath", "fastpath \"xdp\" needs wan-interface");
+	if (*c->bridge && strcmp(c->bridge, c->wan_interface) == 0)
+		return cfg_sec_error(s, "bridge", "bridge \"%s\" is also the wan-interface",
+				     c->bridge);
 	return 0;
 }
 
@@ -120,16 +126,16 @@ static int profile_check(const struct cfg_sec *s, const struct cfg *c, const cha
 }
 
 /* The section that already uses interface name, described into buf; NULL if none. */
-static const char *iface_owner(const struct cfg *c, const char *name, const void *self,
-			       char *buf, size_t len)
+static const char *iface_owner(const struct cfg *c, const char *name, const void *self, char *buf,
+			       size_t len)
 {
 	const struct {
 		const struct cfg_section *kind;
 		const void *arr;
 		size_t n;
-	} lists[] = { { &cfg_sec_pw, c->pw, c->n_pw },
-		      { &cfg_sec_client, c->client, c->n_client },
-		      { &cfg_sec_secret, c->secret, c->n_secret } };
+	} lists[] = {{&cfg_sec_pw, c->pw, c->n_pw},
+		     {&cfg_sec_client, c->client, c->n_client},
+		     {&cfg_sec_secret, c->secret, c->n_secret}};
 	char q[80];
 
 	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
@@ -184,30 +190,34 @@ static int pw_addr_check(const struct cfg_sec *s, const struct cfg_pseudowire *p
 {
 	if (pw->remote.ss.ss_family == AF_UNSPEC)
 		return cfg_sec_error(s, "remote", "remote is required");
-	if (pw->local.ss.ss_family != AF_UNSPEC && pw->local.ss.ss_family != pw->remote.ss.ss_family)
-		return cfg_sec_error(s, "local", "local \"%s\" and remote \"%s\" are not the same "
-				     "address family", pw->local.text, pw->remote.text);
+	if (pw->local.ss.ss_family != AF_UNSPEC &&
+	    pw->local.ss.ss_family != pw->remote.ss.ss_family)
+		return cfg_sec_error(s, "local",
+				     "local \"%s\" and remote \"%s\" are not the same "
+				     "address family",
+				     pw->local.text, pw->remote.text);
 	return 0;
 }
 
 /*
  * Static: the four ids of `ip l2tp add tunnel/session` are required.
- * Dynamic: they come from the control connection (RFC 3931 3.1), so giving
+ * Dynamic: they come from the control connection (RFC 3931), so giving
  * them would silently do nothing; the Remote End ID (pw-id, RFC 4667) is
  * what both sides must agree on instead.
  */
 static int pw_mode_check(const struct cfg_sec *s, const struct cfg_pseudowire *pw)
 {
-	static const char *const keys[] = { "tunnel-id", "peer-tunnel-id", "session-id",
-					    "peer-session-id" };
-	const uint32_t ids[] = { pw->tunnel_id, pw->peer_tunnel_id, pw->session_id,
-				 pw->peer_session_id };
+	static const char *const keys[] = {"tunnel-id", "peer-tunnel-id", "session-id",
+					   "peer-session-id"};
+	const uint32_t ids[] = {pw->tunnel_id, pw->peer_tunnel_id, pw->session_id,
+				pw->peer_session_id};
 
 	for (size_t i = 0; i < 4; i++) {
 		if (pw->mode == CFG_PW_STATIC && !ids[i])
 			return cfg_sec_error(s, keys[i], "mode static needs %s", keys[i]);
 		if (pw->mode == CFG_PW_DYNAMIC && ids[i])
-			return cfg_sec_error(s, keys[i], "%s %u needs mode static", keys[i], ids[i]);
+			return cfg_sec_error(s, keys[i], "%s %u needs mode static", keys[i],
+					     ids[i]);
 	}
 	if (pw->mode == CFG_PW_DYNAMIC && !pw->pw_id)
 		return cfg_sec_error(s, "pw-id", "mode dynamic needs pw-id");
@@ -221,7 +231,7 @@ static int pw_frame_check(const struct cfg_sec *s, const struct cfg_pseudowire *
 	if (pw->pw_type == CFG_PW_ETHERNET && pw->vlan_id)
 		return cfg_sec_error(s, "vlan-id", "vlan-id %u needs pw-type \"ethernet-vlan\"",
 				     pw->vlan_id);
-	/* RFC 4719 4.2: the sequence number lives in the default L2-Specific Sublayer. */
+	/* RFC 3931 4.6: the sequence number lives in the default L2-Specific Sublayer. */
 	if (pw->sequencing && pw->l2_sublayer == CFG_SUBLAYER_NONE)
 		return cfg_sec_error(s, "sequencing", "sequencing needs l2-sublayer \"default\"");
 	return 0;
@@ -249,30 +259,43 @@ static int pw_unique_check(const struct cfg_sec *s, const struct cfg *c,
 		    pw->pw_id == o->pw_id && same_addr(&pw->remote, &o->remote))
 			return cfg_sec_error(s, "pw-id",
 					     "pw-id %u to %s is already used by pseudowire \"%s\" "
-					     "(line %d)", pw->pw_id, pw->remote.text, t, o->line);
+					     "(line %d)",
+					     pw->pw_id, pw->remote.text, t, o->line);
 		if (pw->mode != CFG_PW_STATIC || o->mode != CFG_PW_STATIC)
 			continue;
 		if (pw->session_id == o->session_id)
-			return cfg_sec_error(s, "session-id", "session-id %u is already used by "
-					     "pseudowire \"%s\" (line %d)", pw->session_id, t, o->line);
-		if (pw->tunnel_id == o->tunnel_id &&
-		    (!same_addr(&pw->remote, &o->remote) || pw->peer_tunnel_id != o->peer_tunnel_id ||
-		     pw->encap != o->encap || pw->port != o->port))
-			return cfg_sec_error(s, "tunnel-id", "tunnel-id %u is already used by "
+			return cfg_sec_error(s, "session-id",
+					     "session-id %u is already used by "
+					     "pseudowire \"%s\" (line %d)",
+					     pw->session_id, t, o->line);
+		if (pw->tunnel_id == o->tunnel_id && (!same_addr(&pw->remote, &o->remote) ||
+						      pw->peer_tunnel_id != o->peer_tunnel_id ||
+						      pw->encap != o->encap || pw->port != o->port))
+			return cfg_sec_error(s, "tunnel-id",
+					     "tunnel-id %u is already used by "
 					     "pseudowire \"%s\" (line %d) with another remote, "
-					     "peer-tunnel-id, encap or port", pw->tunnel_id, t, o->line);
+					     "peer-tunnel-id, encap or port",
+					     pw->tunnel_id, t, o->line);
 	}
 	return 0;
 }
 
 static int pw_port_check(const struct cfg_sec *s, const struct cfg *c, struct cfg_pseudowire *pw)
 {
+	char who[200];
+
 	if (!*pw->interface)
 		cfg_ifname_derive(pw->interface, "pw-", pw->title);
 	if (!*pw->bridge)
 		memcpy(pw->bridge, c->bridge, sizeof(pw->bridge));
 	if (!*pw->bridge)
 		return cfg_sec_error(s, "bridge", "no bridge: set bridge here or at the top level");
+	/* The other way round from iface_check(): an earlier section's port. */
+	if (iface_owner(c, pw->bridge, pw, who, sizeof(who)))
+		return cfg_sec_error(s, "bridge", "bridge \"%s\" is the interface of %s", pw->bridge,
+				     who);
+	if (strcmp(pw->bridge, c->wan_interface) == 0)
+		return cfg_sec_error(s, "bridge", "bridge \"%s\" is the wan-interface", pw->bridge);
 	return iface_check(s, c, pw->interface, pw);
 }
 

@@ -8,7 +8,7 @@
  * The scan follows libconfuse's lexer: "..." strings with backslash escapes
  * and ${VAR} (which may hold a '"'), '...' strings with backslash escapes,
  * ${VAR} at the start of a bare word, and bare words, inside which neither
- * '//' nor '/ *' starts a comment.  One difference, on purpose: libconfuse
+ * '//' nor slash-star starts a comment.  One difference, on purpose: libconfuse
  * 3.3 reads "//word" at the start of a token as a bare word (upstream issue
  * #120); here it is a comment, as users mean it.
  */
@@ -16,8 +16,11 @@
 
 #include "cfg_int.h"
 
-/* Bytes that end a bare word (libconfuse's unquoted-string rule). */
-#define WORD_END " \t\r\n#\"'={}()+,"
+/*
+ * Bytes that end a bare word (libconfuse's unquoted-string rule).  A '*' is
+ * never part of one, so a slash-star right after a star opens a comment.
+ */
+#define WORD_END " \t\r\n#\"'={}()+,*"
 
 /* ${...} as libconfuse's lexer takes it: to the next '}', newlines included. */
 static size_t env_len(const char *s)
@@ -61,58 +64,56 @@ static void blank(char *s, size_t n)
 			s[i] = ' ';
 }
 
-/* Length of the comment at s, 0 if none starts there. */
-static size_t comment_len(const char *s)
+/* Length of the comment at s, 0 if none starts there; *open if never closed. */
+static size_t comment_len(const char *s, int *open)
 {
 	const char *end;
 
+	*open = 0;
 	if (s[0] == '#' || (s[0] == '/' && s[1] == '/'))
 		return strcspn(s, "\n");
 	if (s[0] != '/' || s[1] != '*')
 		return 0;
 	end = strstr(s + 2, "*/");
+	*open = !end;
 	return end ? (size_t)(end - s) + 2 : strlen(s);
 }
 
 /*
- * libconfuse 3.3 also takes the end of the file as the end of any open
- * section, and of an open "..." string (its lexer then stays inside the
- * string for the next parse): both are found here.
+ * libconfuse 3.3 also takes the end of the file as the end of an open
+ * section, string or comment: the rest of the file is silently lost, its
+ * lexer stays inside the string or comment for the next parse, and flex's
+ * default rule echoes a last '\\' to stdout.  All three are found here.
  */
 int cfg_comments_blank(char *text, const char **what)
 {
-	int line = 1, depth = 0, open_line = 0;
+	int line = 1, depth = 0, open_line = 0, open;
 	char *s = text;
 
-	*what = NULL;
 	while (*s) {
-		size_t n = comment_len(s);
+		size_t n = comment_len(s, &open);
 
 		if (*s == '{' && depth++ == 0)
 			open_line = line;
 		else if (*s == '}' && depth > 0)
 			depth--;
-
 		if (n) {
 			blank(s, n);
+			*what = "this comment is never closed";
 		} else if (*s == '"' || *s == '\'') {
-			int open;
-
 			n = string_len(s, &open);
-			if (open) {
-				*what = "this string is never closed";
-				return line;
-			}
+			*what = "this string is never closed";
 		} else if ((n = env_len(s)) == 0) {
 			/* A bare word, or one byte that ends words. */
 			n = strcspn(s, WORD_END);
 			if (n == 0)
 				n = 1;
 		}
+		if (open)
+			return line;
 		for (; n; n--, s++)
 			line += *s == '\n';
 	}
-	if (depth)
-		*what = "this '{' is never closed";
+	*what = depth ? "this '{' is never closed" : NULL;
 	return depth ? open_line : 0;
 }

@@ -134,8 +134,8 @@ const char *cfg_enum_list(const struct cfg_enum *names, char *buf, size_t len);
 
 /*
  * Replaces every comment byte of text by a space, newlines kept
- * (cfg_comment.c).  Returns 0, or the line of a string or '{' that is
- * never closed, with *what saying which.
+ * (cfg_comment.c).  Returns 0, or the line of a string, comment or '{'
+ * that is never closed, with *what saying which.
  */
 int cfg_comments_blank(char *text, const char **what);
 

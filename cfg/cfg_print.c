@@ -28,7 +28,8 @@ static void print_section(FILE *out, const struct cfg_section *kind, const char 
  */
 static void print_builtin(FILE *out, const struct cfg_ppp_profile *pr)
 {
-	fprintf(out, "\n# built in: ppp-profile \"%s\" { bridge = \"%s\" use-encryption = \"%s\" }\n",
+	fprintf(out,
+		"\n# built in: ppp-profile \"%s\" { bridge = \"%s\" use-encryption = \"%s\" }\n",
 		pr->title, pr->bridge, cfg_encryption_name(pr->use_encryption));
 }
 

@@ -185,7 +185,8 @@ static const struct cfg_field secret_fields[] = {
 };
 #undef SEC
 
-#define SECTION(n, f, st) .name = n, .fields = f, .n_fields = sizeof(f) / sizeof(f[0]), .size = sizeof(st)
+#define SECTION(n, f, st)                                                                     \
+	.name = n, .fields = f, .n_fields = sizeof(f) / sizeof(f[0]), .size = sizeof(st)
 #define TITLED(st) .titled = 1, .title_off = offsetof(st, title), .line_off = offsetof(st, line)
 const struct cfg_section cfg_sec_root = { SECTION("", root_fields, struct cfg) };
 const struct cfg_section cfg_sec_server = { SECTION("l2tp-server", server_fields,

@@ -146,7 +146,8 @@ static int load_uint(const struct cfg_sec *s, const struct cfg_field *f, void *m
 				     cfg_quote_msg(q, sizeof(q), v));
 	if (f->only && (n >= 32 || !(f->only >> n & 1)))
 		return cfg_sec_error(s, f->key, "%s \"%s\" is not %s", f->key,
-				     cfg_quote_msg(q, sizeof(q), v), only_list(f->only, list, sizeof(list)));
+				     cfg_quote_msg(q, sizeof(q), v),
+				     only_list(f->only, list, sizeof(list)));
 	if ((n < f->min || n > f->max) && !(n == 0 && f->zero_ok))
 		return cfg_sec_error(s, f->key, "%s \"%s\" is not %sin %u..%u", f->key,
 				     cfg_quote_msg(q, sizeof(q), v), f->zero_ok ? "0 or " : "",
@@ -172,7 +173,8 @@ static uint32_t get_uint(const struct cfg_field *f, const void *m)
 /* libconfuse's own boolean words, so old habits keep working. */
 static int load_bool(const struct cfg_sec *s, const struct cfg_field *f, int *m, const char *v)
 {
-	static const char *const yes[] = { "yes", "true", "on" }, *const no[] = { "no", "false", "off" };
+	static const char *const yes[] = {"yes", "true", "on"}, *const no[] = {"no", "false",
+									       "off"};
 	char q[80];
 
 	for (size_t i = 0; i < 3; i++) {
@@ -278,8 +280,8 @@ static int hexval(char c)
 }
 
 /*
- * Static mode has no control connection to exchange cookies (RFC 3931
- * 5.4.4), so both must be written out, cookie-length bytes each, like
+ * Static mode has no control connection to exchange cookies (the Assigned
+ * Cookie AVP of RFC 3931), so both must be written out, cookie-length bytes each, like
  * `ip l2tp add session ... cookie HEX peer_cookie HEX`.
  */
 static int load_cookie(const struct cfg_sec *s, const struct cfg_field *f, uint8_t *m,
@@ -292,8 +294,9 @@ static int load_cookie(const struct cfg_sec *s, const struct cfg_field *f, uint8
 	if (pw->mode != CFG_PW_STATIC || len == 0) {
 		if (!*v)
 			return 0;
-		return cfg_sec_error(s, f->key, "%s \"%s\" needs mode static and cookie-length 4 or 8",
-				     f->key, cfg_quote_msg(q, sizeof(q), v));
+		return cfg_sec_error(s, f->key,
+				     "%s \"%s\" needs mode static and cookie-length 4 or 8", f->key,
+				     cfg_quote_msg(q, sizeof(q), v));
 	}
 	if (!*v)
 		return cfg_sec_error(s, f->key, "mode static with cookie-length %zu needs %s", len,
@@ -309,8 +312,9 @@ static int load_cookie(const struct cfg_sec *s, const struct cfg_field *f, uint8
 	}
 	return 0;
 bad:
-	return cfg_sec_error(s, f->key, "%s \"%s\" is not 0x and %zu hex digits (cookie-length %zu)",
-			     f->key, cfg_quote_msg(q, sizeof(q), v), 2 * len, len);
+	return cfg_sec_error(s, f->key,
+			     "%s \"%s\" is not 0x and %zu hex digits (cookie-length %zu)", f->key,
+			     cfg_quote_msg(q, sizeof(q), v), 2 * len, len);
 }
 
 static int load_str(char **m, const char *v)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +63,7 @@ int ctl_client_find_socket(const char *dir, char *out, size_t outlen, char *err,
 struct ctl_client *ctl_client_open(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 5};
 	struct ctl_client *c;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
@@ -76,6 +78,9 @@ struct ctl_client *ctl_client_open(const char *path, char *err, size_t errlen)
 	}
 	strcpy(c->path, path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* A Unix connect waits for backlog room up to SO_SNDTIMEO: bound it for a hung daemon. */
+	if (c->fd >= 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		snprintf(err, errlen, "%s: %s%s", path, strerror(errno),
 			 errno == ENOENT || errno == ECONNREFUSED ? " (is l2pwd running?)" : "");

@@ -238,7 +238,8 @@ struct evloop *evloop_new(void)
 		goto close_timer;
 	l->sig_io.cb = evloop_signals_fire;
 	l->sig_io.arg = l;
-	if (evloop_io_add(l, &l->timer_io, EPOLLIN) == -1 || evloop_io_add(l, &l->sig_io, EPOLLIN) == -1)
+	if (evloop_io_add(l, &l->timer_io, EPOLLIN) == -1 ||
+	    evloop_io_add(l, &l->sig_io, EPOLLIN) == -1)
 		goto close_sig;
 	l->now = evloop_clock();
 	return l;

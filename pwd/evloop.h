@@ -24,9 +24,9 @@ struct ev_io {
 struct ev_timer {
 	void (*cb)(struct ev_timer *t);
 	void *arg;
-	uint64_t at;     /* deadline, ms; valid while armed */
+	uint64_t at;	 /* deadline, ms; valid while armed */
 	size_t heap_idx; /* private; 0 = not armed */
-	uint64_t seq;    /* private: arm order, so a timer re-armed for "now" from
+	uint64_t seq;	 /* private: arm order, so a timer re-armed for "now" from
 			    its own callback waits for the next iteration */
 };
 

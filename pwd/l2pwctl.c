@@ -6,8 +6,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +16,8 @@
 #include <jansson.h>
 
 #include "ctl_client.h"
-#include "ctl_fmt.h"
 #include "ctl_proto.h"
+#include "ctl_view.h"
 
 #define CTL_TIMEOUT_MS 5000
 #define CTL_EXIT_OK    0
@@ -48,7 +46,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nWithout -s, the one socket in %s/*.sock is used.\n", CTL_PROTO_SOCKET_DIR);
 }
 
-/* Connect and send one request; the answer, or NULL after printing why. */
+/* Send one request on c; the answer, or NULL after printing why (error answers too). */
 static json_t *ctl_call(struct ctl_client *c, json_t *req)
 {
 	char err[512];
@@ -93,22 +91,6 @@ static int ctl_print_json(const json_t *doc)
 	return fflush(stdout) == EOF ? -1 : 0;
 }
 
-/* ---- reading interface objects leniently: a missing key shows as "" or 0 ---- */
-
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
-static uint64_t jnum(const json_t *o, const char *key)
-{
-	json_int_t v = json_integer_value(json_object_get(o, key));
-
-	return v < 0 ? 0 : (uint64_t)v;
-}
-
 /*
  * The flags of status and monitor, anywhere among the arguments (GNU
  * permutation: `monitor NAME --once` and `monitor --once NAME` both work).
@@ -147,99 +129,6 @@ static int ctl_flags(int argc, char **argv, int *json, int *once)
 
 /* ---- status ---- */
 
-enum {
-	COL_NAME,
-	COL_KIND,
-	COL_STATUS,
-	COL_UPTIME,
-	COL_REMOTE,
-	COL_IDS,
-	COL_RXP,
-	COL_RXB,
-	COL_TXP,
-	COL_TXB,
-	COL_N
-};
-
-static const char *const col_head[COL_N] = {"NAME",    "KIND",	   "STATUS",  "UPTIME",
-					    "REMOTE",  "TUN/SESS", "RX-PKTS", "RX-BYTES",
-					    "TX-PKTS", "TX-BYTES"};
-/* Numbers read best right-aligned. */
-static const int col_right[COL_N] = {[COL_RXP] = 1, [COL_RXB] = 1, [COL_TXP] = 1, [COL_TXB] = 1};
-
-#define CELL 64
-
-static void status_row(const json_t *o, char cells[COL_N][CELL])
-{
-	snprintf(cells[COL_NAME], CELL, "%s", jstr(o, "name"));
-	snprintf(cells[COL_KIND], CELL, "%s", jstr(o, "kind"));
-	snprintf(cells[COL_STATUS], CELL, "%s", jstr(o, "status"));
-	if (jnum(o, "uptime") || strcmp(jstr(o, "status"), "connected") == 0)
-		ctl_fmt_duration(jnum(o, "uptime"), cells[COL_UPTIME], CELL);
-	else
-		snprintf(cells[COL_UPTIME], CELL, "-");
-	snprintf(cells[COL_REMOTE], CELL, "%s",
-		 *jstr(o, "remote-address") ? jstr(o, "remote-address") : "-");
-	if (jnum(o, "tunnel-id") || jnum(o, "session-id"))
-		snprintf(cells[COL_IDS], CELL, "%" PRIu64 "/%" PRIu64, jnum(o, "tunnel-id"),
-			 jnum(o, "session-id"));
-	else
-		snprintf(cells[COL_IDS], CELL, "-"); /* no ids before the session is set up */
-	ctl_fmt_count(jnum(o, "rx-packets"), cells[COL_RXP], CELL);
-	ctl_fmt_bytes(jnum(o, "rx-bytes"), cells[COL_RXB], CELL);
-	ctl_fmt_count(jnum(o, "tx-packets"), cells[COL_TXP], CELL);
-	ctl_fmt_bytes(jnum(o, "tx-bytes"), cells[COL_TXB], CELL);
-}
-
-static void status_print_line(char cells[COL_N][CELL], const int width[COL_N])
-{
-	int i;
-
-	for (i = 0; i < COL_N; i++) {
-		const char *sep = i + 1 < COL_N ? "  " : "\n";
-
-		if (i + 1 == COL_N && !col_right[i])
-			printf("%s%s", cells[i], sep);
-		else
-			printf(col_right[i] ? "%*s%s" : "%-*s%s", width[i], cells[i], sep);
-	}
-}
-
-static int status_print_table(const json_t *doc)
-{
-	const json_t *ifs = json_object_get(doc, "interfaces");
-	char(*rows)[COL_N][CELL];
-	int width[COL_N];
-	size_t n, i;
-	int c;
-
-	if (!json_is_array(ifs)) {
-		fprintf(stderr, "%s: the daemon's answer has no \"interfaces\" list\n", prog);
-		return -1;
-	}
-	n = json_array_size(ifs);
-	printf("site %s: %zu interface%s\n", jstr(doc, "site"), n, n == 1 ? "" : "s");
-	if (n == 0)
-		return 0;
-	rows = calloc(n + 1, sizeof(*rows));
-	if (!rows)
-		return -1;
-	for (c = 0; c < COL_N; c++) {
-		snprintf(rows[0][c], CELL, "%s", col_head[c]);
-		width[c] = (int)strlen(col_head[c]);
-	}
-	for (i = 0; i < n; i++) {
-		status_row(json_array_get(ifs, i), rows[i + 1]);
-		for (c = 0; c < COL_N; c++)
-			if ((int)strlen(rows[i + 1][c]) > width[c])
-				width[c] = (int)strlen(rows[i + 1][c]);
-	}
-	for (i = 0; i <= n; i++)
-		status_print_line(rows[i], width);
-	free(rows);
-	return 0;
-}
-
 static int cmd_status(const char *sock, int argc, char **argv)
 {
 	struct ctl_client *c;
@@ -260,122 +149,57 @@ static int cmd_status(const char *sock, int argc, char **argv)
 	ctl_client_close(c);
 	if (!doc)
 		return CTL_EXIT_FAIL;
-	rc = json ? ctl_print_json(doc) : status_print_table(doc);
+	if (json) {
+		rc = ctl_print_json(doc);
+	} else {
+		rc = ctl_view_status(stdout, doc);
+		if (rc == -1)
+			fprintf(stderr, "%s: the daemon's answer has no \"interfaces\" list\n",
+				prog);
+	}
 	json_decref(doc);
 	return rc == 0 ? CTL_EXIT_OK : CTL_EXIT_FAIL;
 }
 
 /* ---- monitor ---- */
 
-enum mon_fmt { MON_STR, MON_NUM, MON_DURATION, MON_BYTES };
-
-static const struct {
-	const char *key;
-	enum mon_fmt fmt;
-} mon_keys[] = {
-    {"name", MON_STR},
-    {"kind", MON_STR},
-    {"mode", MON_STR},
-    {"status", MON_STR},
-    {"uptime", MON_DURATION},
-    {"idle-time", MON_DURATION},
-    {"encoding", MON_STR},
-    {"mtu", MON_NUM},
-    {"mru", MON_NUM},
-    {"mrru", MON_NUM},
-    {"local-address", MON_STR},
-    {"remote-address", MON_STR},
-    {"encap", MON_STR},
-    {"tunnel-id", MON_NUM},
-    {"peer-tunnel-id", MON_NUM},
-    {"session-id", MON_NUM},
-    {"peer-session-id", MON_NUM},
-    {"pw-id", MON_NUM},
-    {"pw-type", MON_STR},
-    {"cookie-length", MON_NUM},
-    {"l2-sublayer", MON_STR},
-    {"user", MON_STR},
-    {"bridge", MON_STR},
-    {"rx-packets", MON_NUM},
-    {"rx-bytes", MON_BYTES},
-    {"tx-packets", MON_NUM},
-    {"tx-bytes", MON_BYTES},
-    {"rx-errors", MON_NUM},
-    {"rx-dropped", MON_NUM},
-    {"tx-dropped", MON_NUM},
-    {"fastpath", MON_STR},
-};
-
-#define MON_KEY_WIDTH 16
-
-static void monitor_print(const json_t *o)
-{
-	json_t *drops = json_object_get(o, "drops");
-	size_t n_drops;
-	const char *key;
-	json_t *v;
-	size_t i;
-	char val[64];
-
-	for (i = 0; i < sizeof(mon_keys) / sizeof(mon_keys[0]); i++) {
-		const json_t *j = json_object_get(o, mon_keys[i].key);
-		uint64_t n = jnum(o, mon_keys[i].key);
-
-		if (!j)
-			continue;
-		switch (mon_keys[i].fmt) {
-		case MON_STR:
-			/* Like RouterOS, show only what applies: "" means not applicable. */
-			if (!*jstr(o, mon_keys[i].key))
-				continue;
-			snprintf(val, sizeof(val), "%s", jstr(o, mon_keys[i].key));
-			break;
-		case MON_NUM:
-			snprintf(val, sizeof(val), "%" PRIu64, n);
-			break;
-		case MON_DURATION:
-			ctl_fmt_duration(n, val, sizeof(val));
-			break;
-		case MON_BYTES: {
-			char h[32];
-
-			snprintf(val, sizeof(val), "%" PRIu64 " (%s)", n,
-				 ctl_fmt_bytes(n, h, sizeof(h)));
-			break;
-		}
-		default:
-			val[0] = '\0';
-			break;
-		}
-		printf("%*s: %s\n", MON_KEY_WIDTH, mon_keys[i].key, val);
-	}
-	/* Only the reasons that happened: the daemon lists every one it counts. */
-	printf("%*s:", MON_KEY_WIDTH, "drops");
-	n_drops = 0;
-	json_object_foreach(drops, key, v)
-	{
-		if (json_integer_value(v) == 0)
-			continue;
-		printf(" %s=%" JSON_INTEGER_FORMAT, key, json_integer_value(v));
-		n_drops++;
-	}
-	printf("%s\n", n_drops ? "" : " none");
-	printf("%*s: %s\n", MON_KEY_WIDTH, "last-error",
-	       *jstr(o, "last-error") ? jstr(o, "last-error") : "-");
-}
-
 static void on_stop(int signo)
 {
 	stop_signal = signo;
 }
 
-/* Sleep until the next whole second of the redraw cadence, or a signal. */
+/* Sleep a second, or less when a signal asks us to stop. */
 static void monitor_wait(void)
 {
 	struct timespec ts = {.tv_sec = 1};
 
 	while (!stop_signal && nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+/*
+ * Redraw in place without flicker: cursor home, each line overwritten and
+ * cleared to its end, then whatever the last frame left below cleared too.
+ */
+static void monitor_redraw(const json_t *o, const char *name)
+{
+	char *txt = NULL, *line, *nl;
+	size_t len = 0;
+	FILE *f = open_memstream(&txt, &len);
+
+	if (!f)
+		return;
+	ctl_view_monitor(f, o);
+	fprintf(f, "\n-- %s monitor %s: Ctrl-C to quit --\n", prog, name);
+	if (fclose(f) != 0) {
+		free(txt);
+		return;
+	}
+	fputs("\033[H", stdout);
+	for (line = txt; (nl = strchr(line, '\n')); line = nl + 1)
+		printf("%.*s\033[K\n", (int)(nl - line), line);
+	fputs("\033[J", stdout);
+	free(txt);
 }
 
 static int cmd_monitor(const char *sock, int argc, char **argv)
@@ -421,12 +245,12 @@ static int cmd_monitor(const char *sock, int argc, char **argv)
 				putchar('\n');
 		} else {
 			if (tty && !once)
-				fputs("\033[H\033[2J", stdout); /* home + clear: redraw in place */
-			else if (!once && !first)
-				putchar('\n'); /* blocks apart when piped */
-			monitor_print(o1);
-			if (tty && !once)
-				printf("\n-- %s monitor %s: Ctrl-C to quit --\n", prog, name);
+				monitor_redraw(o1, name);
+			else {
+				if (!once && !first)
+					putchar('\n'); /* blocks apart when piped */
+				ctl_view_monitor(stdout, o1);
+			}
 		}
 		json_decref(o1);
 		if (fflush(stdout) == EOF) {

@@ -11,6 +11,141 @@
 
 /* ---- names ---- */
 
+struct l2tp_name {
+	uint16_t value;
+	const char *name;
+};
+
+/* Protocol numbers are sparse: a short table per field, searched linearly (logs only). */
+static const char *name_of(const struct l2tp_name *t, size_t n, uint16_t value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].value == value)
+			return t[i].name;
+	return "unknown";
+}
+
+#define NAME_OF(table, value) name_of(table, sizeof(table) / sizeof(table[0]), value)
+
+static const struct l2tp_name msg_names[] = {
+    {L2TP_MSG_ZLB, "ZLB"},     {L2TP_MSG_SCCRQ, "SCCRQ"},     {L2TP_MSG_SCCRP, "SCCRP"},
+    {L2TP_MSG_SCCCN, "SCCCN"}, {L2TP_MSG_STOPCCN, "StopCCN"}, {L2TP_MSG_HELLO, "HELLO"},
+    {L2TP_MSG_OCRQ, "OCRQ"},   {L2TP_MSG_OCRP, "OCRP"},	      {L2TP_MSG_OCCN, "OCCN"},
+    {L2TP_MSG_ICRQ, "ICRQ"},   {L2TP_MSG_ICRP, "ICRP"},	      {L2TP_MSG_ICCN, "ICCN"},
+    {L2TP_MSG_CDN, "CDN"},     {L2TP_MSG_WEN, "WEN"},	      {L2TP_MSG_SLI, "SLI"},
+    {L2TP_MSG_ACK, "ACK"},     {L2TP_MSG_FSQ, "FSQ"},	      {L2TP_MSG_FSR, "FSR"},
+};
+
+static const struct l2tp_name avp_names[] = {
+    {L2TP_AVP_MESSAGE_TYPE, "Message Type"},
+    {L2TP_AVP_RESULT_CODE, "Result Code"},
+    {L2TP_AVP_PROTOCOL_VERSION, "Protocol Version"},
+    {L2TP_AVP_FRAMING_CAP, "Framing Capabilities"},
+    {L2TP_AVP_BEARER_CAP, "Bearer Capabilities"},
+    {L2TP_AVP_TIE_BREAKER, "Tie Breaker"},
+    {L2TP_AVP_FIRMWARE_REV, "Firmware Revision"},
+    {L2TP_AVP_HOST_NAME, "Host Name"},
+    {L2TP_AVP_VENDOR_NAME, "Vendor Name"},
+    {L2TP_AVP_ASSIGNED_TUNNEL_ID, "Assigned Tunnel ID"},
+    {L2TP_AVP_RECEIVE_WINDOW, "Receive Window Size"},
+    {L2TP_AVP_CHALLENGE, "Challenge"},
+    {L2TP_AVP_Q931_CAUSE, "Q.931 Cause Code"},
+    {L2TP_AVP_CHALLENGE_RESPONSE, "Challenge Response"},
+    {L2TP_AVP_ASSIGNED_SESSION_ID, "Assigned Session ID"},
+    {L2TP_AVP_CALL_SERIAL_NUMBER, "Call Serial Number"},
+    {L2TP_AVP_MINIMUM_BPS, "Minimum BPS"},
+    {L2TP_AVP_MAXIMUM_BPS, "Maximum BPS"},
+    {L2TP_AVP_BEARER_TYPE, "Bearer Type"},
+    {L2TP_AVP_FRAMING_TYPE, "Framing Type"},
+    {L2TP_AVP_CALLED_NUMBER, "Called Number"},
+    {L2TP_AVP_CALLING_NUMBER, "Calling Number"},
+    {L2TP_AVP_SUB_ADDRESS, "Sub-Address"},
+    {L2TP_AVP_TX_CONNECT_SPEED, "Tx Connect Speed"},
+    {L2TP_AVP_PHYSICAL_CHANNEL_ID, "Physical Channel ID"},
+    {L2TP_AVP_INITIAL_RCVD_CONFREQ, "Initial Received LCP CONFREQ"},
+    {L2TP_AVP_LAST_SENT_CONFREQ, "Last Sent LCP CONFREQ"},
+    {L2TP_AVP_LAST_RCVD_CONFREQ, "Last Received LCP CONFREQ"},
+    {L2TP_AVP_PROXY_AUTHEN_TYPE, "Proxy Authen Type"},
+    {L2TP_AVP_PROXY_AUTHEN_NAME, "Proxy Authen Name"},
+    {L2TP_AVP_PROXY_AUTHEN_CHALLENGE, "Proxy Authen Challenge"},
+    {L2TP_AVP_PROXY_AUTHEN_ID, "Proxy Authen ID"},
+    {L2TP_AVP_PROXY_AUTHEN_RESPONSE, "Proxy Authen Response"},
+    {L2TP_AVP_CALL_ERRORS, "Call Errors"},
+    {L2TP_AVP_ACCM, "ACCM"},
+    {L2TP_AVP_RANDOM_VECTOR, "Random Vector"},
+    {L2TP_AVP_PRIVATE_GROUP_ID, "Private Group ID"},
+    {L2TP_AVP_RX_CONNECT_SPEED, "Rx Connect Speed"},
+    {L2TP_AVP_SEQUENCING_REQUIRED, "Sequencing Required"},
+    {L2TP_AVP_PPP_DISCONNECT_CAUSE, "PPP Disconnect Cause Code"},
+    {L2TP_AVP_EXTENDED_VENDOR_ID, "Extended Vendor ID"},
+    {L2TP_AVP_MESSAGE_DIGEST, "Message Digest"},
+    {L2TP_AVP_ROUTER_ID, "Router ID"},
+    {L2TP_AVP_ASSIGNED_CONN_ID, "Assigned Control Connection ID"},
+    {L2TP_AVP_PW_CAP_LIST, "Pseudowire Capabilities List"},
+    {L2TP_AVP_LOCAL_SESSION_ID, "Local Session ID"},
+    {L2TP_AVP_REMOTE_SESSION_ID, "Remote Session ID"},
+    {L2TP_AVP_ASSIGNED_COOKIE, "Assigned Cookie"},
+    {L2TP_AVP_REMOTE_END_ID, "Remote End ID"},
+    {L2TP_AVP_PW_TYPE, "Pseudowire Type"},
+    {L2TP_AVP_L2_SUBLAYER, "L2-Specific Sublayer"},
+    {L2TP_AVP_DATA_SEQUENCING, "Data Sequencing"},
+    {L2TP_AVP_CIRCUIT_STATUS, "Circuit Status"},
+    {L2TP_AVP_PREFERRED_LANGUAGE, "Preferred Language"},
+    {L2TP_AVP_CTRL_AUTH_NONCE, "Control Message Authentication Nonce"},
+    {L2TP_AVP_TX_CONNECT_SPEED_V3, "Tx Connect Speed (64-bit)"},
+    {L2TP_AVP_RX_CONNECT_SPEED_V3, "Rx Connect Speed (64-bit)"},
+};
+
+static const struct l2tp_name stopccn_names[] = {
+    {0, "reserved"},
+    {L2TP_STOPCCN_GENERAL_REQUEST, "general request to clear control connection"},
+    {L2TP_STOPCCN_GENERAL_ERROR, "general error, see error code"},
+    {L2TP_STOPCCN_ALREADY_EXISTS, "control connection already exists"},
+    {L2TP_STOPCCN_NOT_AUTHORIZED, "requester is not authorized"},
+    {L2TP_STOPCCN_BAD_VERSION, "protocol version not supported"},
+    {L2TP_STOPCCN_SHUTTING_DOWN, "requester is being shut down"},
+    {L2TP_STOPCCN_FSM_ERROR, "finite state machine error or timeout"},
+};
+
+static const struct l2tp_name cdn_names[] = {
+    {0, "reserved"},
+    {L2TP_CDN_LOST_CARRIER, "loss of carrier or circuit disconnect"},
+    {L2TP_CDN_GENERAL_ERROR, "disconnected for the reason in the error code"},
+    {L2TP_CDN_ADMIN, "disconnected for administrative reasons"},
+    {L2TP_CDN_NO_FACILITIES_TEMP, "no appropriate facilities (temporary)"},
+    {L2TP_CDN_NO_FACILITIES_PERM, "no appropriate facilities (permanent)"},
+    {L2TP_CDN_INVALID_DEST, "invalid destination"},
+    {L2TP_CDN_NO_CARRIER, "no carrier detected"},
+    {L2TP_CDN_BUSY, "busy signal"},
+    {L2TP_CDN_NO_DIALTONE, "no dial tone"},
+    {L2TP_CDN_TIMEOUT, "not established within the time allotted"},
+    {L2TP_CDN_NO_FRAMING, "no appropriate framing detected"},
+    {L2TP_CDN_LOST_TIE_BREAKER, "session not established: lost tie breaker"},
+    {L2TP_CDN_UNSUPPORTED_PW_TYPE, "session not established: unsupported pseudowire type"},
+    {L2TP_CDN_SEQ_WITHOUT_SUBLAYER,
+     "session not established: sequencing required without valid L2-Specific Sublayer"},
+    {L2TP_CDN_FSM_ERROR, "finite state machine error or timeout"},
+};
+
+static const struct l2tp_name error_names[] = {
+    {L2TP_ERR_NONE, "no general error"},
+    {L2TP_ERR_NO_CONNECTION, "no control connection exists yet"},
+    {L2TP_ERR_BAD_LENGTH, "length is wrong"},
+    {L2TP_ERR_OUT_OF_RANGE, "a field value was out of range"},
+    {L2TP_ERR_NO_RESOURCES, "insufficient resources"},
+    {L2TP_ERR_INVALID_SESSION_ID, "invalid session id"},
+    {L2TP_ERR_VENDOR, "vendor-specific error"},
+    {L2TP_ERR_TRY_ANOTHER, "try another"},
+    {L2TP_ERR_UNKNOWN_MANDATORY_AVP, "unknown AVP with the M bit set"},
+    {L2TP_ERR_TRY_ANOTHER_DIRECTED, "try another directed"},
+};
+
+static const struct l2tp_name pw_type_names[] = {
+    {L2TP_PWTYPE_ETH_VLAN, "Ethernet VLAN"},
+    {L2TP_PWTYPE_ETH, "Ethernet"},
+    {L2TP_PWTYPE_PPP, "PPP"},
+};
+
 int l2tp_msg_is_session(uint16_t msg_type)
 {
 	switch (msg_type) {
@@ -31,139 +166,21 @@ int l2tp_msg_is_session(uint16_t msg_type)
 
 const char *l2tp_msg_name(uint16_t msg_type)
 {
-	switch (msg_type) {
-	case L2TP_MSG_ZLB: return "ZLB";
-	case L2TP_MSG_SCCRQ: return "SCCRQ";
-	case L2TP_MSG_SCCRP: return "SCCRP";
-	case L2TP_MSG_SCCCN: return "SCCCN";
-	case L2TP_MSG_STOPCCN: return "StopCCN";
-	case L2TP_MSG_HELLO: return "HELLO";
-	case L2TP_MSG_OCRQ: return "OCRQ";
-	case L2TP_MSG_OCRP: return "OCRP";
-	case L2TP_MSG_OCCN: return "OCCN";
-	case L2TP_MSG_ICRQ: return "ICRQ";
-	case L2TP_MSG_ICRP: return "ICRP";
-	case L2TP_MSG_ICCN: return "ICCN";
-	case L2TP_MSG_CDN: return "CDN";
-	case L2TP_MSG_WEN: return "WEN";
-	case L2TP_MSG_SLI: return "SLI";
-	case L2TP_MSG_ACK: return "ACK";
-	case L2TP_MSG_FSQ: return "FSQ";
-	case L2TP_MSG_FSR: return "FSR";
-	default: return "unknown";
-	}
+	return NAME_OF(msg_names, msg_type);
 }
 
 const char *l2tp_avp_name(uint16_t attr_type)
 {
-	switch (attr_type) {
-	case L2TP_AVP_MESSAGE_TYPE: return "Message Type";
-	case L2TP_AVP_RESULT_CODE: return "Result Code";
-	case L2TP_AVP_PROTOCOL_VERSION: return "Protocol Version";
-	case L2TP_AVP_FRAMING_CAP: return "Framing Capabilities";
-	case L2TP_AVP_BEARER_CAP: return "Bearer Capabilities";
-	case L2TP_AVP_TIE_BREAKER: return "Tie Breaker";
-	case L2TP_AVP_FIRMWARE_REV: return "Firmware Revision";
-	case L2TP_AVP_HOST_NAME: return "Host Name";
-	case L2TP_AVP_VENDOR_NAME: return "Vendor Name";
-	case L2TP_AVP_ASSIGNED_TUNNEL_ID: return "Assigned Tunnel ID";
-	case L2TP_AVP_RECEIVE_WINDOW: return "Receive Window Size";
-	case L2TP_AVP_CHALLENGE: return "Challenge";
-	case L2TP_AVP_Q931_CAUSE: return "Q.931 Cause Code";
-	case L2TP_AVP_CHALLENGE_RESPONSE: return "Challenge Response";
-	case L2TP_AVP_ASSIGNED_SESSION_ID: return "Assigned Session ID";
-	case L2TP_AVP_CALL_SERIAL_NUMBER: return "Call Serial Number";
-	case L2TP_AVP_MINIMUM_BPS: return "Minimum BPS";
-	case L2TP_AVP_MAXIMUM_BPS: return "Maximum BPS";
-	case L2TP_AVP_BEARER_TYPE: return "Bearer Type";
-	case L2TP_AVP_FRAMING_TYPE: return "Framing Type";
-	case L2TP_AVP_CALLED_NUMBER: return "Called Number";
-	case L2TP_AVP_CALLING_NUMBER: return "Calling Number";
-	case L2TP_AVP_SUB_ADDRESS: return "Sub-Address";
-	case L2TP_AVP_TX_CONNECT_SPEED: return "Tx Connect Speed";
-	case L2TP_AVP_PHYSICAL_CHANNEL_ID: return "Physical Channel ID";
-	case L2TP_AVP_INITIAL_RCVD_CONFREQ: return "Initial Received LCP CONFREQ";
-	case L2TP_AVP_LAST_SENT_CONFREQ: return "Last Sent LCP CONFREQ";
-	case L2TP_AVP_LAST_RCVD_CONFREQ: return "Last Received LCP CONFREQ";
-	case L2TP_AVP_PROXY_AUTHEN_TYPE: return "Proxy Authen Type";
-	case L2TP_AVP_PROXY_AUTHEN_NAME: return "Proxy Authen Name";
-	case L2TP_AVP_PROXY_AUTHEN_CHALLENGE: return "Proxy Authen Challenge";
-	case L2TP_AVP_PROXY_AUTHEN_ID: return "Proxy Authen ID";
-	case L2TP_AVP_PROXY_AUTHEN_RESPONSE: return "Proxy Authen Response";
-	case L2TP_AVP_CALL_ERRORS: return "Call Errors";
-	case L2TP_AVP_ACCM: return "ACCM";
-	case L2TP_AVP_RANDOM_VECTOR: return "Random Vector";
-	case L2TP_AVP_PRIVATE_GROUP_ID: return "Private Group ID";
-	case L2TP_AVP_RX_CONNECT_SPEED: return "Rx Connect Speed";
-	case L2TP_AVP_SEQUENCING_REQUIRED: return "Sequencing Required";
-	case L2TP_AVP_PPP_DISCONNECT_CAUSE: return "PPP Disconnect Cause Code";
-	case L2TP_AVP_EXTENDED_VENDOR_ID: return "Extended Vendor ID";
-	case L2TP_AVP_MESSAGE_DIGEST: return "Message Digest";
-	case L2TP_AVP_ROUTER_ID: return "Router ID";
-	case L2TP_AVP_ASSIGNED_CONN_ID: return "Assigned Control Connection ID";
-	case L2TP_AVP_PW_CAP_LIST: return "Pseudowire Capabilities List";
-	case L2TP_AVP_LOCAL_SESSION_ID: return "Local Session ID";
-	case L2TP_AVP_REMOTE_SESSION_ID: return "Remote Session ID";
-	case L2TP_AVP_ASSIGNED_COOKIE: return "Assigned Cookie";
-	case L2TP_AVP_REMOTE_END_ID: return "Remote End ID";
-	case L2TP_AVP_PW_TYPE: return "Pseudowire Type";
-	case L2TP_AVP_L2_SUBLAYER: return "L2-Specific Sublayer";
-	case L2TP_AVP_DATA_SEQUENCING: return "Data Sequencing";
-	case L2TP_AVP_CIRCUIT_STATUS: return "Circuit Status";
-	case L2TP_AVP_PREFERRED_LANGUAGE: return "Preferred Language";
-	case L2TP_AVP_CTRL_AUTH_NONCE: return "Control Message Authentication Nonce";
-	case L2TP_AVP_TX_CONNECT_SPEED_V3: return "Tx Connect Speed (64-bit)";
-	case L2TP_AVP_RX_CONNECT_SPEED_V3: return "Rx Connect Speed (64-bit)";
-	default: return "unknown";
-	}
-}
-
-static const char *stopccn_result_name(uint16_t result)
-{
-	switch (result) {
-	case 0: return "reserved";
-	case L2TP_STOPCCN_GENERAL_REQUEST: return "general request to clear control connection";
-	case L2TP_STOPCCN_GENERAL_ERROR: return "general error, see error code";
-	case L2TP_STOPCCN_ALREADY_EXISTS: return "control connection already exists";
-	case L2TP_STOPCCN_NOT_AUTHORIZED: return "requester is not authorized";
-	case L2TP_STOPCCN_BAD_VERSION: return "protocol version not supported";
-	case L2TP_STOPCCN_SHUTTING_DOWN: return "requester is being shut down";
-	case L2TP_STOPCCN_FSM_ERROR: return "finite state machine error or timeout";
-	default: return "unknown";
-	}
-}
-
-static const char *cdn_result_name(uint16_t result)
-{
-	switch (result) {
-	case 0: return "reserved";
-	case L2TP_CDN_LOST_CARRIER: return "loss of carrier or circuit disconnect";
-	case L2TP_CDN_GENERAL_ERROR: return "disconnected for the reason in the error code";
-	case L2TP_CDN_ADMIN: return "disconnected for administrative reasons";
-	case L2TP_CDN_NO_FACILITIES_TEMP: return "no appropriate facilities (temporary)";
-	case L2TP_CDN_NO_FACILITIES_PERM: return "no appropriate facilities (permanent)";
-	case L2TP_CDN_INVALID_DEST: return "invalid destination";
-	case L2TP_CDN_NO_CARRIER: return "no carrier detected";
-	case L2TP_CDN_BUSY: return "busy signal";
-	case L2TP_CDN_NO_DIALTONE: return "no dial tone";
-	case L2TP_CDN_TIMEOUT: return "not established within the time allotted";
-	case L2TP_CDN_NO_FRAMING: return "no appropriate framing detected";
-	case L2TP_CDN_LOST_TIE_BREAKER: return "session not established: lost tie breaker";
-	case L2TP_CDN_UNSUPPORTED_PW_TYPE: return "session not established: unsupported pseudowire type";
-	case L2TP_CDN_SEQ_WITHOUT_SUBLAYER:
-		return "session not established: sequencing required without valid L2-Specific Sublayer";
-	case L2TP_CDN_FSM_ERROR: return "finite state machine error or timeout";
-	default: return "unknown";
-	}
+	return NAME_OF(avp_names, attr_type);
 }
 
 const char *l2tp_result_name(uint16_t msg_type, uint16_t result)
 {
 	switch (msg_type) {
 	case L2TP_MSG_STOPCCN:
-		return stopccn_result_name(result);
+		return NAME_OF(stopccn_names, result);
 	case L2TP_MSG_CDN:
-		return cdn_result_name(result);
+		return NAME_OF(cdn_names, result);
 	default:
 		return "unknown";
 	}
@@ -171,66 +188,49 @@ const char *l2tp_result_name(uint16_t msg_type, uint16_t result)
 
 const char *l2tp_error_name(uint16_t error)
 {
-	switch (error) {
-	case L2TP_ERR_NONE: return "no general error";
-	case L2TP_ERR_NO_CONNECTION: return "no control connection exists yet";
-	case L2TP_ERR_BAD_LENGTH: return "length is wrong";
-	case L2TP_ERR_OUT_OF_RANGE: return "a field value was out of range";
-	case L2TP_ERR_NO_RESOURCES: return "insufficient resources";
-	case L2TP_ERR_INVALID_SESSION_ID: return "invalid session id";
-	case L2TP_ERR_VENDOR: return "vendor-specific error";
-	case L2TP_ERR_TRY_ANOTHER: return "try another";
-	case L2TP_ERR_UNKNOWN_MANDATORY_AVP: return "unknown AVP with the M bit set";
-	case L2TP_ERR_TRY_ANOTHER_DIRECTED: return "try another directed";
-	default: return "unknown";
-	}
+	return NAME_OF(error_names, error);
 }
 
 const char *l2tp_pw_type_name(uint16_t pw_type)
 {
-	switch (pw_type) {
-	case L2TP_PWTYPE_ETH_VLAN: return "Ethernet VLAN";
-	case L2TP_PWTYPE_ETH: return "Ethernet";
-	case L2TP_PWTYPE_PPP: return "PPP";
-	default: return "unknown";
-	}
+	return NAME_OF(pw_type_names, pw_type);
 }
+
+static const char *const hdr_err_names[L2TP_HDR_ERR_COUNT] = {
+    [L2TP_HDR_OK] = "ok",
+    [L2TP_HDR_SHORT] = "short",
+    [L2TP_HDR_BAD_VERSION] = "bad-version",
+    [L2TP_HDR_NOT_CONTROL] = "not-control",
+    [L2TP_HDR_NO_LENGTH] = "T-without-L",
+    [L2TP_HDR_NO_SEQUENCE] = "T-without-S",
+    [L2TP_HDR_OFFSET_SET] = "O-bit-in-control",
+    [L2TP_HDR_PRIORITY_SET] = "P-bit-in-control",
+    [L2TP_HDR_LENGTH_SHORT] = "length-below-header",
+    [L2TP_HDR_LENGTH_LONG] = "length-past-datagram",
+    [L2TP_HDR_NO_MSG_TYPE] = "no-message-type",
+    [L2TP_HDR_BAD_AVP] = "bad-avp",
+};
 
 const char *l2tp_hdr_err_name(enum l2tp_hdr_err e)
 {
-	switch (e) {
-	case L2TP_HDR_OK: return "ok";
-	case L2TP_HDR_SHORT: return "short";
-	case L2TP_HDR_BAD_VERSION: return "bad-version";
-	case L2TP_HDR_NOT_CONTROL: return "not-control";
-	case L2TP_HDR_NO_LENGTH: return "T-without-L";
-	case L2TP_HDR_NO_SEQUENCE: return "T-without-S";
-	case L2TP_HDR_OFFSET_SET: return "O-bit-in-control";
-	case L2TP_HDR_PRIORITY_SET: return "P-bit-in-control";
-	case L2TP_HDR_LENGTH_SHORT: return "length-below-header";
-	case L2TP_HDR_LENGTH_LONG: return "length-past-datagram";
-	case L2TP_HDR_NO_MSG_TYPE: return "no-message-type";
-	case L2TP_HDR_BAD_AVP: return "bad-avp";
-	case L2TP_HDR_ERR_COUNT: break;
-	}
-	return "unknown";
+	return (unsigned)e < L2TP_HDR_ERR_COUNT ? hdr_err_names[e] : "unknown";
 }
+
+static const char *const avp_err_names[L2TP_AVP_ERR_COUNT] = {
+    [L2TP_AVP_OK] = "ok",
+    [L2TP_AVP_SHORT_HEADER] = "short-avp-header",
+    [L2TP_AVP_LEN_BELOW_6] = "avp-length-below-6",
+    [L2TP_AVP_LEN_PAST_END] = "avp-length-past-end",
+    [L2TP_AVP_BAD_VALUE_LEN] = "avp-value-length",
+    [L2TP_AVP_HIDDEN_NO_SECRET] = "hidden-without-secret",
+    [L2TP_AVP_HIDDEN_NO_RV] = "hidden-without-random-vector",
+    [L2TP_AVP_HIDDEN_BAD_LEN] = "hidden-bad-length",
+    [L2TP_AVP_UNKNOWN_MANDATORY] = "unknown-mandatory-avp",
+};
 
 const char *l2tp_avp_err_name(enum l2tp_avp_err e)
 {
-	switch (e) {
-	case L2TP_AVP_OK: return "ok";
-	case L2TP_AVP_SHORT_HEADER: return "short-avp-header";
-	case L2TP_AVP_LEN_BELOW_6: return "avp-length-below-6";
-	case L2TP_AVP_LEN_PAST_END: return "avp-length-past-end";
-	case L2TP_AVP_BAD_VALUE_LEN: return "avp-value-length";
-	case L2TP_AVP_HIDDEN_NO_SECRET: return "hidden-without-secret";
-	case L2TP_AVP_HIDDEN_NO_RV: return "hidden-without-random-vector";
-	case L2TP_AVP_HIDDEN_BAD_LEN: return "hidden-bad-length";
-	case L2TP_AVP_UNKNOWN_MANDATORY: return "unknown-mandatory-avp";
-	case L2TP_AVP_ERR_COUNT: break;
-	}
-	return "unknown";
+	return (unsigned)e < L2TP_AVP_ERR_COUNT ? avp_err_names[e] : "unknown";
 }
 
 /* ---- header ---- */
@@ -302,7 +302,8 @@ int l2tp_ctrl_parse(const struct buf *pkt, struct l2tp_ctrl_hdr *h, struct buf *
 		return hdr_fail(err, L2TP_HDR_SHORT);
 	if (buf_peek_n16(&b, 2, &h->length) == -1)
 		return hdr_fail(err, L2TP_HDR_SHORT);
-	/* Length counts from the flags word; it can neither cut the header nor exceed the datagram. */
+	/* Length counts from the flags word: it can neither cut the header nor pass the datagram.
+	 */
 	if (h->length < L2TP_CTRL_HDR_LEN)
 		return hdr_fail(err, L2TP_HDR_LENGTH_SHORT);
 	if (h->length > buf_left(&b))
@@ -517,6 +518,19 @@ bad_len:
 	return -1;
 }
 
+/* S of the hiding hash: the secret itself in v2, the derived key in v3. */
+static void hiding_key(uint8_t version, const uint8_t *secret, size_t secret_len,
+		       const uint8_t *v3_key, const uint8_t **key, size_t *key_len)
+{
+	if (version == L2TP_VERSION_3) {
+		*key = v3_key;
+		*key_len = L2TP_HIDING_KEY_V3_LEN;
+	} else {
+		*key = secret;
+		*key_len = secret_len;
+	}
+}
+
 /* ---- reader ---- */
 
 void l2tp_avp_reader_init(struct l2tp_avp_reader *r, uint8_t version, const struct buf *avps,
@@ -540,6 +554,8 @@ static int reader_fail(struct l2tp_avp_reader *r, enum l2tp_avp_err e)
 int l2tp_avp_read(struct l2tp_avp_reader *r, struct l2tp_avp *a)
 {
 	enum l2tp_avp_err e = L2TP_AVP_OK;
+	const uint8_t *key;
+	size_t key_len;
 	int rc, n;
 
 	if (r->err != L2TP_AVP_OK)
@@ -559,12 +575,9 @@ int l2tp_avp_read(struct l2tp_avp_reader *r, struct l2tp_avp *a)
 			return reader_fail(r, L2TP_AVP_HIDDEN_NO_SECRET);
 		if (!r->have_rv)
 			return reader_fail(r, L2TP_AVP_HIDDEN_NO_RV);
-		if (r->version == L2TP_VERSION_3)
-			n = l2tp_avp_unhide(a->type, r->key, sizeof(r->key), &r->rv, &a->value,
-					    r->scratch, sizeof(r->scratch), &e);
-		else
-			n = l2tp_avp_unhide(a->type, r->secret, r->secret_len, &r->rv, &a->value,
-					    r->scratch, sizeof(r->scratch), &e);
+		hiding_key(r->version, r->secret, r->secret_len, r->key, &key, &key_len);
+		n = l2tp_avp_unhide(a->type, key, key_len, &r->rv, &a->value, r->scratch,
+				    sizeof(r->scratch), &e);
 		if (n < 0)
 			return reader_fail(r, e);
 		buf_init(&a->value, r->scratch, (size_t)n);
@@ -711,31 +724,29 @@ int l2tp_build_avp(struct l2tp_builder *b, uint16_t vendor, uint16_t type, int m
 	return build_avp_flags(b, mandatory ? L2TP_AVP_F_M : 0, vendor, type, val, len);
 }
 
+/* An IETF AVP holding an n-octet big-endian integer. */
+static int build_uint(struct l2tp_builder *b, uint16_t type, int mandatory, uint64_t v, size_t n)
+{
+	uint8_t x[8];
+
+	for (size_t i = n; i > 0; i--, v >>= 8)
+		x[i - 1] = (uint8_t)v;
+	return l2tp_build_avp(b, L2TP_VENDOR_IETF, type, mandatory, x, n);
+}
+
 int l2tp_build_n16(struct l2tp_builder *b, uint16_t type, int mandatory, uint16_t v)
 {
-	uint8_t x[2] = { (uint8_t)(v >> 8), (uint8_t)v };
-
-	return l2tp_build_avp(b, L2TP_VENDOR_IETF, type, mandatory, x, sizeof(x));
+	return build_uint(b, type, mandatory, v, 2);
 }
 
 int l2tp_build_n32(struct l2tp_builder *b, uint16_t type, int mandatory, uint32_t v)
 {
-	uint8_t x[4];
-	struct wbuf w;
-
-	wbuf_init(&w, x, sizeof(x));
-	wbuf_add_n32(&w, v);
-	return l2tp_build_avp(b, L2TP_VENDOR_IETF, type, mandatory, x, sizeof(x));
+	return build_uint(b, type, mandatory, v, 4);
 }
 
 int l2tp_build_n64(struct l2tp_builder *b, uint16_t type, int mandatory, uint64_t v)
 {
-	uint8_t x[8];
-	struct wbuf w;
-
-	wbuf_init(&w, x, sizeof(x));
-	wbuf_add_n64(&w, v);
-	return l2tp_build_avp(b, L2TP_VENDOR_IETF, type, mandatory, x, sizeof(x));
+	return build_uint(b, type, mandatory, v, 8);
 }
 
 int l2tp_build_string(struct l2tp_builder *b, uint16_t type, int mandatory, const char *s)
@@ -786,16 +797,15 @@ int l2tp_build_hidden(struct l2tp_builder *b, uint16_t vendor, uint16_t type, in
 		      const void *val, size_t len)
 {
 	uint8_t out[L2TP_AVP_MAX_LEN];
+	const uint8_t *key;
+	size_t key_len;
 	int n;
 
 	if (!b->secret || b->rv_len == 0)
 		return build_fail(b);
-	if (b->version == L2TP_VERSION_3)
-		n = l2tp_avp_hide(type, b->key, sizeof(b->key), b->rv, b->rv_len, val, len, out,
-				  L2TP_AVP_MAX_LEN - L2TP_AVP_HDR_LEN);
-	else
-		n = l2tp_avp_hide(type, b->secret, b->secret_len, b->rv, b->rv_len, val, len, out,
-				  L2TP_AVP_MAX_LEN - L2TP_AVP_HDR_LEN);
+	hiding_key(b->version, b->secret, b->secret_len, b->key, &key, &key_len);
+	n = l2tp_avp_hide(type, key, key_len, b->rv, b->rv_len, val, len, out,
+			  L2TP_AVP_MAX_LEN - L2TP_AVP_HDR_LEN);
 	if (n < 0)
 		return build_fail(b);
 	return build_avp_flags(b, (uint16_t)(L2TP_AVP_F_H | (mandatory ? L2TP_AVP_F_M : 0)), vendor,

@@ -23,32 +23,32 @@
 #include "l2tp.h"
 
 /* Header flag bits (first 16-bit word).  RFC 2661 §3.1, RFC 3931 §3.2.1. */
-#define L2TP_HDR_T 0x8000 /* control message */
-#define L2TP_HDR_L 0x4000 /* Length field present */
-#define L2TP_HDR_S 0x0800 /* Ns/Nr present */
-#define L2TP_HDR_O 0x0200 /* Offset Size present (v2 data only) */
-#define L2TP_HDR_P 0x0100 /* Priority (v2 data only) */
+#define L2TP_HDR_T	  0x8000 /* control message */
+#define L2TP_HDR_L	  0x4000 /* Length field present */
+#define L2TP_HDR_S	  0x0800 /* Ns/Nr present */
+#define L2TP_HDR_O	  0x0200 /* Offset Size present (v2 data only) */
+#define L2TP_HDR_P	  0x0100 /* Priority (v2 data only) */
 #define L2TP_HDR_VER_MASK 0x000f
 
 /* Fixed control header sizes: both are 12 octets, Ns at offset 8, Nr at 10. */
 #define L2TP_CTRL_HDR_LEN 12
-#define L2TP_CTRL_NS_OFF 8
-#define L2TP_CTRL_NR_OFF 10
+#define L2TP_CTRL_NS_OFF  8
+#define L2TP_CTRL_NR_OFF  10
 
 /* Why a control header was rejected (one counter each in the caller). */
 enum l2tp_hdr_err {
 	L2TP_HDR_OK = 0,
-	L2TP_HDR_SHORT,          /* fewer bytes than the 12-octet header */
-	L2TP_HDR_BAD_VERSION,    /* Ver is neither 2 nor 3 (or not the one asked for) */
-	L2TP_HDR_NOT_CONTROL,    /* T bit clear: a data message */
-	L2TP_HDR_NO_LENGTH,      /* T=1 requires L=1 (RFC 2661 §3.1, RFC 3931 §3.2.1) */
-	L2TP_HDR_NO_SEQUENCE,    /* T=1 requires S=1 */
-	L2TP_HDR_OFFSET_SET,     /* O must be 0 in control messages (RFC 2661 §3.1) */
-	L2TP_HDR_PRIORITY_SET,   /* P must be 0 in control messages (RFC 2661 §3.1) */
-	L2TP_HDR_LENGTH_SHORT,   /* Length field below the header size */
-	L2TP_HDR_LENGTH_LONG,    /* Length field beyond the datagram */
-	L2TP_HDR_NO_MSG_TYPE,    /* first AVP is not a well-formed Message Type AVP */
-	L2TP_HDR_BAD_AVP,        /* an AVP header lies (see enum l2tp_avp_err) */
+	L2TP_HDR_SHORT,	       /* fewer bytes than the 12-octet header */
+	L2TP_HDR_BAD_VERSION,  /* Ver is neither 2 nor 3 (or not the one asked for) */
+	L2TP_HDR_NOT_CONTROL,  /* T bit clear: a data message */
+	L2TP_HDR_NO_LENGTH,    /* T=1 requires L=1 (RFC 2661 §3.1, RFC 3931 §3.2.1) */
+	L2TP_HDR_NO_SEQUENCE,  /* T=1 requires S=1 */
+	L2TP_HDR_OFFSET_SET,   /* O must be 0 in control messages (RFC 2661 §3.1) */
+	L2TP_HDR_PRIORITY_SET, /* P must be 0 in control messages (RFC 2661 §3.1) */
+	L2TP_HDR_LENGTH_SHORT, /* Length field below the header size */
+	L2TP_HDR_LENGTH_LONG,  /* Length field beyond the datagram */
+	L2TP_HDR_NO_MSG_TYPE,  /* first AVP is not a well-formed Message Type AVP */
+	L2TP_HDR_BAD_AVP,      /* an AVP header lies (see enum l2tp_avp_err) */
 	L2TP_HDR_ERR_COUNT
 };
 const char *l2tp_hdr_err_name(enum l2tp_hdr_err e);
@@ -56,7 +56,7 @@ const char *l2tp_hdr_err_name(enum l2tp_hdr_err e);
 /* A parsed control header. */
 struct l2tp_ctrl_hdr {
 	uint8_t version;     /* 2 or 3 */
-	uint16_t flags;      /* the raw first word */
+	uint16_t flags;	     /* the raw first word */
 	uint16_t length;     /* the Length field: the message's true size */
 	uint32_t conn_id;    /* v2 Tunnel ID (16 bits) or v3 Control Connection ID */
 	uint16_t session_id; /* v2 only; 0 for v3 */
@@ -85,37 +85,37 @@ int l2tp_ctrl_parse(const struct buf *pkt, struct l2tp_ctrl_hdr *h, struct buf *
 
 /* ---- AVPs ---- */
 
-#define L2TP_AVP_F_M 0x8000        /* mandatory */
-#define L2TP_AVP_F_H 0x4000        /* hidden */
-#define L2TP_AVP_F_RESERVED 0x3c00 /* must be 0 on send, ignored on receive (RFC 3931 §5.1) */
-#define L2TP_AVP_LEN_MASK 0x03ff
-#define L2TP_AVP_HDR_LEN 6
-#define L2TP_AVP_MAX_LEN 1023      /* the 10-bit Length field */
-#define L2TP_HIDING_KEY_V3_LEN 16  /* HMAC-MD5 output, RFC 3931 §5.3 */
+#define L2TP_AVP_F_M	       0x8000 /* mandatory */
+#define L2TP_AVP_F_H	       0x4000 /* hidden */
+#define L2TP_AVP_F_RESERVED    0x3c00 /* must be 0 on send, ignored on receive (RFC 3931 §5.1) */
+#define L2TP_AVP_LEN_MASK      0x03ff
+#define L2TP_AVP_HDR_LEN       6
+#define L2TP_AVP_MAX_LEN       1023 /* the 10-bit Length field */
+#define L2TP_HIDING_KEY_V3_LEN 16   /* HMAC-MD5 output, RFC 3931 §5.3 */
 
 enum l2tp_avp_err {
 	L2TP_AVP_OK = 0,
-	L2TP_AVP_SHORT_HEADER,    /* fewer than 6 bytes left for an AVP header */
-	L2TP_AVP_LEN_BELOW_6,     /* Length < 6 (RFC 2661 §4.1) */
-	L2TP_AVP_LEN_PAST_END,    /* Length beyond the message */
-	L2TP_AVP_BAD_VALUE_LEN,   /* typed getter: value length not what the type needs */
-	L2TP_AVP_HIDDEN_NO_SECRET, /* H bit set but we have no secret */
-	L2TP_AVP_HIDDEN_NO_RV,    /* H bit set but no Random Vector AVP came before it */
-	L2TP_AVP_HIDDEN_BAD_LEN,  /* hidden value too short, or its decoded Original Length is
-				     larger than the data (wrong secret) */
+	L2TP_AVP_SHORT_HEADER,	    /* fewer than 6 bytes left for an AVP header */
+	L2TP_AVP_LEN_BELOW_6,	    /* Length < 6 (RFC 2661 §4.1) */
+	L2TP_AVP_LEN_PAST_END,	    /* Length beyond the message */
+	L2TP_AVP_BAD_VALUE_LEN,	    /* typed getter: value length not what the type needs */
+	L2TP_AVP_HIDDEN_NO_SECRET,  /* H bit set but we have no secret */
+	L2TP_AVP_HIDDEN_NO_RV,	    /* H bit set but no Random Vector AVP came before it */
+	L2TP_AVP_HIDDEN_BAD_LEN,    /* hidden value too short, or its decoded Original Length is
+				       larger than the data (wrong secret) */
 	L2TP_AVP_UNKNOWN_MANDATORY, /* M bit set on an attribute we do not know (RFC 3931 §5.2) */
 	L2TP_AVP_ERR_COUNT
 };
 const char *l2tp_avp_err_name(enum l2tp_avp_err e);
 
 struct l2tp_avp {
-	int mandatory;     /* M bit */
-	int hidden;        /* H bit as received (value below is already unhidden by the reader) */
-	uint8_t reserved;  /* the 4 reserved bits, for logs */
+	int mandatory;	  /* M bit */
+	int hidden;	  /* H bit as received (value below is already unhidden by the reader) */
+	uint8_t reserved; /* the 4 reserved bits, for logs */
 	uint16_t vendor;
 	uint16_t type;
-	uint16_t len;      /* the AVP's Length field (header included) */
-	struct buf value;  /* value bytes; hidden values decoded when read via l2tp_avp_read */
+	uint16_t len;	  /* the AVP's Length field (header included) */
+	struct buf value; /* value bytes; hidden values decoded when read via l2tp_avp_read */
 };
 
 /* Raw AVP walk: no unhiding, no knowledge of attributes. */
@@ -157,10 +157,10 @@ struct l2tp_avp_reader {
 	const uint8_t *secret;
 	size_t secret_len;
 	uint8_t key[L2TP_HIDING_KEY_V3_LEN]; /* v3: derived hiding key */
-	struct buf rv;          /* last Random Vector value */
+	struct buf rv;			     /* last Random Vector value */
 	int have_rv;
 	enum l2tp_avp_err err;
-	struct l2tp_avp bad;    /* the offending AVP on L2TP_AVP_UNKNOWN_MANDATORY */
+	struct l2tp_avp bad; /* the offending AVP on L2TP_AVP_UNKNOWN_MANDATORY */
 	uint8_t scratch[L2TP_AVP_MAX_LEN];
 };
 void l2tp_avp_reader_init(struct l2tp_avp_reader *r, uint8_t version, const struct buf *avps,
@@ -236,13 +236,13 @@ int l2tp_avp_get_result(const struct l2tp_avp *a, struct l2tp_result *r);
  */
 struct l2tp_builder {
 	struct wbuf *w;
-	size_t start;     /* offset of the flags word in w */
+	size_t start; /* offset of the flags word in w */
 	uint8_t version;
 	int err;
 	const uint8_t *secret; /* for hidden AVPs, set by l2tp_build_random_vector */
 	size_t secret_len;
 	uint8_t key[L2TP_HIDING_KEY_V3_LEN]; /* v3: derived hiding key */
-	uint8_t rv[64];   /* last Random Vector written */
+	uint8_t rv[64];			     /* last Random Vector written */
 	size_t rv_len;
 };
 int l2tp_build_begin(struct l2tp_builder *b, struct wbuf *w, uint8_t version, uint32_t conn_id,

@@ -12,7 +12,7 @@
 #include "l2tp_engine.h"
 
 static void tun_vlog(struct l2tp_tunnel *t, int level, const char *fmt, va_list ap)
-	L2PW_PRINTF(3, 0);
+    L2PW_PRINTF(3, 0);
 static void tun_vlog(struct l2tp_tunnel *t, int level, const char *fmt, va_list ap)
 {
 	char msg[320];
@@ -76,8 +76,8 @@ static int tun_begin(struct l2tp_tunnel *t, struct l2tp_builder *b, struct wbuf 
 	/* RFC 3931 §5.4.1: the Message Digest comes right after the Message Type. */
 	if (t->secret_len && type != L2TP_MSG_ZLB)
 		errs += l2tp_build_digest(b, t->p.digest == L2TP_DIGEST_SHA1
-						     ? L2TP_DIGEST_TYPE_HMAC_SHA1
-						     : L2TP_DIGEST_TYPE_HMAC_MD5);
+						 ? L2TP_DIGEST_TYPE_HMAC_SHA1
+						 : L2TP_DIGEST_TYPE_HMAC_MD5);
 	return errs ? -1 : 0;
 }
 
@@ -94,7 +94,7 @@ static void tun_zlb(void *ctx, uint16_t ns, uint16_t nr)
 	size_t len;
 
 	if (tun_begin(t, &b, &w, mem, sizeof(mem), t->secret_len ? L2TP_MSG_ACK : L2TP_MSG_ZLB) ==
-		    -1 ||
+		-1 ||
 	    l2tp_build_finish(&b, &len) == -1)
 		return;
 	l2tp_ctrl_set_nsnr(mem, len, ns, nr);
@@ -102,7 +102,7 @@ static void tun_zlb(void *ctx, uint16_t ns, uint16_t nr)
 	tun_xmit(t, mem, len);
 }
 
-const struct l2tp_rel_cb l2tp_tun_rel_cb = { .xmit = tun_xmit, .zlb = tun_zlb };
+const struct l2tp_rel_cb l2tp_tun_rel_cb = {.xmit = tun_xmit, .zlb = tun_zlb};
 
 static int tun_queue(struct l2tp_tunnel *t, struct l2tp_builder *b, uint16_t type)
 {
@@ -165,8 +165,7 @@ int l2tp_ctrl_peek(const uint8_t *pkt, size_t len, struct l2tp_ctrl_peek *out)
 	while (l2tp_avp_next(&it, &a) == 1) {
 		if (a.vendor != L2TP_VENDOR_IETF || a.hidden)
 			continue;
-		if (a.type == L2TP_AVP_TIE_BREAKER &&
-		    l2tp_avp_get_n64(&a, &out->tie_breaker) == 0)
+		if (a.type == L2TP_AVP_TIE_BREAKER && l2tp_avp_get_n64(&a, &out->tie_breaker) == 0)
 			out->has_tie_breaker = 1;
 		else if (h.version == 3 && a.type == L2TP_AVP_ASSIGNED_CONN_ID)
 			l2tp_avp_get_n32(&a, &out->assigned_id);

@@ -7,23 +7,23 @@
 #include "l2tp_data.h"
 
 #define V3_UDP_FLAGS 0x0003 /* T=0, reserved bits 0, Ver=3 (RFC 3931 §4.1.2.1) */
-#define SEQ_MOD (L2TP_SUBLAYER_SEQ_MASK + 1u)
-#define SEQ_HALF (SEQ_MOD / 2) /* 2^23 */
+#define SEQ_MOD	     (L2TP_SUBLAYER_SEQ_MASK + 1u)
+#define SEQ_HALF     (SEQ_MOD / 2) /* 2^23 */
+
+static const char *const drop_names[L2TP_DATA_DROP_COUNT] = {
+    [L2TP_DATA_OK] = "ok",
+    [L2TP_DATA_SHORT] = "short",
+    [L2TP_DATA_BAD_FLAGS] = "bad-version-or-flags",
+    [L2TP_DATA_UNKNOWN_SESSION] = "unknown-session",
+    [L2TP_DATA_BAD_COOKIE] = "bad-cookie",
+    [L2TP_DATA_MISSING_SUBLAYER] = "missing-sublayer",
+    [L2TP_DATA_MISSING_SEQ] = "missing-seq",
+    [L2TP_DATA_SEQ_BEHIND] = "seq-out-of-order",
+};
 
 const char *l2tp_data_drop_name(enum l2tp_data_drop d)
 {
-	switch (d) {
-	case L2TP_DATA_OK: return "ok";
-	case L2TP_DATA_SHORT: return "short";
-	case L2TP_DATA_BAD_FLAGS: return "bad-version-or-flags";
-	case L2TP_DATA_UNKNOWN_SESSION: return "unknown-session";
-	case L2TP_DATA_BAD_COOKIE: return "bad-cookie";
-	case L2TP_DATA_MISSING_SUBLAYER: return "missing-sublayer";
-	case L2TP_DATA_MISSING_SEQ: return "missing-seq";
-	case L2TP_DATA_SEQ_BEHIND: return "seq-out-of-order";
-	case L2TP_DATA_DROP_COUNT: break;
-	}
-	return "unknown";
+	return (unsigned)d < L2TP_DATA_DROP_COUNT ? drop_names[d] : "unknown";
 }
 
 static int drop(enum l2tp_data_drop *why, enum l2tp_data_drop d)
@@ -72,7 +72,8 @@ int l2tp_data_tx_header(struct l2tp_data_tx *t, struct wbuf *w)
 	if (wbuf_add_bytes(w, t->hdr, t->len) == -1)
 		return -1;
 	if (t->seq) {
-		if (wbuf_set_n32(w, at + t->seq_off, L2TP_SUBLAYER_S | (t->ns & L2TP_SUBLAYER_SEQ_MASK)) == -1)
+		if (wbuf_set_n32(w, at + t->seq_off,
+				 L2TP_SUBLAYER_S | (t->ns & L2TP_SUBLAYER_SEQ_MASK)) == -1)
 			return -1;
 		t->ns = (t->ns + 1) & L2TP_SUBLAYER_SEQ_MASK;
 	}
@@ -181,7 +182,8 @@ int l2tp_v2_data_parse(const struct buf *pkt, struct l2tp_v2_data_hdr *h, struct
 		return drop(why, L2TP_DATA_SHORT);
 	hdr_len = total - buf_left(&b);
 	if (h->flags & L2TP_V2_DATA_L) {
-		/* Length covers the whole message: no shorter than the header, no longer than the datagram. */
+		/* Length covers the whole message: no shorter than the header, no longer than the
+		 * datagram. */
 		if (h->length < hdr_len || h->length > total)
 			return drop(why, L2TP_DATA_SHORT);
 		if (buf_get_sub(&b, payload, h->length - hdr_len) == -1)
@@ -194,9 +196,8 @@ int l2tp_v2_data_parse(const struct buf *pkt, struct l2tp_v2_data_hdr *h, struct
 	return 0;
 }
 
-int l2tp_v2_data_build(struct wbuf *w, uint16_t opt_flags, uint16_t tunnel_id,
-		       uint16_t session_id, uint16_t ns, uint16_t nr, uint16_t offset_size,
-		       size_t payload_len)
+int l2tp_v2_data_build(struct wbuf *w, uint16_t opt_flags, uint16_t tunnel_id, uint16_t session_id,
+		       uint16_t ns, uint16_t nr, uint16_t offset_size, size_t payload_len)
 {
 	uint16_t flags = (uint16_t)((opt_flags & (L2TP_V2_DATA_L | L2TP_V2_DATA_S | L2TP_V2_DATA_O |
 						  L2TP_V2_DATA_P)) |

@@ -15,30 +15,30 @@
 #define DIGEST_MAX_AVPS 2
 
 struct digest_avp {
-	size_t off;    /* offset of the digest value (after the Digest Type octet) */
-	size_t len;    /* digest length */
-	uint8_t type;  /* Digest Type */
+	size_t off;   /* offset of the digest value (after the Digest Type octet) */
+	size_t len;   /* digest length */
+	uint8_t type; /* Digest Type */
 };
 
 struct digest_layout {
-	size_t msg_len;  /* the Length field */
+	size_t msg_len; /* the Length field */
 	uint16_t msg_type;
 	int n;
 	struct digest_avp d[DIGEST_MAX_AVPS];
 };
 
+static const char *const digest_err_names[L2TP_DIGEST_ERR_COUNT] = {
+    [L2TP_DIGEST_OK] = "ok",
+    [L2TP_DIGEST_MALFORMED] = "malformed",
+    [L2TP_DIGEST_MISSING] = "digest-missing",
+    [L2TP_DIGEST_BAD_TYPE] = "digest-bad-type",
+    [L2TP_DIGEST_BAD_LENGTH] = "digest-bad-length",
+    [L2TP_DIGEST_MISMATCH] = "digest-mismatch",
+};
+
 const char *l2tp_digest_err_name(enum l2tp_digest_err e)
 {
-	switch (e) {
-	case L2TP_DIGEST_OK: return "ok";
-	case L2TP_DIGEST_MALFORMED: return "malformed";
-	case L2TP_DIGEST_MISSING: return "digest-missing";
-	case L2TP_DIGEST_BAD_TYPE: return "digest-bad-type";
-	case L2TP_DIGEST_BAD_LENGTH: return "digest-bad-length";
-	case L2TP_DIGEST_MISMATCH: return "digest-mismatch";
-	case L2TP_DIGEST_ERR_COUNT: break;
-	}
-	return "unknown";
+	return (unsigned)e < L2TP_DIGEST_ERR_COUNT ? digest_err_names[e] : "unknown";
 }
 
 void l2tp_digest_key(const void *secret, size_t secret_len, uint8_t key[L2TP_DIGEST_KEY_LEN])
@@ -66,7 +66,7 @@ int l2tp_digest_len(uint8_t digest_type)
 
 int l2tp_build_digest(struct l2tp_builder *b, uint8_t digest_type)
 {
-	uint8_t v[1 + L2TP_DIGEST_MAX_LEN] = { digest_type };
+	uint8_t v[1 + L2TP_DIGEST_MAX_LEN] = {digest_type};
 	int n = l2tp_digest_len(digest_type);
 
 	if (n < 0 || b->version != L2TP_VERSION_3) {
@@ -97,7 +97,8 @@ static enum l2tp_digest_err digest_locate(const struct buf *msg, struct digest_l
 		uint8_t dtype;
 		int dlen;
 
-		if (buf_peek_n16(msg, off, &word) == -1 || buf_peek_n16(msg, off + 2, &vendor) == -1 ||
+		if (buf_peek_n16(msg, off, &word) == -1 ||
+		    buf_peek_n16(msg, off + 2, &vendor) == -1 ||
 		    buf_peek_n16(msg, off + 4, &type) == -1 || off >= lay->msg_len)
 			break;
 		if (vendor != L2TP_VENDOR_IETF || type != L2TP_AVP_MESSAGE_DIGEST)
@@ -193,8 +194,8 @@ int l2tp_digest_sign(uint8_t *msg, size_t len, const uint8_t key[L2TP_DIGEST_KEY
 		return -1;
 	/* Compute every digest first: each is taken over the message with all of them zeroed. */
 	for (int i = 0; i < lay.n; i++)
-		if (digest_compute(lay.d[i].type, key, &lay, &b, local_nonce, local_len, remote_nonce,
-				   remote_len, out[i]) == -1)
+		if (digest_compute(lay.d[i].type, key, &lay, &b, local_nonce, local_len,
+				   remote_nonce, remote_len, out[i]) == -1)
 			return -1;
 	wbuf_init(&w, msg, len);
 	if (wbuf_reserve(&w, len, NULL) == -1)
@@ -223,7 +224,8 @@ int l2tp_digest_verify(const struct buf *msg, const uint8_t key[L2TP_DIGEST_KEY_
 		/* The receiver swaps the nonces: the sender's local nonce comes first. */
 		if (digest_compute(lay.d[i].type, key, &lay, msg, peer_nonce, peer_len, our_nonce,
 				   our_len, want) == -1 ||
-		    buf_skip(&m, lay.d[i].off) == -1 || buf_get_bytes(&m, got, lay.d[i].len) == -1) {
+		    buf_skip(&m, lay.d[i].off) == -1 ||
+		    buf_get_bytes(&m, got, lay.d[i].len) == -1) {
 			e = L2TP_DIGEST_MALFORMED;
 			goto out;
 		}
@@ -253,7 +255,8 @@ void l2tp_challenge_response(uint8_t msg_type, const void *secret, size_t secret
 }
 
 int l2tp_challenge_response_ok(uint8_t msg_type, const void *secret, size_t secret_len,
-			       const void *challenge, size_t challenge_len, const struct buf *response)
+			       const void *challenge, size_t challenge_len,
+			       const struct buf *response)
 {
 	uint8_t want[L2TP_CHALLENGE_RESPONSE_LEN], got[L2TP_CHALLENGE_RESPONSE_LEN];
 	struct buf r = *response;

@@ -26,10 +26,10 @@
 #include "buf.h"
 #include "l2tp_avp.h"
 
-#define L2TP_DIGEST_KEY_LEN 16  /* HMAC-MD5 output */
-#define L2TP_DIGEST_MD5_LEN 16
+#define L2TP_DIGEST_KEY_LEN  16 /* HMAC-MD5 output */
+#define L2TP_DIGEST_MD5_LEN  16
 #define L2TP_DIGEST_SHA1_LEN 20
-#define L2TP_DIGEST_MAX_LEN 20
+#define L2TP_DIGEST_MAX_LEN  20
 /* Offset of the first Message Digest AVP: 12-octet header + 8-octet Message Type AVP. */
 #define L2TP_DIGEST_AVP_OFF 20
 
@@ -49,11 +49,11 @@ int l2tp_build_digest(struct l2tp_builder *b, uint8_t digest_type);
 
 enum l2tp_digest_err {
 	L2TP_DIGEST_OK = 0,
-	L2TP_DIGEST_MALFORMED,   /* not a parsable v3 control message */
-	L2TP_DIGEST_MISSING,     /* no Message Digest AVP right after Message Type */
-	L2TP_DIGEST_BAD_TYPE,    /* unknown Digest Type */
-	L2TP_DIGEST_BAD_LENGTH,  /* AVP length does not match the Digest Type (23 / 27) */
-	L2TP_DIGEST_MISMATCH,    /* wrong digest: wrong secret, nonce, or altered message */
+	L2TP_DIGEST_MALFORMED,	/* not a parsable v3 control message */
+	L2TP_DIGEST_MISSING,	/* no Message Digest AVP right after Message Type */
+	L2TP_DIGEST_BAD_TYPE,	/* unknown Digest Type */
+	L2TP_DIGEST_BAD_LENGTH, /* AVP length does not match the Digest Type (23 / 27) */
+	L2TP_DIGEST_MISMATCH,	/* wrong digest: wrong secret, nonce, or altered message */
 	L2TP_DIGEST_ERR_COUNT
 };
 const char *l2tp_digest_err_name(enum l2tp_digest_err e);
@@ -89,6 +89,7 @@ void l2tp_challenge_response(uint8_t msg_type, const void *secret, size_t secret
 			     uint8_t out[L2TP_CHALLENGE_RESPONSE_LEN]);
 /* Constant-time check of a received Challenge Response AVP value: 1 when right, else 0. */
 int l2tp_challenge_response_ok(uint8_t msg_type, const void *secret, size_t secret_len,
-			       const void *challenge, size_t challenge_len, const struct buf *response);
+			       const void *challenge, size_t challenge_len,
+			       const struct buf *response);
 
 #endif

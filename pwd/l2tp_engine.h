@@ -1,8 +1,8 @@
 /*
- * Inside the L2TP engine: what l2tp_tunnel.c (control connection), l2tp_ctrlmsg.c
- * (messages on the wire),
- * l2tp_session.c (sessions) and l2tp_v3avp.c (the L2TPv3 AVP sets) share.
- * Not for the daemon: it uses l2tp_tunnel.h only.
+ * Inside the L2TP engine: what l2tp_tunnel.c (control connection),
+ * l2tp_ctrlmsg.c (messages on the wire), l2tp_session.c (sessions) and
+ * l2tp_v3avp.c (the L2TPv3 AVP sets) share.  Not for the daemon: it uses
+ * l2tp_tunnel.h only.
  *
  * The version-specific parts sit behind struct l2tp_avpset: parsing a
  * message into struct l2tp_cmsg, the mandatory-AVP table, and the AVPs of
@@ -18,9 +18,9 @@
 #include "l2tp_tunnel.h"
 #include "log.h"
 
-#define L2TP_ENG_MAX_MSG 1024   /* largest control message we build or hold */
-#define L2TP_ENG_NONCE_LEN 16   /* our Control Message Authentication Nonce */
-#define L2TP_ENG_MAX_NONCE 64
+#define L2TP_ENG_MAX_MSG     2048 /* largest control message we build or hold */
+#define L2TP_ENG_NONCE_LEN   16	  /* our Control Message Authentication Nonce */
+#define L2TP_ENG_MAX_NONCE   64
 #define L2TP_ENG_MAX_PW_CAPS 16
 
 /* Which AVPs a parsed message carried. */
@@ -57,7 +57,7 @@ struct l2tp_cmsg {
 	char result_msg[128];
 	char host_name[64];
 	uint32_t router_id;
-	uint32_t conn_id;   /* Assigned Control Connection ID (v2: Assigned Tunnel ID) */
+	uint32_t conn_id; /* Assigned Control Connection ID (v2: Assigned Tunnel ID) */
 	uint16_t rwin;
 	uint64_t tie_breaker;
 	uint16_t pw_caps[L2TP_ENG_MAX_PW_CAPS];
@@ -100,10 +100,11 @@ struct l2tp_session {
 	struct l2tp_session_params p;
 	struct l2tp_session_info info;
 	enum l2tp_session_state state;
-	int initiator;      /* we sent the ICRQ */
-	uint32_t serial;    /* Call Serial Number we sent */
-	uint16_t cdn_error; /* Error Code for the CDN we send (RFC 3931 §5.4.2) */
-	uint64_t setup_at;  /* give up waiting for ICRP / ICCN then; 0: not waiting */
+	int initiator;	      /* we sent the ICRQ */
+	uint32_t serial;      /* Call Serial Number we sent */
+	uint64_t tie_breaker; /* Session Tie Breaker we sent in our ICRQ */
+	uint16_t cdn_error;   /* Error Code for the CDN we send (RFC 3931 §5.4.2) */
+	uint64_t setup_at;    /* give up waiting for ICRP / ICCN then; 0: not waiting */
 };
 
 struct l2tp_tunnel {
@@ -127,11 +128,11 @@ struct l2tp_tunnel {
 	uint8_t n_peer_pw_caps;
 	struct l2tp_rel rel;
 	struct l2tp_tunnel_stats st;
-	uint64_t now;       /* time of the call being processed */
-	uint64_t last_rx;   /* last message from the peer, for HELLO */
+	uint64_t now;	  /* time of the call being processed */
+	uint64_t last_rx; /* last message from the peer, for HELLO */
 	uint64_t hello_at, close_at, armed_at;
-	uint64_t setup_at;  /* give up waiting for SCCRP / SCCCN then */
-	int closer;         /* we sent the StopCCN */
+	uint64_t setup_at;		  /* give up waiting for SCCRP / SCCCN then */
+	int closer;			  /* we sent the StopCCN */
 	uint16_t fail_result, fail_error; /* the StopCCN a TE_FAIL / TE_STOP sends */
 	uint32_t next_serial;
 	struct l2tp_session *sessions;
@@ -145,12 +146,10 @@ extern const struct l2tp_rel_cb l2tp_tun_rel_cb;
 void l2tp_tun_log(struct l2tp_tunnel *t, int level, const char *fmt, ...) L2PW_PRINTF(3, 4);
 /* Peer-caused: rate-limited through rl. */
 void l2tp_tun_log_rl(struct l2tp_tunnel *t, struct log_ratelimit *rl, const char *fmt, ...)
-	L2PW_PRINTF(3, 4);
+    L2PW_PRINTF(3, 4);
 /* Build and queue a message; -1 when it could not be built or queued. */
 int l2tp_tun_send_ctrl(struct l2tp_tunnel *t, uint16_t type, uint16_t result, const char *msg);
 int l2tp_tun_send_session(struct l2tp_session *s, uint16_t type, uint16_t result, const char *msg);
-/* A protocol error that ends the control connection (StopCCN with result/error). */
-void l2tp_tun_fail(struct l2tp_tunnel *t, uint16_t result, uint16_t error, const char *why);
 void l2tp_tun_rearm(struct l2tp_tunnel *t);
 
 /* l2tp_session.c */

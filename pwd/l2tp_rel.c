@@ -90,7 +90,7 @@ void l2tp_rel_set_peer_rwin(struct l2tp_rel *r, uint16_t rwin)
 /* Fill in Ns/Nr and hand the message to the owner; any owed ack rides along. */
 static void rel_transmit(struct l2tp_rel *r, struct l2tp_rel_msg *m)
 {
-	struct wbuf w = { .p = m->pkt, .cap = m->len, .len = m->len };
+	struct wbuf w = {.p = m->pkt, .cap = m->len, .len = m->len};
 
 	wbuf_set_n16(&w, L2TP_REL_NS_OFF, m->ns);
 	wbuf_set_n16(&w, L2TP_REL_NR_OFF, r->nr);

@@ -26,8 +26,8 @@
 #include <stdint.h>
 
 /* Ns and Nr offsets in a control message (RFC 2661 §3.1, RFC 3931 §3.2.1). */
-#define L2TP_REL_NS_OFF 8
-#define L2TP_REL_NR_OFF 10
+#define L2TP_REL_NS_OFF	 8
+#define L2TP_REL_NR_OFF	 10
 #define L2TP_REL_HDR_LEN 12
 /* Out-of-order messages held per tunnel: also the largest window we advertise. */
 #define L2TP_REL_MAX_HOLD 32
@@ -48,10 +48,10 @@ struct l2tp_rel_cb {
 };
 
 struct l2tp_rel_params {
-	uint16_t rwin;          /* our window: what the peer may have in flight; <= MAX_HOLD */
-	uint8_t max_retries;    /* retransmissions of one message before giving up */
+	uint16_t rwin;	     /* our window: what the peer may have in flight; <= MAX_HOLD */
+	uint8_t max_retries; /* retransmissions of one message before giving up */
 	uint32_t rto_initial_ms, rto_max_ms;
-	uint32_t ack_delay_ms;  /* wait this long for a reply to piggyback the ack on */
+	uint32_t ack_delay_ms; /* wait this long for a reply to piggyback the ack on */
 };
 
 struct l2tp_rel_stats {
@@ -64,21 +64,21 @@ struct l2tp_rel {
 	const struct l2tp_rel_cb *cb;
 	void *ctx;
 	/* Sending. */
-	uint16_t ns_next;       /* Ns of the next new message */
-	uint16_t una;           /* oldest unacknowledged Ns */
-	uint16_t peer_rwin;     /* the peer's Receive Window Size */
+	uint16_t ns_next;	 /* Ns of the next new message */
+	uint16_t una;		 /* oldest unacknowledged Ns */
+	uint16_t peer_rwin;	 /* the peer's Receive Window Size */
 	uint16_t cwnd, ssthresh; /* RFC 2661 Appendix A */
-	uint16_t cwnd_acks;     /* acks counted toward the next congestion-avoidance step */
+	uint16_t cwnd_acks;	 /* acks counted toward the next congestion-avoidance step */
 	struct l2tp_rel_msg *head, *tail; /* ordered by Ns; the first inflight ones are sent */
-	struct l2tp_rel_msg *unsent; /* first message not sent yet, NULL when none */
-	uint32_t queued;        /* messages in the list */
-	uint32_t inflight;      /* of which sent and not acknowledged */
-	uint32_t rto_ms;        /* current backoff */
-	uint8_t retries;        /* retransmissions of the oldest message so far */
-	uint64_t rtx_at;        /* 0: no retransmission timer */
+	struct l2tp_rel_msg *unsent;	  /* first message not sent yet, NULL when none */
+	uint32_t queued;		  /* messages in the list */
+	uint32_t inflight;		  /* of which sent and not acknowledged */
+	uint32_t rto_ms;		  /* current backoff */
+	uint8_t retries;		  /* retransmissions of the oldest message so far */
+	uint64_t rtx_at;		  /* 0: no retransmission timer */
 	/* Receiving. */
-	uint16_t nr;            /* next Ns we expect */
-	uint64_t ack_at;        /* 0: no ack owed */
+	uint16_t nr;	 /* next Ns we expect */
+	uint64_t ack_at; /* 0: no ack owed */
 	struct l2tp_rel_msg *hold[L2TP_REL_MAX_HOLD];
 	struct l2tp_rel_stats st;
 };
@@ -101,10 +101,10 @@ int l2tp_rel_send(struct l2tp_rel *r, const uint8_t *pkt, size_t len, uint16_t m
 		  uint64_t now);
 
 enum l2tp_rel_verdict {
-	L2TP_REL_DELIVER,    /* in order: process it now, then drain l2tp_rel_next_held() */
-	L2TP_REL_ACK_ONLY,   /* a ZLB: its Nr was processed, nothing to deliver */
-	L2TP_REL_HELD,       /* ahead of a gap, kept until the gap fills */
-	L2TP_REL_DUPLICATE,  /* seen before: re-acknowledged and dropped */
+	L2TP_REL_DELIVER,	/* in order: process it now, then drain l2tp_rel_next_held() */
+	L2TP_REL_ACK_ONLY,	/* a ZLB: its Nr was processed, nothing to deliver */
+	L2TP_REL_HELD,		/* ahead of a gap, kept until the gap fills */
+	L2TP_REL_DUPLICATE,	/* seen before: re-acknowledged and dropped */
 	L2TP_REL_OUT_OF_WINDOW, /* dropped */
 };
 

@@ -19,15 +19,15 @@
 #include "l2tp_engine.h"
 
 enum sess_event {
-	SE_OPEN,        /* l2tp_session_open() */
+	SE_OPEN, /* l2tp_session_open() */
 	SE_TUNNEL_UP,
 	SE_RX_ICRQ,
 	SE_RX_ICRP,
 	SE_RX_ICCN,
 	SE_RX_CDN,
 	SE_RX_SLI,
-	SE_CLOSE,       /* l2tp_session_close() */
-	SE_FAIL,        /* a negotiation or protocol error: CDN with s->fail_* */
+	SE_CLOSE, /* l2tp_session_close() */
+	SE_FAIL,  /* a negotiation or protocol error: CDN with s->fail_* */
 	SE_TUNNEL_DOWN,
 };
 
@@ -123,12 +123,13 @@ static void sess_change(struct l2tp_session *s, enum l2tp_session_state next, en
 	s->state = next;
 	/* ICRQ / ICRP answered by nothing but acks must not wedge the session. */
 	s->setup_at = next == L2TP_SESSION_WAIT_REPLY || next == L2TP_SESSION_WAIT_CONNECT
-			      ? t->now + l2tp_tun_setup_ms(t)
-			      : 0;
+			  ? t->now + l2tp_tun_setup_ms(t)
+			  : 0;
 	switch (next) {
 	case L2TP_SESSION_WAIT_REPLY:
 		s->initiator = 1;
 		s->serial = t->next_serial++;
+		t->ops->random(t->ctx, &s->tie_breaker, sizeof(s->tie_breaker));
 		l2tp_tun_send_session(s, L2TP_MSG_ICRQ, 0, NULL);
 		break;
 	case L2TP_SESSION_WAIT_CONNECT:
@@ -157,8 +158,10 @@ static void sess_change(struct l2tp_session *s, enum l2tp_session_state next, en
 static void sess_cdn_close(struct l2tp_session *s, enum sess_event ev, uint16_t result,
 			   const char *why)
 {
+	/* The peer knows the session once it sent or got an ICRQ for it. */
 	if (s->state == L2TP_SESSION_WAIT_REPLY || s->state == L2TP_SESSION_WAIT_CONNECT ||
-	    s->state == L2TP_SESSION_ESTABLISHED)
+	    s->state == L2TP_SESSION_ESTABLISHED ||
+	    (s->state == L2TP_SESSION_IDLE && s->info.peer_session_id != 0))
 		l2tp_tun_send_session(s, L2TP_MSG_CDN, result, why);
 	sess_change(s, L2TP_SESSION_CLOSED, ev, why);
 }
@@ -237,15 +240,14 @@ static void sess_dispatch(struct l2tp_session *s, enum sess_event ev, const stru
 	switch (s->state) {
 	case L2TP_SESSION_IDLE:
 		if (ev == SE_OPEN) {
-			sess_change(s, t->state == L2TP_TUNNEL_ESTABLISHED ? L2TP_SESSION_WAIT_REPLY
-									   : L2TP_SESSION_WAIT_TUNNEL,
+			sess_change(s,
+				    t->state == L2TP_TUNNEL_ESTABLISHED ? L2TP_SESSION_WAIT_REPLY
+									: L2TP_SESSION_WAIT_TUNNEL,
 				    ev, NULL);
 			return;
 		}
 		if (ev == SE_RX_ICRQ) {
 			if (sess_negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
-				/* The peer knows the session from its ICRQ: answer it. */
-				s->state = L2TP_SESSION_WAIT_CONNECT;
 				sess_cdn_close(s, SE_FAIL, res, buf);
 				return;
 			}
@@ -322,6 +324,16 @@ static struct l2tp_session *sess_find(struct l2tp_tunnel *t, uint32_t local_sid)
 	return NULL;
 }
 
+static struct l2tp_session *sess_find_peer(struct l2tp_tunnel *t, uint32_t peer_sid)
+{
+	struct l2tp_session *s;
+
+	for (s = t->sessions; s != NULL; s = s->next)
+		if (!s->initiator && s->info.peer_session_id == peer_sid)
+			return s;
+	return NULL;
+}
+
 /* Answer an ICRQ we will not take with a CDN (no session is kept). */
 static void sess_refuse(struct l2tp_tunnel *t, const struct l2tp_cmsg *m, uint16_t result,
 			uint16_t error, const char *why)
@@ -347,6 +359,11 @@ static int sess_we_win_collision(struct l2tp_tunnel *t, const struct l2tp_cmsg *
 	for (s = t->sessions; s != NULL; s = s->next) {
 		if (s->state != L2TP_SESSION_WAIT_REPLY || s->p.remote_end_id != m->remote_end_id)
 			continue;
+		/* Lower Tie Breaker wins (as for control connections, RFC 3931 §5.4.3). */
+		if (!(m->has & L2TP_CM_TIE_BREAKER))
+			return 1;
+		if (s->tie_breaker != m->tie_breaker)
+			return s->tie_breaker < m->tie_breaker;
 		if (t->p.router_id != t->peer_router_id)
 			return t->p.router_id > t->peer_router_id;
 		return s->p.local_session_id > m->local_sid;
@@ -383,7 +400,7 @@ static void sess_rx_icrq(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 	}
 	if (sess_we_win_collision(t, m)) {
 		sess_refuse(t, m, L2TP_CDN_LOST_TIE_BREAKER, L2TP_ERR_NONE,
-			    "both sides opened this pseudowire: the higher Router ID's is kept");
+			    "both sides opened this pseudowire: the lower Tie Breaker's is kept");
 		return;
 	}
 	memset(&p, 0, sizeof(p));
@@ -396,7 +413,8 @@ static void sess_rx_icrq(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 	}
 	if (p.local_session_id == 0 || sess_find(t, p.local_session_id) != NULL ||
 	    (p.cookie_len != 0 && p.cookie_len != 4 && p.cookie_len != 8)) {
-		sess_refuse(t, m, L2TP_CDN_NO_FACILITIES_TEMP, L2TP_ERR_NONE, "bad local session parameters");
+		sess_refuse(t, m, L2TP_CDN_NO_FACILITIES_TEMP, L2TP_ERR_NONE,
+			    "bad local session parameters");
 		return;
 	}
 	s = sess_new(t, &p);
@@ -420,6 +438,10 @@ void l2tp_sess_rx(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 		return;
 	}
 	s = (m->has & L2TP_CM_RSID) ? sess_find(t, m->remote_sid) : NULL;
+	/* A CDN for an ICRQ we got but did not answer yet names only its sender's id. */
+	if (s == NULL && m->h.msg_type == L2TP_MSG_CDN && m->remote_sid == 0 &&
+	    (m->has & L2TP_CM_LSID) && m->local_sid != 0)
+		s = sess_find_peer(t, m->local_sid);
 	if (s == NULL) {
 		t->st.drop_unknown_session++;
 		l2tp_tun_log_rl(t, &t->rl_drop, "%s for unknown session %u dropped",

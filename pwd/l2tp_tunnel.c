@@ -13,16 +13,16 @@
 #include "l2tp_engine.h"
 
 enum tun_event {
-	TE_START,      /* l2tp_tunnel_start() */
+	TE_START, /* l2tp_tunnel_start() */
 	TE_RX_SCCRQ,
 	TE_RX_SCCRP,
 	TE_RX_SCCCN,
 	TE_RX_STOPCCN,
-	TE_STOP,       /* l2tp_tunnel_stop() */
-	TE_FAIL,       /* a protocol error: StopCCN with t->fail_* */
-	TE_GIVEUP,     /* retransmissions exhausted */
-	TE_CLOSE_DONE, /* StopCCN acknowledged, or the hold time is over */
-	TE_TIE_LOST,   /* our SCCRQ lost the tie breaker */
+	TE_STOP,	/* l2tp_tunnel_stop() */
+	TE_FAIL,	/* a protocol error: StopCCN with t->fail_* */
+	TE_GIVEUP,	/* retransmissions exhausted */
+	TE_CLOSE_DONE,	/* StopCCN acknowledged, or the hold time is over */
+	TE_TIE_LOST,	/* our SCCRQ lost the tie breaker */
 	TE_TIE_RESTART, /* equal tie breakers: start over */
 };
 
@@ -142,11 +142,10 @@ static void tun_change(struct l2tp_tunnel *t, enum l2tp_tunnel_state next, enum 
 {
 	enum l2tp_tunnel_state prev = t->state;
 
-	l2tp_tun_log(t, next == L2TP_TUNNEL_CLOSING || next == L2TP_TUNNEL_CLOSED ? LOG_NOTICE
-										     : LOG_INFO,
-		     "%s -> %s on %s%s%s", l2tp_tunnel_state_name(prev),
-		     l2tp_tunnel_state_name(next), tun_event_name(ev), why ? ": " : "",
-		     why ? why : "");
+	l2tp_tun_log(
+	    t, next == L2TP_TUNNEL_CLOSING || next == L2TP_TUNNEL_CLOSED ? LOG_NOTICE : LOG_INFO,
+	    "%s -> %s on %s%s%s", l2tp_tunnel_state_name(prev), l2tp_tunnel_state_name(next),
+	    tun_event_name(ev), why ? ": " : "", why ? why : "");
 	t->state = next;
 	switch (next) {
 	case L2TP_TUNNEL_IDLE:
@@ -396,11 +395,6 @@ static void tun_fail_ev(struct l2tp_tunnel *t, uint16_t result, uint16_t error, 
 	tun_dispatch(t, TE_FAIL, NULL, why);
 }
 
-void l2tp_tun_fail(struct l2tp_tunnel *t, uint16_t result, uint16_t error, const char *why)
-{
-	tun_fail_ev(t, result, error, why);
-}
-
 /* ---- receiving ---- */
 
 static int tun_known_type(uint16_t type)
@@ -442,8 +436,8 @@ static void tun_process(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 	if (l2tp_msg_is_session(type)) {
 		if (t->state != L2TP_TUNNEL_ESTABLISHED) {
 			t->st.drop_bad_state++;
-			l2tp_tun_log_rl(t, &t->rl_drop, "%s while %s: dropped",
-					l2tp_msg_name(type), l2tp_tunnel_state_name(t->state));
+			l2tp_tun_log_rl(t, &t->rl_drop, "%s while %s: dropped", l2tp_msg_name(type),
+					l2tp_tunnel_state_name(t->state));
 			return;
 		}
 		l2tp_sess_rx(t, m);
@@ -734,6 +728,8 @@ void l2tp_tunnel_start(struct l2tp_tunnel *t, uint64_t now)
 void l2tp_tunnel_stop(struct l2tp_tunnel *t, uint16_t result, const char *msg, uint64_t now)
 {
 	t->now = now;
+	if (!tun_live(t->state))
+		return; /* already going or gone */
 	if (t->state == L2TP_TUNNEL_IDLE && t->rel.ns_next == 0) {
 		/* Nothing was ever sent: nobody to tell. */
 		tun_change(t, L2TP_TUNNEL_CLOSED, TE_STOP, msg);

@@ -22,9 +22,9 @@
  * l2tp_tunnel_input() returned -1 (e.g. a digest mismatch) may be freed too.
  *
  * Implementation: l2tp_tunnel.c (control connection FSM, RFC 3931 §7.2),
- * l2tp_session.c (incoming-call sessions, §7.3/§7.4), l2tp_ctrlmsg.c (building,
- * signing, acks, peek), l2tp_v3avp.c (the
- * L2TPv3 AVP sets), l2tp_rel.c (reliable delivery, §4.2).
+ * l2tp_session.c (incoming-call sessions, §7.3/§7.4), l2tp_ctrlmsg.c
+ * (building, signing, acks, peek), l2tp_v3avp.c (the L2TPv3 AVP sets),
+ * l2tp_rel.c (reliable delivery, §4.2).
  */
 #ifndef L2PW_L2TP_TUNNEL_H
 #define L2PW_L2TP_TUNNEL_H
@@ -99,7 +99,11 @@ struct l2tp_session_info {
 };
 
 struct l2tp_tunnel_ops {
-	/* A whole control message (from the flags word on) to send to the peer. */
+	/*
+	 * A whole control message (from the flags word on) to send to the peer;
+	 * over IP (proto 115) prepend the 4 zero octets of RFC 3931 §4.1.1.2, and
+	 * strip them before l2tp_tunnel_input() / l2tp_ctrl_peek().
+	 */
 	void (*send)(void *ctx, const uint8_t *pkt, size_t len);
 	/* The tunnel's one deadline; at_ms 0 disarms.  Call l2tp_tunnel_timeout() then. */
 	void (*arm_timer)(void *ctx, uint64_t at_ms);
@@ -154,12 +158,16 @@ struct l2tp_session *l2tp_session_open(struct l2tp_tunnel *t, const struct l2tp_
 				       uint64_t now);
 /*
  * Session collisions (both sides send an ICRQ for the same Remote End ID at
- * once): neither RFC 3931 nor RFC 4667 gives a rule we could verify, so the
- * rule here is deterministic: the session initiated by the side with the
- * higher Router ID is kept (equal Router IDs: the higher Local Session ID).
+ * once): every ICRQ we send carries a random Tie Breaker AVP (attribute 5,
+ * M=0, as freeRtr sends it); the lower value wins, as for control
+ * connections (RFC 3931 §5.4.3), an ICRQ without one loses, and equal values
+ * fall back to the higher Router ID (then the higher Local Session ID).
  * The winner answers the loser's ICRQ with CDN result 13 ("lost tie
  * breaker"); the loser accepts the winner's ICRQ (session_request is called)
  * and its own session goes down with that CDN.
+ *
+ * Remote End ID: we send the pw-id as 4 binary octets; we accept 4 binary
+ * octets or the decimal digits (freeRtr sends "1234").
  */
 /* Send CDN and forget the session (session_down is called). */
 void l2tp_session_close(struct l2tp_session *s, uint16_t result, const char *msg, uint64_t now);
@@ -187,7 +195,9 @@ int l2tp_ctrl_peek(const uint8_t *pkt, size_t len, struct l2tp_ctrl_peek *out);
 /*
  * Control connection tie breaking (RFC 3931 §5.4.3, RFC 2661 §4.4.3): an
  * SCCRQ (theirs, conn_id 0) arrived from the peer of a tunnel of ours.  The
- * daemon calls this before creating a responder tunnel for it:
+ * daemon calls this for each tunnel it has with that peer address before
+ * creating a responder tunnel for it (this also catches retransmitted
+ * SCCRQs of a connection that already exists):
  *  NONE        no tie (mine is not waiting for an SCCRP): handle theirs as a new
  *              control connection, as usual;
  *  KEEP_MINE   drop their SCCRQ (our Tie Breaker is lower, or only we sent one,

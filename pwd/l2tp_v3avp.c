@@ -9,7 +9,7 @@
 
 /* Circuit Status AVP bits, RFC 3931 §5.4.5: A (active) and N (new). */
 #define L2TP_CIRCUIT_ACTIVE 0x0001
-#define L2TP_CIRCUIT_NEW 0x0002
+#define L2TP_CIRCUIT_NEW    0x0002
 /* Data Sequencing AVP, RFC 3931 §5.4.4: 2 = all incoming data packets need sequencing. */
 #define L2TP_DATASEQ_ALL 2
 
@@ -25,6 +25,29 @@ static void v3_text(const struct buf *v, char *dst, size_t cap)
 	while (i + 1 < cap && buf_get_n8(&b, &c) == 0)
 		dst[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
 	dst[i] = '\0';
+}
+
+/*
+ * The Remote End ID is an octet string (RFC 3931 §5.4.4).  A pw-id travels
+ * either as 4 binary octets (what we send) or as its decimal digits, which
+ * is what freeRtr sends ("1234"): both give the number; anything else
+ * leaves remote_end_id_len != 4 and matches nothing.
+ */
+static void v3_remote_end_id(struct buf *v, struct l2tp_cmsg *m)
+{
+	uint64_t n = 0;
+	size_t len = buf_left(v), i;
+	uint8_t c;
+
+	for (i = 0; i < len && buf_peek_n8(v, i, &c) == 0 && c >= '0' && c <= '9'; i++)
+		n = n * 10 + (uint64_t)(c - '0');
+	if (len > 0 && len <= 10 && i == len && n <= UINT32_MAX) {
+		m->remote_end_id = (uint32_t)n;
+		m->remote_end_id_len = 4;
+		return;
+	}
+	if (len == 4)
+		buf_get_n32(v, &m->remote_end_id);
 }
 
 static int v3_avp(struct l2tp_cmsg *m, const struct l2tp_avp *a)
@@ -93,11 +116,9 @@ static int v3_avp(struct l2tp_cmsg *m, const struct l2tp_avp *a)
 		m->has |= L2TP_CM_COOKIE;
 		return l2tp_avp_get_bytes(a, m->cookie, 4, 8, &m->cookie_len);
 	case L2TP_AVP_REMOTE_END_ID:
-		/* An octet string; pw-ids are 4 octets (RFC 4667 §4.3, Cisco and Linux). */
 		m->has |= L2TP_CM_REMOTE_END;
 		m->remote_end_id_len = (int)buf_left(&v);
-		if (m->remote_end_id_len == 4)
-			buf_get_n32(&v, &m->remote_end_id);
+		v3_remote_end_id(&v, m);
 		return 0;
 	case L2TP_AVP_PW_TYPE:
 		m->has |= L2TP_CM_PW_TYPE;
@@ -157,25 +178,25 @@ struct v3_required {
  * peers leave them out: accepted without.
  */
 static const struct v3_required v3_required[] = {
-	{ L2TP_MSG_SCCRQ, L2TP_CM_HOST_NAME, "Host Name" },
-	{ L2TP_MSG_SCCRQ, L2TP_CM_ROUTER_ID, "Router ID" },
-	{ L2TP_MSG_SCCRQ, L2TP_CM_CONN_ID, "Assigned Control Connection ID" },
-	{ L2TP_MSG_SCCRQ, L2TP_CM_PW_CAPS, "Pseudowire Capabilities List" },
-	{ L2TP_MSG_SCCRP, L2TP_CM_HOST_NAME, "Host Name" },
-	{ L2TP_MSG_SCCRP, L2TP_CM_ROUTER_ID, "Router ID" },
-	{ L2TP_MSG_SCCRP, L2TP_CM_CONN_ID, "Assigned Control Connection ID" },
-	{ L2TP_MSG_SCCRP, L2TP_CM_PW_CAPS, "Pseudowire Capabilities List" },
-	{ L2TP_MSG_STOPCCN, L2TP_CM_RESULT, "Result Code" },
-	{ L2TP_MSG_ICRQ, L2TP_CM_LSID, "Local Session ID" },
-	{ L2TP_MSG_ICRQ, L2TP_CM_PW_TYPE, "Pseudowire Type" },
-	{ L2TP_MSG_ICRQ, L2TP_CM_REMOTE_END, "Remote End ID" },
-	{ L2TP_MSG_ICRP, L2TP_CM_LSID, "Local Session ID" },
-	{ L2TP_MSG_ICRP, L2TP_CM_RSID, "Remote Session ID" },
-	{ L2TP_MSG_ICCN, L2TP_CM_LSID, "Local Session ID" },
-	{ L2TP_MSG_ICCN, L2TP_CM_RSID, "Remote Session ID" },
-	{ L2TP_MSG_CDN, L2TP_CM_RESULT, "Result Code" },
-	{ L2TP_MSG_CDN, L2TP_CM_RSID, "Remote Session ID" },
-	{ L2TP_MSG_SLI, L2TP_CM_RSID, "Remote Session ID" },
+    {L2TP_MSG_SCCRQ, L2TP_CM_HOST_NAME, "Host Name"},
+    {L2TP_MSG_SCCRQ, L2TP_CM_ROUTER_ID, "Router ID"},
+    {L2TP_MSG_SCCRQ, L2TP_CM_CONN_ID, "Assigned Control Connection ID"},
+    {L2TP_MSG_SCCRQ, L2TP_CM_PW_CAPS, "Pseudowire Capabilities List"},
+    {L2TP_MSG_SCCRP, L2TP_CM_HOST_NAME, "Host Name"},
+    {L2TP_MSG_SCCRP, L2TP_CM_ROUTER_ID, "Router ID"},
+    {L2TP_MSG_SCCRP, L2TP_CM_CONN_ID, "Assigned Control Connection ID"},
+    {L2TP_MSG_SCCRP, L2TP_CM_PW_CAPS, "Pseudowire Capabilities List"},
+    {L2TP_MSG_STOPCCN, L2TP_CM_RESULT, "Result Code"},
+    {L2TP_MSG_ICRQ, L2TP_CM_LSID, "Local Session ID"},
+    {L2TP_MSG_ICRQ, L2TP_CM_PW_TYPE, "Pseudowire Type"},
+    {L2TP_MSG_ICRQ, L2TP_CM_REMOTE_END, "Remote End ID"},
+    {L2TP_MSG_ICRP, L2TP_CM_LSID, "Local Session ID"},
+    {L2TP_MSG_ICRP, L2TP_CM_RSID, "Remote Session ID"},
+    {L2TP_MSG_ICCN, L2TP_CM_LSID, "Local Session ID"},
+    {L2TP_MSG_ICCN, L2TP_CM_RSID, "Remote Session ID"},
+    {L2TP_MSG_CDN, L2TP_CM_RESULT, "Result Code"},
+    {L2TP_MSG_CDN, L2TP_CM_RSID, "Remote Session ID"},
+    {L2TP_MSG_SLI, L2TP_CM_RSID, "Remote Session ID"},
 };
 
 static const char *v3_missing(const struct l2tp_cmsg *m)
@@ -245,6 +266,8 @@ static int v3_build_session(struct l2tp_session *s, struct l2tp_builder *b, uint
 		errs += l2tp_build_n32(b, L2TP_AVP_CALL_SERIAL_NUMBER, 1, s->serial);
 		errs += l2tp_build_n16(b, L2TP_AVP_PW_TYPE, 1, s->p.pw_type);
 		errs += l2tp_build_n32(b, L2TP_AVP_REMOTE_END_ID, 1, s->p.remote_end_id);
+		/* Session Tie Breaker: settles crossing ICRQs for one pw-id (M bit clear). */
+		errs += l2tp_build_n64(b, L2TP_AVP_TIE_BREAKER, 0, s->tie_breaker);
 		/* The ICRQ and the ICRP both say what we want to receive. */
 		__attribute__((fallthrough));
 	case L2TP_MSG_ICRP:
@@ -274,8 +297,8 @@ static int v3_build_session(struct l2tp_session *s, struct l2tp_builder *b, uint
 }
 
 const struct l2tp_avpset l2tp_v3avp_set = {
-	.parse = v3_parse,
-	.missing = v3_missing,
-	.build_ctrl = v3_build_ctrl,
-	.build_session = v3_build_session,
+    .parse = v3_parse,
+    .missing = v3_missing,
+    .build_ctrl = v3_build_ctrl,
+    .build_session = v3_build_session,
 };

@@ -53,7 +53,8 @@ void netlink_close(struct netlink *nl)
 	free(nl);
 }
 
-/* Send the request in nl->buf and run cb over the answer until the ack (NLM_F_ACK is always set). */
+/* Send the request in nl->buf and run cb over the answer until the ack (NLM_F_ACK is always set).
+ */
 static int netlink_talk(struct netlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	int ret;
@@ -83,16 +84,17 @@ static struct nlmsghdr *netlink_req(struct netlink *nl, uint16_t type, uint16_t 
 }
 
 struct netlink_kind {
-	char *kind;
+	char *kind; /* may be NULL */
 	size_t kindlen;
 	int ifindex;
+	int master;
 };
 
 static int netlink_linkinfo_cb(const struct nlattr *attr, void *data)
 {
 	struct netlink_kind *k = data;
 
-	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
+	if (k->kind && mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
 	    mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
 		snprintf(k->kind, k->kindlen, "%s", mnl_attr_get_str(attr));
 	return MNL_CB_OK;
@@ -100,7 +102,12 @@ static int netlink_linkinfo_cb(const struct nlattr *attr, void *data)
 
 static int netlink_link_attr_cb(const struct nlattr *attr, void *data)
 {
-	if (mnl_attr_get_type(attr) == IFLA_LINKINFO && mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
+	struct netlink_kind *k = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_MASTER && mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+		k->master = (int)mnl_attr_get_u32(attr);
+	if (mnl_attr_get_type(attr) == IFLA_LINKINFO &&
+	    mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
 		mnl_attr_parse_nested(attr, netlink_linkinfo_cb, data);
 	return MNL_CB_OK;
 }
@@ -137,6 +144,19 @@ int netlink_link_kind(struct netlink *nl, const char *name, char *kind, size_t k
 		return -1;
 	}
 	*ifindex = k.ifindex;
+	return 0;
+}
+
+int netlink_link_master(struct netlink *nl, int ifindex, int *master)
+{
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = netlink_req(nl, RTM_GETLINK, NLM_F_ACK, &ifm);
+	struct netlink_kind k = {0};
+
+	ifm->ifi_index = ifindex;
+	if (netlink_talk(nl, nlh, netlink_link_cb, &k) == -1)
+		return -1;
+	*master = k.master;
 	return 0;
 }
 

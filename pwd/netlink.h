@@ -22,6 +22,8 @@ void netlink_close(struct netlink *nl);
  */
 int netlink_link_kind(struct netlink *nl, const char *name, char *kind, size_t kindlen,
 		      int *ifindex);
+/* The bridge (or bond) ifindex is enslaved to, 0 for none.  0, or -1 with errno. */
+int netlink_link_master(struct netlink *nl, int ifindex, int *master);
 /*
  * RTM_NEWLINK on ifindex: set the MTU (0: leave), enslave to master_ifindex
  * (0: leave), and bring it up.  Returns 0 or -1 with errno from the kernel.

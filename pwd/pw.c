@@ -19,13 +19,14 @@
 #include "transport.h"
 
 #define PW_ETH_MIN 14 /* an Ethernet header: anything shorter is not a frame */
-#define PW_STATUS_DROPS (sizeof(((struct status_iface *)NULL)->drops) / \
-			 sizeof(((struct status_iface *)NULL)->drops[0]))
+#define PW_STATUS_DROPS                                                                            \
+	(sizeof(((struct status_iface *)NULL)->drops) /                                            \
+	 sizeof(((struct status_iface *)NULL)->drops[0]))
 
 static const char *const pw_drop_names[PW_DROP_MAX] = {
-	[PW_DROP_SESSION_DOWN] = "session-down",
-	[PW_DROP_TAP_FULL] = "tap-full",
-	[PW_DROP_SEND_FAILED] = "send-failed",
+    [PW_DROP_SESSION_DOWN] = "session-down",
+    [PW_DROP_TAP_FULL] = "tap-full",
+    [PW_DROP_SEND_FAILED] = "send-failed",
 };
 
 void pw_set_status(struct pw *p, const char *status)
@@ -52,25 +53,46 @@ static void pw_bridge_try(struct pw *p)
 		p->bridged = 0;
 		snprintf(p->status, sizeof(p->status), "bridge %s missing", p->bridge);
 		snprintf(p->last_error, sizeof(p->last_error), "bridge %s missing", p->bridge);
-		evloop_timer_arm(p->loop, &p->bridge_timer, evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
+		evloop_timer_arm(p->loop, &p->bridge_timer,
+				 evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
 		return;
 	}
 	if (netlink_link_setup(p->nl, p->tap_ifindex, TAP_MTU, br_ifindex) == -1) {
-		log_warn("pseudowire %s: cannot add %s to bridge %s", p->title, p->ifname, p->bridge);
+		log_warn("pseudowire %s: cannot add %s to bridge %s", p->title, p->ifname,
+			 p->bridge);
 		snprintf(p->status, sizeof(p->status), "bridge %s refused port", p->bridge);
-		evloop_timer_arm(p->loop, &p->bridge_timer, evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
+		evloop_timer_arm(p->loop, &p->bridge_timer,
+				 evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
 		return;
 	}
-	if (!p->bridged)
-		log_info("pseudowire %s: port %s on bridge %s", p->title, p->ifname, p->bridge);
+	log_info("pseudowire %s: port %s on bridge %s", p->title, p->ifname, p->bridge);
 	p->bridged = 1;
+	p->bridge_ifindex = br_ifindex;
+	evloop_timer_arm(p->loop, &p->bridge_timer, evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
 	p->last_error[0] = '\0';
 	pw_set_status(p, p->up ? "connected" : "connecting");
 }
 
+/*
+ * While on the bridge, check every PW_BRIDGE_RETRY_MS that it still is: an
+ * admin who deletes and re-creates the bridge, or removes the port, gets it
+ * back without restarting the daemon.
+ */
 static void pw_bridge_timer(struct ev_timer *t)
 {
-	pw_bridge_try(t->arg);
+	struct pw *p = t->arg;
+	int master;
+
+	if (p->bridged && netlink_link_master(p->nl, p->tap_ifindex, &master) == 0 &&
+	    master == p->bridge_ifindex && master != 0) {
+		evloop_timer_arm(p->loop, &p->bridge_timer,
+				 evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
+		return;
+	}
+	if (p->bridged)
+		log_warnx("pseudowire %s: port %s is no longer on bridge %s", p->title, p->ifname,
+			  p->bridge);
+	pw_bridge_try(p);
 }
 
 int pw_data_up(struct pw *p, const struct pw_session_params *sp)
@@ -89,8 +111,9 @@ int pw_data_up(struct pw *p, const struct pw_session_params *sp)
 	dp.sublayer = sp->l2spec_default;
 	dp.seq = sp->seq_tx && sp->l2spec_default;
 	if (l2tp_data_tx_init(&p->tx, &dp) == -1) {
-		log_warnx("pseudowire %s: invalid data parameters (session id %u, cookie length %u)",
-			  p->title, sp->peer_session_id, sp->tx_cookie_len);
+		log_warnx(
+		    "pseudowire %s: invalid data parameters (session id %u, cookie length %u)",
+		    p->title, sp->peer_session_id, sp->tx_cookie_len);
 		return -1;
 	}
 	memset(&p->rx, 0, sizeof(p->rx));

@@ -4,7 +4,8 @@
  * creates pseudowires from the config and drives them:
  *
  *   pw_new()        TAP created, bridge attach tried (retried every
- *                   PW_BRIDGE_RETRY_MS while the bridge is missing);
+ *                   PW_BRIDGE_RETRY_MS while the bridge is missing, and
+ *                   re-checked as often while attached);
  *   pw_data_up()    a session is established (static: at once; dynamic: on
  *                   session_up): frames flow both ways, carrier on;
  *   pw_data_down()  frames from the LAN are dropped (tx_dropped), carrier off;
@@ -37,8 +38,8 @@ struct l2tp_session;
 struct site_group;
 struct site_tunnel;
 
-#define PW_BATCH 32      /* frames read from the TAP per wakeup round */
-#define PW_FRAME_MAX 2048 /* TAP MTU 1500 + Ethernet header + tags, with room */
+#define PW_BATCH	   32	/* frames read from the TAP per wakeup round */
+#define PW_FRAME_MAX	   2048 /* TAP MTU 1500 + Ethernet header + tags, with room */
 #define PW_BRIDGE_RETRY_MS 3000
 
 /* Drop reasons of our own, beside the codec's (enum l2tp_data_drop); shown in status. */
@@ -55,10 +56,10 @@ struct pw_session_params {
 	uint32_t tunnel_id, peer_tunnel_id;   /* for status only */
 	uint8_t tx_cookie_len, rx_cookie_len; /* 0, 4 or 8 */
 	uint8_t tx_cookie[8], rx_cookie[8];   /* what we send / what we require */
-	int l2spec_default;                   /* RFC 4719 §3 default sublayer both ways */
+	int l2spec_default;		      /* RFC 4719 §3 default sublayer both ways */
 	int seq_tx, seq_rx;
-	struct transport *transport;          /* not referenced: outlives the session */
-	struct sockaddr_storage peer;         /* with port for UDP */
+	struct transport *transport;  /* not referenced: outlives the session */
+	struct sockaddr_storage peer; /* with port for UDP */
 	socklen_t peer_len;
 };
 
@@ -82,7 +83,7 @@ struct pw {
 	struct ev_io tap_io;
 	char ifname[CFG_IFNAME_MAX];
 	char bridge[CFG_IFNAME_MAX];
-	int bridged;
+	int bridged, bridge_ifindex;
 	struct ev_timer bridge_timer;
 
 	/* data session */
@@ -99,6 +100,8 @@ struct pw {
 	struct site_tunnel *tunnel;   /* its tunnel */
 	struct l2tp_session *opening; /* our ICRQ waiting for an answer */
 	struct site_tunnel *opening_tunnel;
+	uint64_t retry_at; /* don't ask again before (peer refused or closed it) */
+	uint32_t retry_ms; /* backoff after refusals */
 
 	/* status */
 	char status[48];

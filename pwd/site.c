@@ -114,8 +114,8 @@ static void site_tr_ctrl(void *ctx, struct transport *t, const struct sockaddr *
 }
 
 static const struct transport_ops site_transport_ops = {
-	.ctrl = site_tr_ctrl,
-	.data = site_tr_data,
+    .ctrl = site_tr_ctrl,
+    .data = site_tr_data,
 };
 
 /* The transport for a pseudowire's (family, local, encap, port). */
@@ -266,10 +266,10 @@ struct site *site_new(struct evloop *l, struct cfg *c)
 	s->cfg = c;
 	site_random(&s->router_id, sizeof(s->router_id));
 	s->provider = (struct status_provider){
-		.ctx = s,
-		.site_name = site_provider_name,
-		.count = site_provider_count,
-		.get = site_provider_get,
+	    .ctx = s,
+	    .site_name = site_provider_name,
+	    .count = site_provider_count,
+	    .get = site_provider_get,
 	};
 	return s;
 }
@@ -315,7 +315,8 @@ void site_reload(struct site *s, struct cfg *c)
 			pp = &p->next;
 			continue;
 		}
-		log_info("reload: pseudowire %s %s", p->title, n ? "changed, restarting" : "removed");
+		log_info("reload: pseudowire %s %s", p->title,
+			 n ? "changed, restarting" : "removed");
 		*pp = p->next;
 		site_pw_stop(s, p);
 		stopped++;

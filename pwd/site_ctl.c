@@ -76,6 +76,14 @@ static int group_has_live_tunnel(const struct site_group *g)
 	return 0;
 }
 
+/* Run the group's sessions pass at `at`, or earlier if it is due earlier anyway. */
+static void group_sessions_at(struct site_group *g, uint64_t at)
+{
+	if (evloop_timer_armed(&g->sessions_timer) && g->sessions_timer.at <= at)
+		return;
+	evloop_timer_arm(g->site->loop, &g->sessions_timer, at);
+}
+
 static void group_stale_add(struct site_group *g, struct l2tp_session *sess)
 {
 	for (size_t i = 0; i < g->n_stale; i++)
@@ -83,7 +91,7 @@ static void group_stale_add(struct site_group *g, struct l2tp_session *sess)
 			return;
 	if (g->n_stale < sizeof(g->stale) / sizeof(g->stale[0]))
 		g->stale[g->n_stale++] = sess;
-	evloop_timer_arm(g->site->loop, &g->sessions_timer, ctl_now(g->site));
+	group_sessions_at(g, ctl_now(g->site));
 }
 
 static void group_stale_del(struct site_group *g, struct l2tp_session *sess)
@@ -109,8 +117,8 @@ static void group_schedule_connect(struct site_group *g)
 	delay = g->backoff_ms - g->backoff_ms / 4 + jitter % (g->backoff_ms / 2 + 1);
 	evloop_timer_arm(g->site->loop, &g->connect_timer, ctl_now(g->site) + delay);
 	log_debug("tunnel to %s: reconnecting in %u ms", g->remote_text, delay);
-	g->backoff_ms = g->backoff_ms * 2 > SITE_RECONNECT_MAX_MS ? SITE_RECONNECT_MAX_MS
-								 : g->backoff_ms * 2;
+	g->backoff_ms =
+	    g->backoff_ms * 2 > SITE_RECONNECT_MAX_MS ? SITE_RECONNECT_MAX_MS : g->backoff_ms * 2;
 }
 
 /* The engine is done with t (or never got going): free it after this callback. */
@@ -189,7 +197,7 @@ static void ops_tunnel_up(void *ctx, struct l2tp_tunnel *eng)
 		 t->initiator ? "initiator" : "responder", t->local_id, l2tp_tunnel_peer_id(eng),
 		 host && host[0] ? host : "?");
 	/* Sessions: the initiator asks at once, the responder waits (sessions_timer). */
-	evloop_timer_arm(g->site->loop, &g->sessions_timer, ctl_now(g->site));
+	group_sessions_at(g, ctl_now(g->site));
 }
 
 static void ops_tunnel_down(void *ctx, struct l2tp_tunnel *eng, const char *why)
@@ -225,7 +233,7 @@ static void ops_tunnel_down(void *ctx, struct l2tp_tunnel *eng, const char *why)
 	if (!group_has_live_tunnel(g))
 		group_schedule_connect(g);
 	else
-		evloop_timer_arm(s->loop, &g->sessions_timer, ctl_now(s));
+		group_sessions_at(g, ctl_now(s));
 	site_check_stopped(s);
 }
 
@@ -338,6 +346,8 @@ static void ops_session_up(void *ctx, struct l2tp_session *sess)
 		transport_addr_set_port(&sp.peer, 0);
 	p->session = sess;
 	p->tunnel = t;
+	p->retry_ms = 0;
+	p->retry_at = 0;
 	if (pw_data_up(p, &sp) == -1) {
 		group_stale_add(g, sess);
 		p->session = NULL;
@@ -348,7 +358,7 @@ static void ops_session_up(void *ctx, struct l2tp_session *sess)
 	log_info("session %s up (tunnel to %s, pw-id %u, session id %u, peer session id %u)",
 		 p->title, t->peer_text, p->cfg->pw_id, sp.local_session_id, sp.peer_session_id);
 	/* Retire whatever this replaced. */
-	evloop_timer_arm(s->loop, &g->sessions_timer, ctl_now(s));
+	group_sessions_at(g, ctl_now(s));
 }
 
 static void ops_session_down(void *ctx, struct l2tp_session *sess, const char *why)
@@ -372,26 +382,32 @@ static void ops_session_down(void *ctx, struct l2tp_session *sess, const char *w
 			log_warnx("session %s: not established: %s (%u similar suppressed)",
 				  p->title, why, suppressed);
 		snprintf(p->last_error, sizeof(p->last_error), "%s", why);
+		/* A peer that keeps refusing is asked less and less often. */
+		p->retry_ms = p->retry_ms ? p->retry_ms * 2 : SITE_SESSION_RETRY_MS;
+		if (p->retry_ms > SITE_SESSION_RETRY_MAX_MS)
+			p->retry_ms = SITE_SESSION_RETRY_MAX_MS;
+		p->retry_at = ctl_now(s) + p->retry_ms;
 	} else if (p->session == sess) {
 		ctl_pw_session_gone(s, p, why);
+		p->retry_at = ctl_now(s) + SITE_SESSION_RETRY_MS;
 	} else {
 		return;
 	}
 	if (!s->stopping)
-		evloop_timer_arm(s->loop, &g->sessions_timer, ctl_now(s) + SITE_SESSION_RETRY_MS);
+		group_sessions_at(g, p->retry_at);
 }
 
 static const struct l2tp_tunnel_ops ctl_ops = {
-	.send = ops_send,
-	.arm_timer = ops_arm_timer,
-	.random = ops_random,
-	.log = ops_log,
-	.tunnel_up = ops_tunnel_up,
-	.tunnel_down = ops_tunnel_down,
-	.session_request = ops_session_request,
-	.session_up = ops_session_up,
-	.session_down = ops_session_down,
-	.tunnel_closed = ops_tunnel_closed,
+    .send = ops_send,
+    .arm_timer = ops_arm_timer,
+    .random = ops_random,
+    .log = ops_log,
+    .tunnel_up = ops_tunnel_up,
+    .tunnel_down = ops_tunnel_down,
+    .session_request = ops_session_request,
+    .session_up = ops_session_up,
+    .session_down = ops_session_down,
+    .tunnel_closed = ops_tunnel_closed,
 };
 
 /* ---- tunnels ---- */
@@ -481,8 +497,8 @@ static void group_connect_timer(struct ev_timer *et)
 		group_schedule_connect(g);
 		return;
 	}
-	log_info("tunnel to %s connecting (%s, local id %u)", g->remote_text,
-		 transport_name(g->tr), t->local_id);
+	log_info("tunnel to %s connecting (%s, local id %u)", g->remote_text, transport_name(g->tr),
+		 t->local_id);
 	/* The next attempt, should this one fail, waits longer. */
 	if (g->backoff_ms < SITE_RECONNECT_MIN_MS)
 		g->backoff_ms = SITE_RECONNECT_MIN_MS;
@@ -495,7 +511,7 @@ static void group_sessions_timer(struct ev_timer *et)
 	struct site_group *g = et->arg;
 	struct site *s = g->site;
 	struct site_tunnel *cur = group_current(g);
-	uint64_t now = ctl_now(s);
+	uint64_t now = ctl_now(s), next = 0;
 
 	while (g->n_stale) {
 		struct l2tp_session *sess = g->stale[--g->n_stale];
@@ -505,7 +521,7 @@ static void group_sessions_timer(struct ev_timer *et)
 	if (s->stopping || !cur)
 		return;
 	if (!cur->initiator && now < cur->established_at + SITE_RESPONDER_OPEN_MS) {
-		evloop_timer_arm(s->loop, et, cur->established_at + SITE_RESPONDER_OPEN_MS);
+		group_sessions_at(g, cur->established_at + SITE_RESPONDER_OPEN_MS);
 		return;
 	}
 	for (size_t i = 0; i < g->n_pws; i++) {
@@ -514,6 +530,11 @@ static void group_sessions_timer(struct ev_timer *et)
 
 		if ((p->session && p->tunnel == cur) || p->opening)
 			continue;
+		if (p->retry_at > now) {
+			if (!next || p->retry_at < next)
+				next = p->retry_at;
+			continue;
+		}
 		ctl_session_params(s, p, &sp);
 		p->opening = l2tp_session_open(cur->eng, &sp, now);
 		if (p->opening) {
@@ -522,6 +543,8 @@ static void group_sessions_timer(struct ev_timer *et)
 				  p->cfg->pw_id);
 		}
 	}
+	if (next)
+		group_sessions_at(g, next);
 	/* Older tunnels nothing uses any more are closed (the peer restarted). */
 	for (struct site_tunnel *o = cur->next; o; o = o->next) {
 		int used = 0;
@@ -533,8 +556,8 @@ static void group_sessions_timer(struct ev_timer *et)
 				used = 1;
 		if (used)
 			continue;
-		log_info("tunnel to %s (local id %u) replaced by a newer one: closing", o->peer_text,
-			 o->local_id);
+		log_info("tunnel to %s (local id %u) replaced by a newer one: closing",
+			 o->peer_text, o->local_id);
 		l2tp_tunnel_stop(o->eng, L2TP_STOPCCN_GENERAL_REQUEST, "replaced", now);
 	}
 }
@@ -617,7 +640,7 @@ int site_ctl_add(struct site *s, struct pw *p, struct transport *tr)
 	if (!group_has_live_tunnel(g))
 		evloop_timer_arm(s->loop, &g->connect_timer, ctl_now(s));
 	else if (group_current(g))
-		evloop_timer_arm(s->loop, &g->sessions_timer, ctl_now(s));
+		group_sessions_at(g, ctl_now(s));
 	return 0;
 }
 
@@ -726,7 +749,8 @@ static void ctl_accept_sccrq(struct site *s, struct transport *tr, const struct 
 		case L2TP_TIE_KEEP_THEIRS:
 			log_info("tunnel to %s: crossing SCCRQ, the peer's wins", addr);
 			t->initiator = 0;
-			memcpy(&t->peer, from, fromlen < sizeof(t->peer) ? fromlen : sizeof(t->peer));
+			memcpy(&t->peer, from,
+			       fromlen < sizeof(t->peer) ? fromlen : sizeof(t->peer));
 			t->peer_len = fromlen;
 			l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s));
 			return;
@@ -806,11 +830,11 @@ size_t site_ctl_stop_all(struct site *s)
 
 			if (t->down)
 				continue;
-			if (st == L2TP_TUNNEL_ESTABLISHED || st == L2TP_TUNNEL_WAIT_CTL_CONN ||
-			    st == L2TP_TUNNEL_WAIT_CTL_REPLY) {
+			/* Waiting for an SCCRP: the peer has no id for us to StopCCN. */
+			if (st == L2TP_TUNNEL_ESTABLISHED || st == L2TP_TUNNEL_WAIT_CTL_CONN) {
 				t->stopped = 1;
-				l2tp_tunnel_stop(t->eng, L2TP_STOPCCN_SHUTTING_DOWN, "shutting down",
-						 now);
+				l2tp_tunnel_stop(t->eng, L2TP_STOPCCN_SHUTTING_DOWN,
+						 "shutting down", now);
 			} else {
 				tunnel_kill(t);
 			}

@@ -24,11 +24,12 @@ struct netlink;
 struct pw;
 struct transport;
 
-#define SITE_HASH_SIZE 256
-#define SITE_RECONNECT_MIN_MS 1000
-#define SITE_RECONNECT_MAX_MS 30000
-#define SITE_RESPONDER_OPEN_MS 3000 /* responder opens sessions the initiator did not */
-#define SITE_SESSION_RETRY_MS 5000  /* re-ask for a session the peer closed or refused */
+#define SITE_HASH_SIZE		  256
+#define SITE_RECONNECT_MIN_MS	  1000
+#define SITE_RECONNECT_MAX_MS	  30000
+#define SITE_RESPONDER_OPEN_MS	  3000	/* responder opens sessions the initiator did not */
+#define SITE_SESSION_RETRY_MS	  5000	/* re-ask for a session the peer closed or refused */
+#define SITE_SESSION_RETRY_MAX_MS 60000 /* ... doubling while the peer keeps refusing */
 
 struct site_tunnel {
 	struct site_tunnel *next; /* group's list, newest first */
@@ -38,8 +39,8 @@ struct site_tunnel {
 	struct ev_timer reap_timer; /* frees a closed tunnel outside engine callbacks */
 	uint32_t local_id;
 	int initiator, established;
-	int down;   /* carries no sessions any more (tunnel_down, or given up) */
-	int closed; /* the engine holds no state: freed by reap_timer */
+	int down;    /* carries no sessions any more (tunnel_down, or given up) */
+	int closed;  /* the engine holds no state: freed by reap_timer */
 	int stopped; /* we sent StopCCN at shutdown: wait for its ack */
 	uint64_t established_at;
 	struct sockaddr_storage peer; /* with the port replies go to */

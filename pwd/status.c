@@ -577,10 +577,11 @@ static int status_remove_stale(const struct sockaddr_un *sun)
 		errno = EEXIST;
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a hung daemon with a full backlog must not hang our start (EAGAIN). */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 || errno == EAGAIN;
 	close(fd);
 	if (live) {
 		errno = EADDRINUSE;

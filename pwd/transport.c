@@ -22,10 +22,10 @@
  * frame with every L2TP option plus a control message or an IPv4 header
  * fits easily; anything larger (MSG_TRUNC) is counted and dropped.
  */
-#define TRANSPORT_BATCH 32
-#define TRANSPORT_SLOT 4096
-#define TRANSPORT_ROUNDS 8 /* batches per wakeup before letting other fds run */
-
+#define TRANSPORT_BATCH	  32
+#define TRANSPORT_SLOT	  4096
+#define TRANSPORT_ROUNDS  8 /* batches per wakeup before letting other fds run */
+#define TRANSPORT_SOCKBUF (4 << 20)
 
 struct transport {
 	struct transport *next;
@@ -206,12 +206,21 @@ static int transport_open_socket(struct transport *t)
 	int proto = t->encap == TRANSPORT_UDP ? 0 : L2TP_IP_PROTO;
 	int fd = socket(t->family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	struct sockaddr_storage bind_ss;
-	int one = 1, zero = 0;
+	int one = 1, zero = 0, bufsz = TRANSPORT_SOCKBUF;
 
 	if (fd == -1)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
 		goto fail;
+	/*
+	 * One socket carries every session's bursts: the default ~200 kB
+	 * receive buffer overflows under a single TCP flow.  FORCE works as
+	 * root beyond rmem_max; the plain option is the fallback.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 	if (t->family == AF_INET) {
 		int pmtu = IP_PMTUDISC_DONT;
 
@@ -220,9 +229,14 @@ static int transport_open_socket(struct transport *t)
 	} else {
 		int pmtu = IPV6_PMTUDISC_DONT;
 
-		/* v4 and v6 wildcard sockets on one port must coexist. */
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1 ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu)) == -1 ||
+		/*
+		 * v4 and v6 wildcard UDP sockets on one port must coexist.  Raw
+		 * sockets are per family anyway (and refuse the option: EINVAL).
+		 */
+		if (t->encap == TRANSPORT_UDP &&
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
+			goto fail;
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu)) == -1 ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &zero, sizeof(zero)) == -1)
 			goto fail;
 	}
@@ -291,7 +305,8 @@ struct transport *transport_get(struct evloop *l, int family, const struct socka
 	t->ctx = ctx;
 	if (local) {
 		t->local_set = 1;
-		memcpy(&t->local, local, local_len < sizeof(t->local) ? local_len : sizeof(t->local));
+		memcpy(&t->local, local,
+		       local_len < sizeof(t->local) ? local_len : sizeof(t->local));
 		transport_addr_text(local, addr, sizeof(addr));
 	} else {
 		snprintf(addr, sizeof(addr), "%s", family == AF_INET ? "0.0.0.0" : "::");
@@ -359,7 +374,8 @@ int transport_send_ctrl(struct transport *t, const struct sockaddr *to, socklen_
 {
 	static const uint8_t zero_sid[4];
 	struct iovec iov[2];
-	struct msghdr mh = {.msg_name = (void *)(uintptr_t)to, .msg_namelen = tolen, .msg_iov = iov};
+	struct msghdr mh = {
+	    .msg_name = (void *)(uintptr_t)to, .msg_namelen = tolen, .msg_iov = iov};
 	struct sockaddr_storage raw_to;
 
 	if (t->encap == TRANSPORT_IP) {

@@ -42,14 +42,13 @@ struct transport;
 
 enum transport_encap { TRANSPORT_UDP, TRANSPORT_IP };
 
-
 struct transport_ops {
 	/* A control message (flags word on) from a peer. */
 	void (*ctrl)(void *ctx, struct transport *t, const struct sockaddr *from, socklen_t fromlen,
 		     const uint8_t *pkt, size_t len);
 	/* A data message for session_id: the whole L2TP packet. */
-	void (*data)(void *ctx, struct transport *t, const struct sockaddr *from, uint32_t session_id,
-		     const struct buf *pkt);
+	void (*data)(void *ctx, struct transport *t, const struct sockaddr *from,
+		     uint32_t session_id, const struct buf *pkt);
 };
 
 struct transport_stats {

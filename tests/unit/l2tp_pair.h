@@ -18,9 +18,9 @@
 #include "l2tp.h"
 #include "l2tp_tunnel.h"
 
-#define PAIR_QLEN 512
-#define PAIR_PKT 1500
-#define PAIR_LOG (256 * 1024)
+#define PAIR_QLEN     512
+#define PAIR_PKT      1500
+#define PAIR_LOG      (256 * 1024)
 #define PAIR_MAX_SESS 16
 
 struct pair;
@@ -67,13 +67,13 @@ struct pair {
 	struct pair_pkt *q;
 	int qhead, qtail;
 	uint64_t now;
-	int tx;          /* transmissions so far (both ways) */
-	int drop_nth;    /* drop this transmission (-1: none) */
+	int tx;		   /* transmissions so far (both ways) */
+	int drop_nth;	   /* drop this transmission (-1: none) */
 	int drop_all_from; /* drop every transmission from this index on (-1: none) */
 	unsigned loss_pct;
 	uint64_t loss_rng;
 	int dropped;
-	int no_tunnel;   /* delivered to nobody */
+	int no_tunnel; /* delivered to nobody */
 };
 
 static uint64_t pair_xorshift(uint64_t *x)
@@ -132,8 +132,8 @@ static void pair_log(void *ctx, int level, const char *msg)
 
 	(void)level;
 	if (sd->verbose)
-		fprintf(stderr, "[%llu] %c: %s\n", (unsigned long long)sd->net->now,
-			'A' + sd->idx, msg);
+		fprintf(stderr, "[%llu] %c: %s\n", (unsigned long long)sd->net->now, 'A' + sd->idx,
+			msg);
 	if (sd->log != NULL && sd->log_len + l + 2 < PAIR_LOG) {
 		memcpy(sd->log + sd->log_len, msg, l);
 		sd->log_len += l;
@@ -186,8 +186,7 @@ static void pair_forget(struct pair_side *sd, struct l2tp_session *s)
 }
 
 static int pair_session_request(void *ctx, struct l2tp_tunnel *t, uint32_t remote_end_id,
-				uint16_t pw_type, struct l2tp_session_params *out,
-				const char **why)
+				uint16_t pw_type, struct l2tp_session_params *out, const char **why)
 {
 	struct pair_side *sd = ctx;
 	int i;
@@ -233,16 +232,16 @@ static void pair_session_down(void *ctx, struct l2tp_session *s, const char *why
 }
 
 static const struct l2tp_tunnel_ops pair_ops = {
-	.send = pair_send,
-	.arm_timer = pair_arm,
-	.random = pair_random,
-	.log = pair_log,
-	.tunnel_up = pair_tunnel_up,
-	.tunnel_down = pair_tunnel_down,
-	.session_request = pair_session_request,
-	.session_up = pair_session_up,
-	.session_down = pair_session_down,
-	.tunnel_closed = pair_tunnel_closed,
+    .send = pair_send,
+    .arm_timer = pair_arm,
+    .random = pair_random,
+    .log = pair_log,
+    .tunnel_up = pair_tunnel_up,
+    .tunnel_down = pair_tunnel_down,
+    .session_request = pair_session_request,
+    .session_up = pair_session_up,
+    .session_down = pair_session_down,
+    .tunnel_closed = pair_tunnel_closed,
 };
 
 /* side 0 = A (initiator by default), side 1 = B (responder). */
@@ -399,10 +398,9 @@ static struct l2tp_session *pair_open(struct pair *n, int i, uint32_t pw_id)
 	return s;
 }
 
-static int pair_established(const struct pair *n)
+static __attribute__((unused)) int pair_established(const struct pair *n)
 {
-	return n->s[0].t && n->s[1].t &&
-	       l2tp_tunnel_state(n->s[0].t) == L2TP_TUNNEL_ESTABLISHED &&
+	return n->s[0].t && n->s[1].t && l2tp_tunnel_state(n->s[0].t) == L2TP_TUNNEL_ESTABLISHED &&
 	       l2tp_tunnel_state(n->s[1].t) == L2TP_TUNNEL_ESTABLISHED;
 }
 

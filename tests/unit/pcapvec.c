@@ -10,10 +10,10 @@
 
 #include "pcapvec.h"
 
-#define ETH_P_IPV4 0x0800
-#define ETH_P_IPV6 0x86dd
-#define ETH_P_VLAN 0x8100
-#define ETH_P_QINQ 0x88a8
+#define ETH_P_IPV4	       0x0800
+#define ETH_P_IPV6	       0x86dd
+#define ETH_P_VLAN	       0x8100
+#define ETH_P_QINQ	       0x88a8
 #define PCAPVEC_DLT_LINUX_SLL2 276
 
 const char *pcapvec_dir(void)
@@ -85,7 +85,8 @@ static int pcapvec_ip(uint16_t ethertype, struct buf *b, struct pcapvec_pkt *p)
 			return PV_FRAG;
 		p->ipver = 4;
 		if (buf_skip(&ip, 12) == -1 || buf_get_bytes(&ip, p->src, 4) == -1 ||
-		    buf_get_bytes(&ip, p->dst, 4) == -1 || buf_skip(&ip, (vihl & 15) * 4u - 20) == -1)
+		    buf_get_bytes(&ip, p->dst, 4) == -1 ||
+		    buf_skip(&ip, (vihl & 15) * 4u - 20) == -1)
 			return PV_BAD;
 	} else if (ethertype == ETH_P_IPV6) {
 		uint16_t plen;

@@ -16,20 +16,20 @@
 #include "buf.h"
 
 struct pcapvec_pkt {
-	size_t frame;        /* 1-based frame number in the file */
-	int ipver;           /* 4 or 6 */
+	size_t frame;		  /* 1-based frame number in the file */
+	int ipver;		  /* 4 or 6 */
 	uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes */
-	int proto;           /* 17 (UDP) or 115 (L2TP over IP) */
+	int proto;		  /* 17 (UDP) or 115 (L2TP over IP) */
 	uint16_t sport, dport;
-	struct buf l2tp;     /* the L2TP datagram */
+	struct buf l2tp; /* the L2TP datagram */
 };
 
 struct pcapvec_stats {
 	size_t frames;
-	size_t l2tp;         /* callbacks made */
-	size_t skipped;      /* not L2TP (ARP, other protocols, ICMP) */
-	size_t fragments;    /* IP fragments, not reassembled */
-	size_t malformed;    /* frames whose link/IP/UDP headers lie */
+	size_t l2tp;	  /* callbacks made */
+	size_t skipped;	  /* not L2TP (ARP, other protocols, ICMP) */
+	size_t fragments; /* IP fragments, not reassembled */
+	size_t malformed; /* frames whose link/IP/UDP headers lie */
 };
 
 /*

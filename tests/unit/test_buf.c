@@ -9,7 +9,7 @@
 
 #include "buf.h"
 
-static const uint8_t bytes[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a };
+static const uint8_t bytes[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a};
 
 START_TEST(getters_big_endian)
 {
@@ -65,7 +65,8 @@ START_TEST(bytes_ptr_sub_skip)
 	ck_assert_int_eq(buf_get_bytes(&b, out, 0), 0);
 	ck_assert_int_eq(buf_skip(&b, 0), 0);
 
-	/* a sub-buffer is independent: reading it does not move the parent, and it cannot see past n */
+	/* a sub-buffer is independent: reading it does not move the parent, and it cannot see past
+	 * n */
 	ck_assert_int_eq(buf_get_sub(&b, &sub, 3), 0);
 	ck_assert_uint_eq(buf_left(&b), 2);
 	ck_assert_uint_eq(buf_left(&sub), 3);

@@ -199,8 +199,9 @@ static void assert_fails(const char *text, const char *want)
 
 START_TEST(test_defaults)
 {
-	struct cfg *c = load("pseudowire \"to-office-b\" { remote = \"198.18.0.2\" pw-id = 7 "
-			     "bridge = br0 }\nl2tp-client \"x\" { connect-to = 198.18.0.1 user = u }");
+	struct cfg *c =
+	    load("pseudowire \"to-office-b\" { remote = \"198.18.0.2\" pw-id = 7 "
+		 "bridge = br0 }\nl2tp-client \"x\" { connect-to = 198.18.0.1 user = u }");
 	const struct cfg_pseudowire *pw = &c->pw[0];
 	const struct cfg_l2tp_client *cl = &c->client[0];
 
@@ -221,8 +222,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cl->max_mtu, 1460);
 	ck_assert_uint_eq(cl->max_mru, 1460);
 	ck_assert_uint_eq(cl->keepalive_timeout, 60);
-	ck_assert_uint_eq(cl->allow, CFG_AUTH_PAP | CFG_AUTH_CHAP | CFG_AUTH_MSCHAP1 |
-					     CFG_AUTH_MSCHAP2);
+	ck_assert_uint_eq(cl->allow,
+			  CFG_AUTH_PAP | CFG_AUTH_CHAP | CFG_AUTH_MSCHAP1 | CFG_AUTH_MSCHAP2);
 	ck_assert_str_eq(cl->profile, "default-encryption");
 	ck_assert_str_eq(cl->interface, "l2tp-x");
 	ck_assert_int_eq(cl->line, 2);
@@ -332,7 +333,7 @@ START_TEST(test_comment_lines)
 	assert_fails("# a\n# b\n/* c\n*/ fastpath = \"x#y\" # z\n",
 		     "t.conf:4: fastpath \"x#y\" is not one of auto, xdp, tc or off");
 	assert_fails("name = \"a/*b\"\n", "t.conf:1: name \"a/*b\" is not a site name "
-					    "(1..63 of A-Z a-z 0-9 . _ -)");
+					  "(1..63 of A-Z a-z 0-9 . _ -)");
 }
 END_TEST
 
@@ -376,6 +377,31 @@ START_TEST(test_file_errors)
 	ck_assert_str_eq(err, "t.conf:");
 	ck_assert_ptr_null(cfg_load_string("t.conf", "fastpath = x", NULL, 0));
 	cfg_unload(NULL);
+}
+END_TEST
+
+/*
+ * libconfuse's lexer echoes a '\\' it cannot match (one ending an open
+ * string) to stdout, which would end up in `l2pwd -n` output: such text
+ * must be refused before libconfuse reads it.
+ */
+START_TEST(test_nothing_on_stdout)
+{
+	static const char *const texts[] = {"name = \"abc\\", "name = 'abc\\", "\"\\"};
+	char err[512];
+	FILE *tmp = tmpfile();
+	int saved = dup(STDOUT_FILENO);
+
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stdout);
+	ck_assert_int_ge(dup2(fileno(tmp), STDOUT_FILENO), 0);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		ck_assert_ptr_null(cfg_load_string("t.conf", texts[i], err, sizeof(err)));
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	ck_assert_int_eq(lseek(fileno(tmp), 0, SEEK_END), 0);
+	fclose(tmp);
 }
 END_TEST
 
@@ -443,6 +469,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(api, test_comment_lines);
 	tcase_add_test(api, test_string_escapes);
 	tcase_add_test(api, test_file_errors);
+	tcase_add_test(api, test_nothing_on_stdout);
 	tcase_add_test(api, test_enum_names);
 	suite_add_tcase(s, files);
 	suite_add_tcase(s, api);

@@ -17,7 +17,7 @@
 #include "pcapvec.c"
 
 #define KERNEL_SID 2002 /* sent by the kernel (198.18.7.2) */
-#define PEER_SID 1001   /* sent to the kernel */
+#define PEER_SID   1001 /* sent to the kernel */
 
 /* ---- Linux 6.1 static pseudowires ---- */
 
@@ -26,26 +26,51 @@ struct linux_case {
 	enum l2tp_encap encap;
 	uint8_t cookie_len;
 	uint8_t kernel_cookie[8]; /* cookie on packets with session id 2002 */
-	uint8_t peer_cookie[8];   /* cookie on packets with session id 1001 */
+	uint8_t peer_cookie[8];	  /* cookie on packets with session id 1001 */
 	int sublayer, seq;
 };
 
 static const struct linux_case linux_cases[] = {
-	{ "linux-6.1-l2tpv3/l2tpv3-udp.pcap", L2TP_ENCAP_UDP, 0, { 0 }, { 0 }, 0, 0 },
-	{ "linux-6.1-l2tpv3/l2tpv3-udp-cookie4.pcap", L2TP_ENCAP_UDP, 4,
-	  { 0x11, 0x22, 0x33, 0x44 }, { 0x55, 0x66, 0x77, 0x88 }, 0, 0 },
-	{ "linux-6.1-l2tpv3/l2tpv3-udp-cookie8.pcap", L2TP_ENCAP_UDP, 8,
-	  { 1, 2, 3, 4, 5, 6, 7, 8 }, { 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8 }, 0, 0 },
-	{ "linux-6.1-l2tpv3/l2tpv3-udp-l2spec.pcap", L2TP_ENCAP_UDP, 0, { 0 }, { 0 }, 1, 0 },
-	{ "linux-6.1-l2tpv3/l2tpv3-udp-l2spec-seq.pcap", L2TP_ENCAP_UDP, 0, { 0 }, { 0 }, 1, 1 },
-	{ "linux-6.1-l2tpv3/l2tpv3-udp-cookie8-seq.pcap", L2TP_ENCAP_UDP, 8,
-	  { 1, 2, 3, 4, 5, 6, 7, 8 }, { 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8 }, 1, 1 },
-	{ "linux-6.1-l2tpv3/l2tpv3-udp-csum.pcap", L2TP_ENCAP_UDP, 0, { 0 }, { 0 }, 0, 0 },
-	{ "linux-6.1-l2tpv3/l2tpv3-ip.pcap", L2TP_ENCAP_IP, 0, { 0 }, { 0 }, 0, 0 },
-	{ "linux-6.1-l2tpv3/l2tpv3-ip-cookie4.pcap", L2TP_ENCAP_IP, 4,
-	  { 0x11, 0x22, 0x33, 0x44 }, { 0x55, 0x66, 0x77, 0x88 }, 0, 0 },
-	{ "linux-6.1-l2tpv3/l2tpv3-ip-cookie8-seq.pcap", L2TP_ENCAP_IP, 8,
-	  { 1, 2, 3, 4, 5, 6, 7, 8 }, { 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8 }, 1, 1 },
+    {"linux-6.1-l2tpv3/l2tpv3-udp.pcap", L2TP_ENCAP_UDP, 0, {0}, {0}, 0, 0},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-cookie4.pcap",
+     L2TP_ENCAP_UDP,
+     4,
+     {0x11, 0x22, 0x33, 0x44},
+     {0x55, 0x66, 0x77, 0x88},
+     0,
+     0},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-cookie8.pcap",
+     L2TP_ENCAP_UDP,
+     8,
+     {1, 2, 3, 4, 5, 6, 7, 8},
+     {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8},
+     0,
+     0},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-l2spec.pcap", L2TP_ENCAP_UDP, 0, {0}, {0}, 1, 0},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-l2spec-seq.pcap", L2TP_ENCAP_UDP, 0, {0}, {0}, 1, 1},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-cookie8-seq.pcap",
+     L2TP_ENCAP_UDP,
+     8,
+     {1, 2, 3, 4, 5, 6, 7, 8},
+     {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8},
+     1,
+     1},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-csum.pcap", L2TP_ENCAP_UDP, 0, {0}, {0}, 0, 0},
+    {"linux-6.1-l2tpv3/l2tpv3-ip.pcap", L2TP_ENCAP_IP, 0, {0}, {0}, 0, 0},
+    {"linux-6.1-l2tpv3/l2tpv3-ip-cookie4.pcap",
+     L2TP_ENCAP_IP,
+     4,
+     {0x11, 0x22, 0x33, 0x44},
+     {0x55, 0x66, 0x77, 0x88},
+     0,
+     0},
+    {"linux-6.1-l2tpv3/l2tpv3-ip-cookie8-seq.pcap",
+     L2TP_ENCAP_IP,
+     8,
+     {1, 2, 3, 4, 5, 6, 7, 8},
+     {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8},
+     1,
+     1},
 };
 
 /* tshark: 18 L2TP packets in each (ARP + ICMP, 2 ARP frames outside). */
@@ -169,9 +194,10 @@ START_TEST(linux_static_pseudowires)
 	k->tx.sublayer = k->rx.sublayer = p->tx.sublayer = p->rx.sublayer = lc->sublayer;
 	k->rx.seq = p->rx.seq = lc->seq;
 
-	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), lc->file), linux_cb, &c, &st),
-			 0);
-	printf("%s: frames %zu l2tp %zu data %zu (kernel %zu, peer %zu) seq %zu+%zu fail %zu mismatch %zu\n",
+	ck_assert_int_eq(
+	    pcapvec_each(pcapvec_path(path, sizeof(path), lc->file), linux_cb, &c, &st), 0);
+	printf("%s: frames %zu l2tp %zu data %zu (kernel %zu, peer %zu) seq %zu+%zu fail %zu "
+	       "mismatch %zu\n",
 	       lc->file, st.frames, st.l2tp, c.data, k->data, p->data, k->seq_frames, p->seq_frames,
 	       c.fail, c.mismatch);
 	ck_assert_uint_eq(st.l2tp, LINUX_L2TP_PER_FILE);
@@ -229,7 +255,8 @@ static void v3_control(struct v3_ctx *c, const struct buf *msg)
 			ck_assert_int_eq(l2tp_avp_get_n16(&a, &sub), 0);
 	}
 	if (rc == -1) {
-		fprintf(stderr, "%s: AVP %s\n", l2tp_msg_name(h.msg_type), l2tp_avp_err_name(r.err));
+		fprintf(stderr, "%s: AVP %s\n", l2tp_msg_name(h.msg_type),
+			l2tp_avp_err_name(r.err));
 		c->fail++;
 		return;
 	}
@@ -270,8 +297,8 @@ struct freertr_v3_case {
 };
 
 static const struct freertr_v3_case freertr_v3_cases[] = {
-	{ "freertr/l2tpv3-ip_ethernet-pw_no-cookie.pcap", 26 },
-	{ "freertr/l2tpv3-ip_ppp-pw_bcp_mp-long_mrru1600_frag512.pcap", 18 },
+    {"freertr/l2tpv3-ip_ethernet-pw_no-cookie.pcap", 26},
+    {"freertr/l2tpv3-ip_ppp-pw_bcp_mp-long_mrru1600_frag512.pcap", 18},
 };
 
 START_TEST(freertr_l2tpv3_ip)
@@ -283,10 +310,10 @@ START_TEST(freertr_l2tpv3_ip)
 
 	memset(&c, 0, sizeof(c));
 	c.encap = L2TP_ENCAP_IP;
-	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), fc->file), freertr_v3_cb, &c,
-				      &st),
-			 0);
-	printf("%s: frames %zu l2tp %zu control %zu (avps %zu) data %zu sessions %d fail %zu mismatch %zu\n",
+	ck_assert_int_eq(
+	    pcapvec_each(pcapvec_path(path, sizeof(path), fc->file), freertr_v3_cb, &c, &st), 0);
+	printf("%s: frames %zu l2tp %zu control %zu (avps %zu) data %zu sessions %d fail %zu "
+	       "mismatch %zu\n",
 	       fc->file, st.frames, st.l2tp, c.ctrl, c.avps, c.data, c.n, c.fail, c.mismatch);
 	ck_assert_uint_eq(c.fail, 0);
 	ck_assert_uint_eq(c.mismatch, 0);
@@ -331,7 +358,8 @@ static void v2_control(struct v2_ctx *c, const struct buf *msg)
 			c->responses++;
 	}
 	if (rc == -1) {
-		fprintf(stderr, "v2 %s: AVP %s\n", l2tp_msg_name(h.msg_type), l2tp_avp_err_name(r.err));
+		fprintf(stderr, "v2 %s: AVP %s\n", l2tp_msg_name(h.msg_type),
+			l2tp_avp_err_name(r.err));
 		c->fail++;
 	}
 }
@@ -362,7 +390,8 @@ static void v2_data(struct v2_ctx *c, const struct buf *pkt)
 	ck_assert_int_eq(buf_get_ptr(&payload, &pp, plen), 0);
 	ck_assert_int_eq(wbuf_add_bytes(&w, pp, plen), 0);
 	ck_assert_int_eq(buf_get_ptr(&orig, &op, olen), 0);
-	/* Offset padding is zeros on the wire in these captures; Length, if any, bounds the rest. */
+	/* Offset padding is zeros on the wire in these captures; Length, if any, bounds the rest.
+	 */
 	if (w.len > olen || memcmp(out, op, w.len) != 0)
 		c->mismatch++;
 }
@@ -390,21 +419,21 @@ struct v2_case {
 };
 
 static const struct v2_case v2_cases[] = {
-	{ "xl2tpd-1.3.18/l2tpv2-lac-kernel.pcap", 13, NULL, 0 },
-	{ "xl2tpd-1.3.18/l2tpv2-lac-userspace.pcap", 12, NULL, 0 },
-	{ "xl2tpd-1.3.18/l2tpv2-lns-chap.pcap", 13, NULL, 0 },
-	{ "xl2tpd-1.3.18/l2tpv2-lns-kernel.pcap", 13, NULL, 0 },
-	{ "xl2tpd-1.3.18/l2tpv2-lns-pap.pcap", 13, NULL, 0 },
-	{ "xl2tpd-1.3.18/l2tpv2-lns-userspace.pcap", 13, NULL, 0 },
-	/* The file holds no packets at all (24-byte pcap header only). */
-	{ "xl2tpd-1.3.18/l2tpv2-sccrq-only.pcap", 0, NULL, 0 },
-	{ "freertr/l2tpv2_bcp_mp-long_frag512_tunnel-auth-secret-s3cret.pcap", 11, "s3cret", 3 },
-	{ "freertr/l2tpv2_bcp_mp-long_mrru1600_frag512.pcap", 11, NULL, 0 },
-	{ "freertr/l2tpv2_bcp_mp-long_mrru1600_frag512_vlan100-tagged.pcap", 9, NULL, 0 },
-	{ "freertr/l2tpv2_bcp_mp-short_mrru1600_frag256.pcap", 10, NULL, 0 },
-	{ "freertr/l2tpv2_bcp_no-multilink.pcap", 12, NULL, 0 },
-	{ "freertr/hostattach_l2tpv2_python-smoke-lac-in-netns_to_freertr-lns_real-tap.pcap", 17, NULL,
-	  0 },
+    {"xl2tpd-1.3.18/l2tpv2-lac-kernel.pcap", 13, NULL, 0},
+    {"xl2tpd-1.3.18/l2tpv2-lac-userspace.pcap", 12, NULL, 0},
+    {"xl2tpd-1.3.18/l2tpv2-lns-chap.pcap", 13, NULL, 0},
+    {"xl2tpd-1.3.18/l2tpv2-lns-kernel.pcap", 13, NULL, 0},
+    {"xl2tpd-1.3.18/l2tpv2-lns-pap.pcap", 13, NULL, 0},
+    {"xl2tpd-1.3.18/l2tpv2-lns-userspace.pcap", 13, NULL, 0},
+    /* The file holds no packets at all (24-byte pcap header only). */
+    {"xl2tpd-1.3.18/l2tpv2-sccrq-only.pcap", 0, NULL, 0},
+    {"freertr/l2tpv2_bcp_mp-long_frag512_tunnel-auth-secret-s3cret.pcap", 11, "s3cret", 3},
+    {"freertr/l2tpv2_bcp_mp-long_mrru1600_frag512.pcap", 11, NULL, 0},
+    {"freertr/l2tpv2_bcp_mp-long_mrru1600_frag512_vlan100-tagged.pcap", 9, NULL, 0},
+    {"freertr/l2tpv2_bcp_mp-short_mrru1600_frag256.pcap", 10, NULL, 0},
+    {"freertr/l2tpv2_bcp_no-multilink.pcap", 12, NULL, 0},
+    {"freertr/hostattach_l2tpv2_python-smoke-lac-in-netns_to_freertr-lns_real-tap.pcap", 17, NULL,
+     0},
 };
 
 START_TEST(l2tpv2_captures)
@@ -416,8 +445,10 @@ START_TEST(l2tpv2_captures)
 
 	memset(&c, 0, sizeof(c));
 	c.secret = vc->secret;
-	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), vc->file), v2_cb, &c, &st), 0);
-	printf("%s: frames %zu l2tp %zu control %zu (zlb %zu, avps %zu) data %zu fail %zu mismatch %zu\n",
+	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), vc->file), v2_cb, &c, &st),
+			 0);
+	printf("%s: frames %zu l2tp %zu control %zu (zlb %zu, avps %zu) data %zu fail %zu mismatch "
+	       "%zu\n",
 	       vc->file, st.frames, st.l2tp, c.ctrl, c.zlb, c.avps, c.data, c.fail, c.mismatch);
 	ck_assert_uint_eq(c.fail, 0);
 	ck_assert_uint_eq(c.mismatch, 0);

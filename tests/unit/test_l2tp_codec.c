@@ -43,7 +43,7 @@ static size_t build_sample(uint8_t *mem, size_t cap, uint8_t version, uint16_t m
 	struct l2tp_builder b;
 	struct wbuf w;
 	size_t len = 0;
-	static const uint8_t caps[] = { 0x00, 0x05, 0x00, 0x04 };
+	static const uint8_t caps[] = {0x00, 0x05, 0x00, 0x04};
 
 	wbuf_init(&w, mem, cap);
 	ck_assert_int_eq(l2tp_build_begin(&b, &w, version, version == 2 ? 0x1234 : 0xdeadbeef,
@@ -177,15 +177,15 @@ END_TEST
 
 START_TEST(builder_overflow_sticky)
 {
-	uint8_t mem[40], big[1100] = { 0 };
+	uint8_t mem[40], big[1100] = {0};
 	struct l2tp_builder b;
 	struct wbuf w;
 	size_t len;
 
 	wbuf_init(&w, mem, sizeof(mem));
 	ck_assert_int_eq(l2tp_build_begin(&b, &w, 3, 1, 0, L2TP_MSG_SCCRQ), 0);
-	ck_assert_int_eq(l2tp_build_string(&b, L2TP_AVP_HOST_NAME, 1, "a-name-longer-than-the-room-left"),
-			 -1);
+	ck_assert_int_eq(
+	    l2tp_build_string(&b, L2TP_AVP_HOST_NAME, 1, "a-name-longer-than-the-room-left"), -1);
 	/* sticky: later small adds fail too, and finish says so */
 	ck_assert_int_eq(l2tp_build_n16(&b, L2TP_AVP_RECEIVE_WINDOW, 1, 4), -1);
 	ck_assert_int_eq(l2tp_build_finish(&b, &len), -1);
@@ -275,7 +275,7 @@ END_TEST
 /* A v3 header of Length 12 + avp_len followed by the given AVP bytes. */
 static size_t with_avps(uint8_t *x, const char *avps_hex)
 {
-	static const uint8_t hdr[12] = { 0xc8, 0x03, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 };
+	static const uint8_t hdr[12] = {0xc8, 0x03, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
 	size_t n = unhex(avps_hex, x + 12, 500) + 12;
 
 	memcpy(x, hdr, 12);
@@ -292,7 +292,8 @@ START_TEST(avp_rejects)
 	struct buf avps;
 
 	/* AVP Length 5 (< 6) */
-	ck_assert_int_eq(parse_err(x, with_avps(x, "8008000000000001" "80050000000a")),
+	ck_assert_int_eq(parse_err(x, with_avps(x, "8008000000000001"
+						   "80050000000a")),
 			 L2TP_HDR_BAD_AVP);
 	avps = bufof(x + 12, 14);
 	l2tp_avp_iter_init(&it, &avps);
@@ -302,10 +303,12 @@ START_TEST(avp_rejects)
 	ck_assert_int_eq(l2tp_avp_next(&it, &a), -1); /* stays failed */
 
 	/* AVP Length 0: would loop forever if accepted */
-	ck_assert_int_eq(parse_err(x, with_avps(x, "8008000000000001" "800000000000")),
+	ck_assert_int_eq(parse_err(x, with_avps(x, "8008000000000001"
+						   "800000000000")),
 			 L2TP_HDR_BAD_AVP);
 	/* AVP Length past the message */
-	ck_assert_int_eq(parse_err(x, with_avps(x, "8008000000000001" "800a0000000a0001")),
+	ck_assert_int_eq(parse_err(x, with_avps(x, "8008000000000001"
+						   "800a0000000a0001")),
 			 L2TP_HDR_BAD_AVP);
 	avps = bufof(x + 12, 16);
 	l2tp_avp_iter_init(&it, &avps);
@@ -313,7 +316,9 @@ START_TEST(avp_rejects)
 	ck_assert_int_eq(l2tp_avp_next(&it, &a), -1);
 	ck_assert_int_eq(it.err, L2TP_AVP_LEN_PAST_END);
 	/* 1..5 stray bytes after the last AVP */
-	ck_assert_int_eq(parse_err(x, with_avps(x, "8008000000000001" "8008")), L2TP_HDR_BAD_AVP);
+	ck_assert_int_eq(parse_err(x, with_avps(x, "8008000000000001"
+						   "8008")),
+			 L2TP_HDR_BAD_AVP);
 	/* first AVP must be Message Type, 2 octets, not hidden */
 	ck_assert_int_eq(parse_err(x, with_avps(x, "80080000000a0004")), L2TP_HDR_NO_MSG_TYPE);
 	ck_assert_int_eq(parse_err(x, with_avps(x, "800900000000000100")), L2TP_HDR_NO_MSG_TYPE);
@@ -340,7 +345,9 @@ START_TEST(unknown_mandatory)
 	int n = 0;
 
 	/* ICRQ with an unknown non-mandatory AVP (ignored) then an unknown mandatory one */
-	pkt = bufof(x, with_avps(x, "800800000000000a" "0007000000c8ff" "80080009000b0001"));
+	pkt = bufof(x, with_avps(x, "800800000000000a"
+				    "0007000000c8ff"
+				    "80080009000b0001"));
 	ck_assert_int_eq(l2tp_ctrl_parse(&pkt, &h, &avps, NULL), 0);
 	l2tp_avp_reader_init(&r, 3, &avps, NULL, 0);
 	while (l2tp_avp_read(&r, &a) == 1)
@@ -415,14 +422,34 @@ START_TEST(result_code_avp)
 	ck_assert_str_eq(l2tp_result_name(L2TP_MSG_HELLO, 1), "unknown");
 	ck_assert_str_eq(l2tp_msg_name(L2TP_MSG_ACK), "ACK");
 	ck_assert_str_eq(l2tp_msg_name(99), "unknown");
-	ck_assert_str_eq(l2tp_avp_name(L2TP_AVP_CTRL_AUTH_NONCE), "Control Message Authentication Nonce");
+	ck_assert_str_eq(l2tp_avp_name(L2TP_AVP_CTRL_AUTH_NONCE),
+			 "Control Message Authentication Nonce");
 	ck_assert_str_eq(l2tp_pw_type_name(L2TP_PWTYPE_ETH_VLAN), "Ethernet VLAN");
+	/* every name function answers with a string for any input (log lines never see NULL) */
+	for (unsigned k = 0; k <= 0xffff; k++) {
+		ck_assert_ptr_nonnull(l2tp_msg_name((uint16_t)k));
+		ck_assert_ptr_nonnull(l2tp_avp_name((uint16_t)k));
+		ck_assert_ptr_nonnull(l2tp_result_name(L2TP_MSG_STOPCCN, (uint16_t)k));
+		ck_assert_ptr_nonnull(l2tp_result_name(L2TP_MSG_CDN, (uint16_t)k));
+		ck_assert_ptr_nonnull(l2tp_error_name((uint16_t)k));
+		ck_assert_ptr_nonnull(l2tp_pw_type_name((uint16_t)k));
+	}
+	for (int e = 0; e <= L2TP_HDR_ERR_COUNT; e++)
+		ck_assert_ptr_nonnull(l2tp_hdr_err_name((enum l2tp_hdr_err)e));
+	for (int e = 0; e <= L2TP_AVP_ERR_COUNT; e++)
+		ck_assert_ptr_nonnull(l2tp_avp_err_name((enum l2tp_avp_err)e));
+	for (int e = 0; e <= L2TP_DIGEST_ERR_COUNT; e++)
+		ck_assert_ptr_nonnull(l2tp_digest_err_name((enum l2tp_digest_err)e));
+	/* every AVP the codec knows has a name */
+	for (unsigned t = 0; t <= 0xffff; t++)
+		if (l2tp_avp_is_known(3, 0, (uint16_t)t))
+			ck_assert_str_ne(l2tp_avp_name((uint16_t)t), "unknown");
 }
 END_TEST
 
 /* ---- hiding ---- */
 
-static const uint8_t rv16[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+static const uint8_t rv16[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 START_TEST(hide_known_answers)
 {
@@ -440,8 +467,9 @@ START_TEST(hide_known_answers)
 	/* 42-byte subformat: three chained blocks */
 	n = l2tp_avp_hide(7, "s3cret", 6, rv16, 16, forty, 40, out, sizeof(out));
 	ck_assert_int_eq(n, 42);
-	unhex("8cc2b67592b54ad416f1efc4ddc2b42a0e0a865089fbd7fc2c31560d6d4f2b4e1b4444431f27685997f5",
-	      want, sizeof(want));
+	unhex(
+	    "8cc2b67592b54ad416f1efc4ddc2b42a0e0a865089fbd7fc2c31560d6d4f2b4e1b4444431f27685997f5",
+	    want, sizeof(want));
 	ck_assert_mem_eq(out, want, 42);
 	/* v3, S = HMAC_MD5(secret, 1) (RFC 3931 §5.3) */
 	l2tp_avp_v3_hiding_key("s3cret", 6, key);
@@ -449,8 +477,9 @@ START_TEST(hide_known_answers)
 	ck_assert_mem_eq(key, want, 16);
 	n = l2tp_avp_hide(7, key, 16, rv16, 16, forty, 40, out, sizeof(out));
 	ck_assert_int_eq(n, 42);
-	unhex("59b6c7e4758741b28b7b988cb845a89dd44a663e4b890f9b752413e97e9d39b306f55cc1515431ae427d",
-	      want, sizeof(want));
+	unhex(
+	    "59b6c7e4758741b28b7b988cb845a89dd44a663e4b890f9b752413e97e9d39b306f55cc1515431ae427d",
+	    want, sizeof(want));
 	ck_assert_mem_eq(out, want, 42);
 	/* no room */
 	ck_assert_int_eq(l2tp_avp_hide(7, key, 16, rv16, 16, forty, 40, out, 41), -1);
@@ -481,7 +510,8 @@ static void hidden_roundtrip(uint8_t version)
 	ck_assert_int_eq(l2tp_build_begin(&b, &w, version, 7, 0, L2TP_MSG_ICRQ), 0);
 	ck_assert_int_eq(l2tp_build_random_vector(&b, rv16, sizeof(rv16), "s3cret", 6), 0);
 	ck_assert_int_eq(l2tp_build_hidden(&b, 0, L2TP_AVP_HOST_NAME, 1, host, strlen(host)), 0);
-	ck_assert_int_eq(l2tp_build_hidden(&b, 0, L2TP_AVP_ASSIGNED_SESSION_ID, 1, "\x43\x21", 2), 0);
+	ck_assert_int_eq(l2tp_build_hidden(&b, 0, L2TP_AVP_ASSIGNED_SESSION_ID, 1, "\x43\x21", 2),
+			 0);
 	ck_assert_int_eq(l2tp_build_finish(&b, &len), 0);
 	/* the cleartext is not on the wire */
 	ck_assert_ptr_null(memmem(mem, len, "longer-than", 11));
@@ -545,7 +575,8 @@ START_TEST(hidden_rejects)
 	uint8_t out[16];
 
 	/* hidden AVP without any Random Vector before it */
-	pkt = bufof(x, with_avps(x, "800800000000000a" "c00a00000007aabbccdd"));
+	pkt = bufof(x, with_avps(x, "800800000000000a"
+				    "c00a00000007aabbccdd"));
 	ck_assert_int_eq(l2tp_ctrl_parse(&pkt, &h, &avps, NULL), 0);
 	l2tp_avp_reader_init(&r, 3, &avps, "s", 1);
 	ck_assert_int_eq(l2tp_avp_read(&r, &a), 1);
@@ -559,7 +590,8 @@ START_TEST(hidden_rejects)
 	/* the decoded length must also fit the caller's room */
 	{
 		uint8_t hid[64];
-		int n = l2tp_avp_hide(7, "s", 1, rv16, 16, "0123456789abcdefXYZ", 19, hid, sizeof(hid));
+		int n =
+		    l2tp_avp_hide(7, "s", 1, rv16, 16, "0123456789abcdefXYZ", 19, hid, sizeof(hid));
 
 		val = bufof(hid, (size_t)n);
 		e = L2TP_AVP_OK;
@@ -574,10 +606,10 @@ END_TEST
 
 /* ---- Message Digest (RFC 3931 §5.4.1) ---- */
 
-static const uint8_t nonce_a[16] = { 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
-				     0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11 };
-static const uint8_t nonce_b[16] = { 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
-				     0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22 };
+static const uint8_t nonce_a[16] = {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+				    0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11};
+static const uint8_t nonce_b[16] = {0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22,
+				    0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22};
 
 /* The message of the Python vectors: header Ns=Nr=1, Message Type, one digest, Host Name "pw". */
 static size_t digest_msg(uint8_t *mem, size_t cap, uint16_t type, uint8_t dtype, int ndigests)
@@ -738,10 +770,12 @@ static int chap_cb(void *ctx, const struct pcapvec_pkt *p)
 	while (l2tp_avp_read(&r, &a) == 1) {
 		if (a.vendor != 0)
 			continue;
-		if (a.type == L2TP_AVP_CHALLENGE && (h.msg_type == L2TP_MSG_SCCRQ || h.msg_type == L2TP_MSG_SCCRP)) {
+		if (a.type == L2TP_AVP_CHALLENGE &&
+		    (h.msg_type == L2TP_MSG_SCCRQ || h.msg_type == L2TP_MSG_SCCRP)) {
 			int i = h.msg_type == L2TP_MSG_SCCRP;
 
-			ck_assert_int_eq(l2tp_avp_get_bytes(&a, c->chal[i], 1, 64, &c->chal_len[i]), 0);
+			ck_assert_int_eq(l2tp_avp_get_bytes(&a, c->chal[i], 1, 64, &c->chal_len[i]),
+					 0);
 		}
 		if (a.type == L2TP_AVP_CHALLENGE_RESPONSE) {
 			/* SCCRP answers the SCCRQ's challenge, SCCCN the SCCRP's */
@@ -750,11 +784,10 @@ static int chap_cb(void *ctx, const struct pcapvec_pkt *p)
 			ck_assert(h.msg_type == L2TP_MSG_SCCRP || h.msg_type == L2TP_MSG_SCCCN);
 			ck_assert_uint_gt(c->chal_len[i], 0);
 			c->checked++;
-			c->good += l2tp_challenge_response_ok((uint8_t)h.msg_type, "s3cret", 6, c->chal[i],
-							      c->chal_len[i], &a.value);
-			c->bad_with_wrong_secret +=
-				!l2tp_challenge_response_ok((uint8_t)h.msg_type, "s3cres", 6, c->chal[i],
-							    c->chal_len[i], &a.value);
+			c->good += l2tp_challenge_response_ok((uint8_t)h.msg_type, "s3cret", 6,
+							      c->chal[i], c->chal_len[i], &a.value);
+			c->bad_with_wrong_secret += !l2tp_challenge_response_ok(
+			    (uint8_t)h.msg_type, "s3cres", 6, c->chal[i], c->chal_len[i], &a.value);
 		}
 	}
 	return 0;
@@ -768,10 +801,12 @@ START_TEST(challenge_response_freertr)
 	uint8_t out[16], want[16];
 
 	memset(&c, 0, sizeof(c));
-	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path),
-						   "freertr/l2tpv2_bcp_mp-long_frag512_tunnel-auth-secret-s3cret.pcap"),
-				      chap_cb, &c, &st),
-			 0);
+	ck_assert_int_eq(
+	    pcapvec_each(
+		pcapvec_path(path, sizeof(path),
+			     "freertr/l2tpv2_bcp_mp-long_frag512_tunnel-auth-secret-s3cret.pcap"),
+		chap_cb, &c, &st),
+	    0);
 	printf("challenge responses checked %d, good %d\n", c.checked, c.good);
 	/* SCCRP (sent twice in the capture) and SCCCN */
 	ck_assert_int_ge(c.checked, 2);

@@ -9,7 +9,7 @@
 
 #include "l2tp_data.h"
 
-static const uint8_t cookie8[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint8_t cookie8[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
 static size_t frame_out(struct l2tp_data_tx *t, uint8_t *mem, size_t cap, const char *payload)
 {
@@ -23,12 +23,13 @@ static size_t frame_out(struct l2tp_data_tx *t, uint8_t *mem, size_t cap, const 
 
 START_TEST(tx_templates)
 {
-	struct l2tp_data_params p = { .encap = L2TP_ENCAP_UDP, .session_id = 2002 };
+	struct l2tp_data_params p = {.encap = L2TP_ENCAP_UDP, .session_id = 2002};
 	struct l2tp_data_tx t;
 	uint8_t m[64];
-	static const uint8_t udp_plain[] = { 0, 3, 0, 0, 0, 0, 0x07, 0xd2, 'h', 'i' };
-	static const uint8_t ip_c8_seq[] = { 0, 0, 0x07, 0xd2, 1, 2, 3, 4, 5, 6, 7, 8, 0x40, 0, 0, 0, 'h', 'i' };
-	static const uint8_t udp_l2spec[] = { 0, 3, 0, 0, 0, 0, 0x07, 0xd2, 0, 0, 0, 0, 'h', 'i' };
+	static const uint8_t udp_plain[] = {0, 3, 0, 0, 0, 0, 0x07, 0xd2, 'h', 'i'};
+	static const uint8_t ip_c8_seq[] = {0, 0, 0x07, 0xd2, 1, 2, 3, 4,   5,
+					    6, 7, 8,	0x40, 0, 0, 0, 'h', 'i'};
+	static const uint8_t udp_l2spec[] = {0, 3, 0, 0, 0, 0, 0x07, 0xd2, 0, 0, 0, 0, 'h', 'i'};
 
 	ck_assert_int_eq(l2tp_data_tx_init(&t, &p), 0);
 	ck_assert_uint_eq(t.len, 8);
@@ -84,10 +85,10 @@ END_TEST
 
 START_TEST(peek)
 {
-	static const uint8_t udp_data[] = { 0, 3, 0, 0, 0, 0, 0x03, 0xe9, 'x' };
-	static const uint8_t udp_ctrl[] = { 0xc8, 3, 0, 12 };
-	static const uint8_t udp_v2[] = { 0, 2, 0, 1, 0, 1 };
-	static const uint8_t ip_ctrl[] = { 0, 0, 0, 0, 0xc8, 3 };
+	static const uint8_t udp_data[] = {0, 3, 0, 0, 0, 0, 0x03, 0xe9, 'x'};
+	static const uint8_t udp_ctrl[] = {0xc8, 3, 0, 12};
+	static const uint8_t udp_v2[] = {0, 2, 0, 1, 0, 1};
+	static const uint8_t ip_ctrl[] = {0, 0, 0, 0, 0xc8, 3};
 	struct buf b;
 	uint32_t sid = 0;
 	enum l2tp_data_drop why;
@@ -114,15 +115,20 @@ START_TEST(peek)
 		ck_assert_int_eq(l2tp_data_peek(L2TP_ENCAP_IP, &b, &sid, &why), -1);
 	}
 	ck_assert_str_eq(l2tp_data_drop_name(L2TP_DATA_SEQ_BEHIND), "seq-out-of-order");
+	for (int d = 0; d <= L2TP_DATA_DROP_COUNT; d++)
+		ck_assert_ptr_nonnull(l2tp_data_drop_name((enum l2tp_data_drop)d));
 }
 END_TEST
 
 /* Encode with one session's parameters, decode with the matching expectations. */
 START_TEST(rx_roundtrip_and_drops)
 {
-	struct l2tp_data_params p = { .encap = _i ? L2TP_ENCAP_IP : L2TP_ENCAP_UDP,
-				      .session_id = 77, .cookie_len = 8, .sublayer = 1, .seq = 1 };
-	struct l2tp_data_rx rx = { .cookie_len = 8, .sublayer = 1, .seq = 1 };
+	struct l2tp_data_params p = {.encap = _i ? L2TP_ENCAP_IP : L2TP_ENCAP_UDP,
+				     .session_id = 77,
+				     .cookie_len = 8,
+				     .sublayer = 1,
+				     .seq = 1};
+	struct l2tp_data_rx rx = {.cookie_len = 8, .sublayer = 1, .seq = 1};
 	struct l2tp_data_tx t;
 	enum l2tp_data_drop why;
 	struct buf b, f;
@@ -170,7 +176,8 @@ END_TEST
 
 static int rx_seq(struct l2tp_data_rx *rx, uint32_t ns, enum l2tp_data_drop *why)
 {
-	struct l2tp_data_params p = { .encap = L2TP_ENCAP_UDP, .session_id = 9, .sublayer = 1, .seq = 1 };
+	struct l2tp_data_params p = {
+	    .encap = L2TP_ENCAP_UDP, .session_id = 9, .sublayer = 1, .seq = 1};
 	struct l2tp_data_tx t;
 	struct buf b, f;
 	uint8_t m[32];
@@ -185,7 +192,7 @@ static int rx_seq(struct l2tp_data_rx *rx, uint32_t ns, enum l2tp_data_drop *why
 
 START_TEST(sequencing)
 {
-	struct l2tp_data_rx rx = { .sublayer = 1, .seq = 1 };
+	struct l2tp_data_rx rx = {.sublayer = 1, .seq = 1};
 	enum l2tp_data_drop why;
 
 	/* first frame syncs, whatever its number */
@@ -220,8 +227,9 @@ END_TEST
 START_TEST(v2_data)
 {
 	/* freeRtr: 0x0202 with a zero offset; xl2tpd kernel: plain 0x0002 */
-	static const uint8_t freertr[] = { 0x02, 0x02, 0x51, 0x0f, 0x00, 0x01, 0x00, 0x00, 0xff, 0x03 };
-	static const uint8_t plain[] = { 0x00, 0x02, 0x00, 0x07, 0x00, 0x09, 0xff, 0x03, 0xc0, 0x21 };
+	static const uint8_t freertr[] = {0x02, 0x02, 0x51, 0x0f, 0x00,
+					  0x01, 0x00, 0x00, 0xff, 0x03};
+	static const uint8_t plain[] = {0x00, 0x02, 0x00, 0x07, 0x00, 0x09, 0xff, 0x03, 0xc0, 0x21};
 	struct l2tp_v2_data_hdr h;
 	enum l2tp_data_drop why;
 	struct buf b, pl;
@@ -240,8 +248,8 @@ START_TEST(v2_data)
 
 	/* L + S + O with 3 padding octets, round trip */
 	wbuf_init(&w, m, sizeof(m));
-	ck_assert_int_eq(l2tp_v2_data_build(&w, L2TP_V2_DATA_L | L2TP_V2_DATA_S | L2TP_V2_DATA_O, 5, 6,
-					    10, 11, 3, 4),
+	ck_assert_int_eq(l2tp_v2_data_build(&w, L2TP_V2_DATA_L | L2TP_V2_DATA_S | L2TP_V2_DATA_O, 5,
+					    6, 10, 11, 3, 4),
 			 0);
 	ck_assert_uint_eq(w.len, 2 + 2 + 4 + 4 + 2 + 3);
 	ck_assert_int_eq(wbuf_add_bytes(&w, "ABCD", 4), 0);

@@ -82,7 +82,7 @@ static void t_zlb(void *ctx, uint16_t ns, uint16_t nr)
 	s->nr = nr;
 }
 
-static const struct l2tp_rel_cb cb = { .xmit = t_xmit, .zlb = t_zlb };
+static const struct l2tp_rel_cb cb = {.xmit = t_xmit, .zlb = t_zlb};
 
 static void end_init(struct end *e)
 {

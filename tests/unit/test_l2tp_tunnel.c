@@ -9,6 +9,7 @@
 #include "l2tp_avp.h"
 #include "l2tp_engine.h"
 #include "l2tp_pair.h"
+#include "pcapvec.c"
 
 #define SEC 1000ULL
 
@@ -65,8 +66,7 @@ START_TEST(test_hello_keeps_up)
 	pair_run(&n, n.now + 3600 * SEC);
 	ck_assert(pair_established(&n));
 	/* Hello every 60 s of silence from each side: the other's HELLO is traffic too. */
-	ck_assert_int_ge(n.s[0].tx_by_type[L2TP_MSG_HELLO] + n.s[1].tx_by_type[L2TP_MSG_HELLO],
-			 59);
+	ck_assert_int_ge(n.s[0].tx_by_type[L2TP_MSG_HELLO] + n.s[1].tx_by_type[L2TP_MSG_HELLO], 59);
 	ck_assert_int_le(n.s[0].tx_by_type[L2TP_MSG_HELLO] + n.s[1].tx_by_type[L2TP_MSG_HELLO],
 			 121);
 	ck_assert_uint_eq(l2tp_tunnel_stats(n.s[0].t)->retransmits, 0);
@@ -135,7 +135,8 @@ START_TEST(test_wrong_secret)
 	pair_run(&n, n.now + 200 * SEC);
 	ck_assert_int_eq(n.s[0].tunnel_up + n.s[1].tunnel_up, 0);
 	ck_assert_int_eq(n.s[0].tunnel_down, 1);
-	ck_assert_ptr_nonnull(strstr(n.s[0].down_why, "peer not responding: 10 retransmissions of SCCRQ"));
+	ck_assert_ptr_nonnull(
+	    strstr(n.s[0].down_why, "peer not responding: 10 retransmissions of SCCRQ"));
 	ck_assert_uint_eq(l2tp_tunnel_stats(n.s[1].t)->drop_digest, 11);
 	lines = count_lines(n.s[1].log, "message digest mismatch: wrong secret?");
 	/* Rate-limited: 11 bad SCCRQs over 71 s, at most one line per 5 s. */
@@ -162,9 +163,9 @@ START_TEST(test_secret_one_side)
 		/* The responder refuses with a StopCCN that says why. */
 		ck_assert_int_eq(n.s[1].tx_by_type[L2TP_MSG_STOPCCN], 1);
 		ck_assert_ptr_nonnull(strstr(n.s[0].down_why, "peer sent StopCCN"));
-		ck_assert_ptr_nonnull(strstr(n.s[0].down_why,
-					     which == 0 ? "no secret is configured here"
-							: "peer sent no Message Digest"));
+		ck_assert_ptr_nonnull(strstr(n.s[0].down_why, which == 0
+								  ? "no secret is configured here"
+								  : "peer sent no Message Digest"));
 		ck_assert_uint_lt(n.s[0].down_at, 1000 + 5 * SEC);
 		pair_free(&n);
 	}
@@ -292,7 +293,7 @@ END_TEST
 
 START_TEST(test_several_sessions_and_cookies)
 {
-	static const uint8_t lens[] = { 0, 4, 8 };
+	static const uint8_t lens[] = {0, 4, 8};
 	int i, j, k;
 
 	for (i = 0; i < 3; i++) {
@@ -315,7 +316,8 @@ START_TEST(test_several_sessions_and_cookies)
 			ck_assert_int_eq(n.s[1].sess_up, 4);
 			/* Every session's view matches its peer's. */
 			for (k = 0; k < n.s[0].n_sess; k++) {
-				const struct l2tp_session_info *a = l2tp_session_info(n.s[0].sess[k]);
+				const struct l2tp_session_info *a =
+				    l2tp_session_info(n.s[0].sess[k]);
 				const struct l2tp_session_info *b = NULL;
 				int m;
 
@@ -383,9 +385,11 @@ START_TEST(test_sublayer_sequencing)
 	one_session(1, 0, 0, 0, why, sizeof(why), &a, &b);
 	/* The responder refuses; its reason reaches us in the CDN. */
 	ck_assert_ptr_nonnull(strstr(why, "peer sent CDN"));
-	ck_assert_ptr_nonnull(strstr(why, "L2-Specific Sublayer mismatch: peer default, here none"));
+	ck_assert_ptr_nonnull(
+	    strstr(why, "L2-Specific Sublayer mismatch: peer default, here none"));
 	one_session(0, 1, 0, 0, why, sizeof(why), &a, &b);
-	ck_assert_ptr_nonnull(strstr(why, "data sequencing needs the default L2-Specific Sublayer"));
+	ck_assert_ptr_nonnull(
+	    strstr(why, "data sequencing needs the default L2-Specific Sublayer"));
 }
 END_TEST
 
@@ -401,8 +405,8 @@ START_TEST(test_pw_id_mismatch)
 	ck_assert_int_eq(n.s[0].sess_up, 0);
 	ck_assert_int_eq(n.s[0].sess_down, 1);
 	ck_assert_ptr_nonnull(strstr(n.s[0].sess_down_why[0], "peer sent CDN"));
-	ck_assert_ptr_nonnull(strstr(n.s[0].sess_down_why[0],
-				     "no pseudowire with Remote End ID 100 here"));
+	ck_assert_ptr_nonnull(
+	    strstr(n.s[0].sess_down_why[0], "no pseudowire with Remote End ID 100 here"));
 	ck_assert(pair_established(&n));
 	pair_free(&n);
 }
@@ -416,15 +420,74 @@ START_TEST(test_session_collision)
 	n.s[0].accept_pw[n.s[0].n_accept++] = 77;
 	n.s[1].accept_pw[n.s[1].n_accept++] = 77;
 	up_pair(&n);
-	/* Both open pw 77 at once: B has the higher Router ID, B's session is kept. */
+	/* Both open pw 77 at once: exactly one of the two sessions survives. */
 	pair_open(&n, 0, 77);
 	pair_open(&n, 1, 77);
 	pair_run(&n, n.now + 5 * SEC);
 	ck_assert_int_eq(n.s[0].sess_up, 1);
 	ck_assert_int_eq(n.s[1].sess_up, 1);
+	ck_assert_int_eq(n.s[0].sess_down + n.s[1].sess_down, 1);
+	ck_assert_ptr_nonnull(
+	    strstr(n.s[n.s[0].sess_down ? 0 : 1].sess_down_why[0], "lower Tie Breaker"));
+	pair_free(&n);
+}
+END_TEST
+
+START_TEST(test_remote_end_id_decimal)
+{
+	struct pair n;
+	uint8_t pkt[256];
+	struct l2tp_builder b;
+	struct wbuf w;
+	size_t len;
+	struct l2tp_tunnel *t;
+
+	/* An ICRQ as freeRtr sends it: Remote End ID "1234" in ASCII, M bits clear. */
+	pair_init(&n, 0);
+	n.s[1].accept_pw[n.s[1].n_accept++] = 1234;
+	n.s[1].sp.l2spec_default = 0;
+	n.s[1].sp.cookie_len = 0;
+	up_pair(&n);
+	pair_run(&n, n.now + 2 * SEC);
+	t = n.s[1].t;
+	wbuf_init(&w, pkt, sizeof(pkt));
+	l2tp_build_begin(&b, &w, 3, t->local_id, 0, L2TP_MSG_ICRQ);
+	l2tp_build_n64(&b, L2TP_AVP_TIE_BREAKER, 0, 0xfffffffffffffff0ULL);
+	l2tp_build_n32(&b, L2TP_AVP_CALL_SERIAL_NUMBER, 1, 1);
+	l2tp_build_n32(&b, L2TP_AVP_LOCAL_SESSION_ID, 0, 0x3dd655a0);
+	l2tp_build_n32(&b, L2TP_AVP_REMOTE_SESSION_ID, 0, 0);
+	l2tp_build_bytes(&b, L2TP_AVP_REMOTE_END_ID, 0, "1234", 4);
+	l2tp_build_n16(&b, L2TP_AVP_PW_TYPE, 0, L2TP_PWTYPE_ETH);
+	l2tp_build_n16(&b, L2TP_AVP_CIRCUIT_STATUS, 0, 1);
+	ck_assert_int_eq(l2tp_build_finish(&b, &len), 0);
+	l2tp_ctrl_set_nsnr(pkt, len, t->rel.nr, t->rel.una);
+	ck_assert_int_eq(l2tp_tunnel_input(t, pkt, len, n.now), 0);
+	ck_assert_int_eq(n.s[1].tx_by_type[L2TP_MSG_ICRP], 1);
+	ck_assert_int_eq(n.s[1].tx_by_type[L2TP_MSG_CDN], 0);
+	pair_free(&n);
+}
+END_TEST
+
+START_TEST(test_session_close_early)
+{
+	struct pair n;
+	struct l2tp_session *s;
+
+	/* Closed by its initiator before the ICRP arrived: the responder's goes too. */
+	pair_init(&n, 0);
+	n.s[1].accept_pw[n.s[1].n_accept++] = 5;
+	up_pair(&n);
+	s = pair_open(&n, 0, 5);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(l2tp_session_state(s), L2TP_SESSION_WAIT_REPLY);
+	l2tp_session_close(s, 0, "changed my mind", n.now);
+	pair_run(&n, n.now + 5 * SEC);
 	ck_assert_int_eq(n.s[0].sess_down, 1);
-	ck_assert_int_eq(n.s[1].sess_down, 0);
-	ck_assert_ptr_nonnull(strstr(n.s[0].sess_down_why[0], "tie breaker"));
+	ck_assert_int_eq(n.s[1].sess_down, 1);
+	ck_assert_ptr_nonnull(strstr(n.s[1].sess_down_why[0], "changed my mind"));
+	/* B's ICRP crossed our CDN: dropped and counted, nothing else. */
+	ck_assert_uint_eq(l2tp_tunnel_stats(n.s[0].t)->drop_unknown_session, 1);
+	ck_assert(pair_established(&n));
 	pair_free(&n);
 }
 END_TEST
@@ -576,8 +639,8 @@ static size_t mk_msg(struct l2tp_tunnel *t, uint16_t type, int full, uint8_t *me
 	size_t len = 0;
 
 	wbuf_init(&w, mem, cap);
-	l2tp_build_begin(&b, &w, 3, type == L2TP_MSG_SCCRQ && t->state == L2TP_TUNNEL_IDLE ? 0
-											: t->local_id,
+	l2tp_build_begin(&b, &w, 3,
+			 type == L2TP_MSG_SCCRQ && t->state == L2TP_TUNNEL_IDLE ? 0 : t->local_id,
 			 0, type);
 	if (full) {
 		l2tp_build_string(&b, L2TP_AVP_HOST_NAME, 1, "x");
@@ -604,8 +667,8 @@ static uint64_t drops(const struct l2tp_tunnel_stats *s)
 
 START_TEST(test_every_state_every_message)
 {
-	static const uint16_t types[] = { 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 20, 21,
-					  22, 99 };
+	static const uint16_t types[] = {1,  2,	 3,  4,	 6,  7,	 8,  9,	 10,
+					 11, 12, 14, 15, 16, 20, 21, 22, 99};
 	int st, i, full;
 
 	for (st = 0; st < 6; st++) {
@@ -659,12 +722,13 @@ START_TEST(test_every_state_every_message)
 				len = mk_msg(t, types[i], full, pkt, sizeof(pkt));
 				l2tp_tunnel_input(t, pkt, len, n.now);
 				pair_run(&n, n.now + 200 * SEC);
-				/* Either it was a legitimate event (state moved) or it was counted. */
+				/* Either it was a legitimate event (state moved) or it was counted.
+				 */
 				ck_assert_msg(drops(l2tp_tunnel_stats(t)) > d0 ||
-						      l2tp_tunnel_state(t) != before ||
-						      types[i] == L2TP_MSG_HELLO ||
-						      types[i] == L2TP_MSG_ACK ||
-						      (types[i] == L2TP_MSG_ICRQ && full),
+						  l2tp_tunnel_state(t) != before ||
+						  types[i] == L2TP_MSG_HELLO ||
+						  types[i] == L2TP_MSG_ACK ||
+						  (types[i] == L2TP_MSG_ICRQ && full),
 					      "state %d type %u full %d", st, types[i], full);
 				pair_free(&n);
 			}
@@ -704,7 +768,7 @@ START_TEST(test_peek)
 {
 	struct pair n;
 	struct l2tp_ctrl_peek pk;
-	uint8_t junk[5] = { 0xc8, 0x03, 0, 5, 0 };
+	uint8_t junk[5] = {0xc8, 0x03, 0, 5, 0};
 
 	pair_init(&n, 0);
 	n.s[0].tp.tie_breaker = 0x1122334455667788ULL;
@@ -719,6 +783,125 @@ START_TEST(test_peek)
 	ck_assert_uint_eq(pk.tie_breaker, 0x1122334455667788ULL);
 	ck_assert_int_eq(l2tp_ctrl_peek(junk, sizeof(junk), &pk), -1);
 	pair_free(&n);
+}
+END_TEST
+
+/*
+ * Interop: replay one side of a freeRtr L2TPv3-over-IP capture into our
+ * engine standing in for the other side, with that side's ids.  Our replies
+ * must carry the same sequence numbers the real peer used, so freeRtr's acks
+ * and messages line up: tunnel and session come up with the ids, pw-id and
+ * settings of the capture.
+ */
+struct replay {
+	struct pair n;
+	uint8_t src_last; /* last octet of the address whose packets we feed */
+	int fed, rejected;
+};
+
+static int replay_cb(void *ctx, const struct pcapvec_pkt *pp)
+{
+	struct replay *r = ctx;
+	struct pair_side *sd = &r->n.s[1];
+	struct buf msg = pp->l2tp;
+	uint32_t sid;
+	struct l2tp_ctrl_peek pk;
+
+	/* Control messages over IP follow a zero Session ID (RFC 3931 §4.1.1.2). */
+	if (pp->src[3] != r->src_last || buf_get_n32(&msg, &sid) == -1 || sid != 0)
+		return 0;
+	if (l2tp_ctrl_peek(buf_cur(&msg), buf_left(&msg), &pk) == -1)
+		return 0;
+	if (sd->t == NULL)
+		pair_tunnel(sd, 0);
+	r->fed++;
+	if (l2tp_tunnel_input(sd->t, buf_cur(&msg), buf_left(&msg), r->n.now) == -1)
+		r->rejected++;
+	r->n.qhead = r->n.qtail; /* what we answer goes nowhere: the capture has the peer */
+	r->n.now += 1;
+	return 0;
+}
+
+START_TEST(test_interop_freertr_replay)
+{
+	static const char file[] = "freertr/l2tpv3-ip_ethernet-pw_no-cookie.pcap";
+	struct replay *r = calloc(1, sizeof(*r));
+	struct pair_side *sd;
+	const struct l2tp_session_info *si;
+	struct pcapvec_stats st;
+	char path[512];
+
+	/* We are 198.18.0.2, the responder: freeRtr's 198.18.0.1 packets come in. */
+	pair_init(&r->n, 1);
+	sd = &r->n.s[1];
+	r->src_last = 1;
+	sd->tunnel_id = 0x674714FE;
+	sd->next_sid = 0x4DD2B056;
+	sd->sp.cookie_len = 0;
+	sd->sp.l2spec_default = 0;
+	sd->accept_pw[sd->n_accept++] = 1234;
+	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), file), replay_cb, r, &st),
+			 0);
+	/* SCCRQ SCCCN ICRQ ZLB ICCN ZLB SLI, then HELLOs and their acks */
+	ck_assert_int_eq(r->fed, 12);
+	/* Frame 45 re-sends the HELLO of frame 43 (its ack went to the real peer). */
+	ck_assert_int_eq(r->rejected, 1);
+	ck_assert_uint_eq(l2tp_tunnel_stats(sd->t)->drop_duplicate, 1);
+	ck_assert_int_eq(l2tp_tunnel_state(sd->t), L2TP_TUNNEL_ESTABLISHED);
+	ck_assert_uint_eq(l2tp_tunnel_peer_id(sd->t), 0x1A933B77);
+	ck_assert_int_eq(sd->tx_by_type[L2TP_MSG_SCCRP], 1);
+	ck_assert_int_eq(sd->tx_by_type[L2TP_MSG_ICRP], 1);
+	ck_assert_int_eq(sd->sess_up, 1);
+	si = l2tp_session_info(sd->sess[0]);
+	ck_assert_uint_eq(si->local_session_id, 0x4DD2B056);
+	ck_assert_uint_eq(si->peer_session_id, 0x3DD655A0);
+	ck_assert_uint_eq(si->remote_end_id, 1234);
+	ck_assert_uint_eq(si->peer_cookie_len, 0);
+	ck_assert(!si->l2spec_default && !si->seq_tx);
+	ck_assert_uint_eq(l2tp_tunnel_stats(sd->t)->drop_malformed, 0);
+	pair_free(&r->n);
+	free(r);
+}
+END_TEST
+
+START_TEST(test_interop_freertr_replay_initiator)
+{
+	static const char file[] = "freertr/l2tpv3-ip_ethernet-pw_no-cookie.pcap";
+	struct replay *r = calloc(1, sizeof(*r));
+	struct pair_side *sd;
+	struct l2tp_session_params sp;
+	const struct l2tp_session_info *si;
+	struct pcapvec_stats st;
+	char path[512];
+
+	/* We are 198.18.0.1, the initiator, with a pseudowire waiting for the tunnel. */
+	pair_init(&r->n, 1);
+	sd = &r->n.s[1];
+	r->src_last = 2;
+	sd->tunnel_id = 0x1A933B77;
+	pair_tunnel(sd, 1);
+	l2tp_tunnel_start(sd->t, r->n.now);
+	memset(&sp, 0, sizeof(sp));
+	sp.local_session_id = 0x3DD655A0;
+	sp.pw_type = L2TP_PWTYPE_ETH;
+	sp.remote_end_id = 1234;
+	sd->sess[sd->n_sess++] = l2tp_session_open(sd->t, &sp, r->n.now);
+	ck_assert_ptr_nonnull(sd->sess[0]);
+	r->n.qhead = r->n.qtail;
+	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), file), replay_cb, r, &st),
+			 0);
+	ck_assert_int_eq(l2tp_tunnel_state(sd->t), L2TP_TUNNEL_ESTABLISHED);
+	ck_assert_uint_eq(l2tp_tunnel_peer_id(sd->t), 0x674714FE);
+	ck_assert_int_eq(sd->tx_by_type[L2TP_MSG_SCCCN], 1);
+	ck_assert_int_eq(sd->tx_by_type[L2TP_MSG_ICRQ], 1);
+	ck_assert_int_eq(sd->tx_by_type[L2TP_MSG_ICCN], 1);
+	ck_assert_int_eq(sd->sess_up, 1);
+	si = l2tp_session_info(sd->sess[0]);
+	ck_assert_uint_eq(si->peer_session_id, 0x4DD2B056);
+	ck_assert_uint_eq(l2tp_tunnel_stats(sd->t)->drop_malformed, 0);
+	ck_assert_uint_eq(l2tp_tunnel_stats(sd->t)->drop_bad_state, 0);
+	pair_free(&r->n);
+	free(r);
 }
 END_TEST
 
@@ -741,6 +924,8 @@ static Suite *tunnel_suite(void)
 	tcase_add_test(tc, test_sublayer_sequencing);
 	tcase_add_test(tc, test_pw_id_mismatch);
 	tcase_add_test(tc, test_session_collision);
+	tcase_add_test(tc, test_remote_end_id_decimal);
+	tcase_add_test(tc, test_session_close_early);
 	tcase_add_test(tc, test_stopccn_teardown);
 	tcase_add_test(tc, test_stopccn_ack_lost);
 	tcase_add_test(tc, test_peer_silence);
@@ -748,6 +933,8 @@ static Suite *tunnel_suite(void)
 	tcase_add_test(tc, test_every_state_every_message);
 	tcase_add_test(tc, test_unknown_mandatory_avp);
 	tcase_add_test(tc, test_peek);
+	tcase_add_test(tc, test_interop_freertr_replay);
+	tcase_add_test(tc, test_interop_freertr_replay_initiator);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -23,6 +23,7 @@
 #include "ctl_client.h"
 #include "ctl_fmt.h"
 #include "ctl_proto.h"
+#include "ctl_view.h"
 #include "evloop.h"
 #include "log.h"
 #include "status.h"
@@ -192,6 +193,17 @@ static long srv_cpu_ms_over(int ms)
 
 /* ---- client helpers ---- */
 
+/*
+ * Buffered readers for raw sockets, one per fd (reset by raw_connect): read
+ * in bulk, so thousands of answers do not cost a syscall per byte, and keep
+ * what follows an answer for the next call.
+ */
+#define RD_FDS 512 /* clients and the server's accepted fds share this process */
+static struct {
+	char buf[1 << 14];
+	size_t len;
+} rds[RD_FDS];
+
 static int raw_connect(void)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -200,6 +212,8 @@ static int raw_connect(void)
 	ck_assert_int_ge(fd, 0);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", srv.path);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_lt(fd, RD_FDS);
+	rds[fd].len = 0;
 	return fd;
 }
 
@@ -214,30 +228,30 @@ static void raw_send(int fd, const char *s, size_t n)
  */
 static json_t *raw_answer(int fd)
 {
-	static char buf[1 << 16];
-	size_t len = 0;
 	struct buf b, line;
 	json_error_t jerr;
 	json_t *j;
 
+	ck_assert_int_lt(fd, RD_FDS);
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		ssize_t r;
 
-		buf_init(&b, buf, len);
+		buf_init(&b, rds[fd].buf, rds[fd].len);
 		if (ctl_proto_next_line(&b, &line) == 0)
 			break;
 		ck_assert_msg(poll(&pfd, 1, WAIT_MS) == 1, "no answer within %d ms", WAIT_MS);
-		ck_assert_uint_lt(len, sizeof(buf));
-		/* One byte at a time: never swallow the start of the next answer. */
-		r = recv(fd, buf + len, 1, 0);
+		ck_assert_uint_lt(rds[fd].len, sizeof(rds[fd].buf));
+		r = recv(fd, rds[fd].buf + rds[fd].len, sizeof(rds[fd].buf) - rds[fd].len, 0);
 		if (r == 0)
 			return NULL;
-		ck_assert_int_eq(r, 1);
-		len++;
+		ck_assert_int_gt(r, 0);
+		rds[fd].len += (size_t)r;
 	}
 	j = json_loadb((const char *)buf_cur(&line), buf_left(&line), 0, &jerr);
 	ck_assert_msg(j != NULL, "answer not JSON: %s", jerr.text);
+	memmove(rds[fd].buf, rds[fd].buf + b.off, rds[fd].len - b.off);
+	rds[fd].len -= b.off;
 	return j;
 }
 
@@ -703,16 +717,16 @@ START_TEST(test_idle_timeout)
 	int silent, active, i;
 	json_t *j;
 
-	srv_start_idle(300);
+	srv_start_idle(1000);
 	silent = raw_connect();
 	active = raw_connect();
 	raw_send(silent, "{\"cmd\":\"sta", 11); /* half a line, then nothing */
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 15; i++) {
 		raw_send(active, "{\"cmd\":\"status\"}\n", 17);
 		j = raw_answer(active);
 		ck_assert_ptr_null(error_of(j));
 		json_decref(j);
-		poll(NULL, 0, 100); /* pace: 800 ms of activity, longer than the timeout */
+		poll(NULL, 0, 100); /* pace: 1.5 s of activity, longer than the timeout */
 	}
 	raw_expect_eof(silent);
 	raw_send(active, "{\"cmd\":\"status\"}\n", 17);
@@ -721,6 +735,124 @@ START_TEST(test_idle_timeout)
 	json_decref(j);
 	close(silent);
 	close(active);
+	srv_stop();
+}
+END_TEST
+
+/* Render with f into a string the caller frees. */
+static char *render_status(const json_t *doc, int *rc)
+{
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&txt, &len);
+
+	ck_assert_ptr_nonnull(f);
+	*rc = ctl_view_status(f, doc);
+	fclose(f);
+	return txt;
+}
+
+static char *render_monitor(const json_t *iface)
+{
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&txt, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ctl_view_monitor(f, iface);
+	fclose(f);
+	return txt;
+}
+
+/* The line of txt that starts with (after leading blanks) prefix, or NULL. */
+static const char *line_of(const char *txt, const char *prefix)
+{
+	const char *l = txt;
+
+	while (l && *l) {
+		const char *p = l + strspn(l, " ");
+
+		if (strncmp(p, prefix, strlen(prefix)) == 0)
+			return l;
+		l = strchr(l, '\n');
+		if (l)
+			l++;
+	}
+	return NULL;
+}
+
+static int has_line(const char *txt, const char *line)
+{
+	const char *l = line_of(txt, line);
+
+	return l && (l[strspn(l, " ") + strlen(line)] == '\n');
+}
+
+/* The daemon's real documents through l2pwctl's views. */
+START_TEST(test_views)
+{
+	const char *hdr, *b, *c;
+	struct ctl_client *cl;
+	json_t *doc, *o;
+	char *txt;
+	int rc;
+
+	srv_start();
+	cl = client();
+	doc = call(cl, "{\"cmd\":\"status\"}");
+	txt = render_status(doc, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strncmp(txt, "site office-a: 3 interfaces\n", 28) == 0, "%s", txt);
+	hdr = line_of(txt, "NAME ");
+	b = line_of(txt, "pw-office-b ");
+	c = line_of(txt, "pw-office-c ");
+	ck_assert_msg(hdr && b && c, "%s", txt);
+	/* Columns line up: each row's KIND under the header's. */
+	ck_assert_int_eq(strstr(b, "l2tpv3") - b, strstr(hdr, "KIND") - hdr);
+	ck_assert_int_eq(strstr(c, "l2tpv3") - c, strstr(hdr, "KIND") - hdr);
+	ck_assert_ptr_nonnull(strstr(b, " connected "));
+	ck_assert_ptr_nonnull(strstr(b, " 1h2m3s "));
+	ck_assert_ptr_nonnull(strstr(b, " 198.18.0.2 "));
+	ck_assert_ptr_nonnull(strstr(b, " 10/11 "));
+	ck_assert_ptr_nonnull(strstr(b, " 4.7 GiB "));
+	ck_assert_ptr_nonnull(strstr(b, " 120.6 KiB\n"));
+	/* Not connected: no uptime, no ids yet. */
+	ck_assert_ptr_nonnull(strstr(c, " connecting "));
+	ck_assert_int_eq(c[strstr(hdr, "UPTIME") - hdr], '-');
+	ck_assert_int_eq(c[strstr(hdr, "UPTIME") - hdr + 1], ' ');
+	ck_assert_int_eq(c[strstr(hdr, "TUN/SESS") - hdr], '-');
+	ck_assert_int_eq(c[strstr(hdr, "TUN/SESS") - hdr + 1], ' ');
+	free(txt);
+
+	o = json_array_get(json_object_get(doc, "interfaces"), 0);
+	txt = render_monitor(o);
+	ck_assert_msg(has_line(txt, "status: connected"), "%s", txt);
+	ck_assert(has_line(txt, "uptime: 1h2m3s"));
+	ck_assert(has_line(txt, "rx-bytes: 5000000000 (4.7 GiB)"));
+	ck_assert(has_line(txt, "peer-session-id: 21"));
+	ck_assert(has_line(txt, "drops: bad-cookie=3 short=1"));
+	ck_assert(has_line(txt, "last-error: -"));
+	ck_assert_ptr_null(line_of(txt, "user:")); /* "" = not applicable: left out */
+	/* Keys right-aligned on the colon. */
+	ck_assert_int_eq(strchr(line_of(txt, "status:"), ':') - line_of(txt, "status:"),
+			 strchr(line_of(txt, "peer-session-id:"), ':') -
+			     line_of(txt, "peer-session-id:"));
+	free(txt);
+	o = json_array_get(json_object_get(doc, "interfaces"), 1);
+	txt = render_monitor(o);
+	ck_assert(has_line(txt, "drops: none"));
+	ck_assert(has_line(txt, "last-error: StopCCN: result 2"));
+	free(txt);
+	json_decref(doc);
+
+	/* An answer without the list is refused, printing nothing. */
+	doc = json_pack("{s:s}", "site", "x");
+	txt = render_status(doc, &rc);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_str_eq(txt, "");
+	free(txt);
+	json_decref(doc);
+	ctl_client_close(cl);
 	srv_stop();
 }
 END_TEST
@@ -793,6 +925,7 @@ static Suite *status_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("client");
 	tcase_add_test(tc, test_find_socket);
+	tcase_add_test(tc, test_views);
 	tcase_add_test(tc, test_fmt);
 	suite_add_tcase(s, tc);
 	return s;
