@@ -147,7 +147,8 @@ ip -n "$NS_HA" neigh flush dev eth0
 step "Starting l2pwd in office-a and office-b"
 for site in a b; do
 	ns=$P-office-$site
-	in_ns "$ns" "$L2PWD" -c "$T/office-$site.conf" >"$T/office-$site.log" 2>&1 &
+	# ip netns exec execs l2pwd: $! is the daemon itself, for the cleanup.
+	ip netns exec "$ns" "$L2PWD" -c "$T/office-$site.conf" >"$T/office-$site.log" 2>&1 &
 	PIDS+=($!)
 	DPID[$site]=$!
 	say "office-$site: l2pwd -c office-$site.conf (pid $!, log $T/office-$site.log)"

@@ -57,7 +57,7 @@ stays_up() {
 	echo "$n polls, uptime A=${last[A]} B=${last[B]}"
 }
 # Traffic across the lossy pseudowire while we watch.
-in_ns "$NS_HA" ping -n -q -c 100 -i 0.3 -W 1 192.0.2.2 >"$T/ping.out" 2>&1 &
+ip netns exec "$NS_HA" ping -n -q -c 100 -i 0.3 -W 1 192.0.2.2 >"$T/ping.out" 2>&1 &
 ping_pid=$!
 L2T_PIDS+=("$ping_pid")
 check "connected on both sides all along, uptime never reset" stays_up 30

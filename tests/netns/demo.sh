@@ -27,3 +27,4 @@ status_rows() { sed -n "/l2pwctl status, office-$1/,/^\$/p" "$T/demo.out" | grep
 check "office-a's status table shows the pseudowire connected" eval 'status_rows a | grep -q connected'
 check "office-b's status table shows the pseudowire connected" eval 'status_rows b | grep -q connected'
 check "no namespace left behind" eval '! ip netns list | grep -q "^$P-"'
+check "no daemon left running" eval '! pgrep -f -- "-c /tmp/$P-demo"'

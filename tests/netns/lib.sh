@@ -34,7 +34,7 @@
 # and carries on; `require DESC CMD...` stops the scenario on failure.  The
 # scenario passes only if at least one check ran and none failed, every daemon
 # it started was still alive at the end, exited 0 on SIGTERM and left no
-# sanitizer report in its log.
+# sanitizer report in its log, and no process the scenario started outlived it.
 
 set -eu -o pipefail
 
@@ -600,6 +600,13 @@ l2t_cleanup() {
 		wait "$pid" 2>/dev/null
 	done
 	[ "${#DAEMON_LOG[@]}" -eq 0 ] || check_sanitizers
+	# Anything still running with our temp dir on its command line is a
+	# process this run started and failed to stop: a leak.
+	for pid in $(pgrep -f -- "$T/" || true); do
+		[ "$pid" != $$ ] || continue
+		fail "process $pid outlived the scenario: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+		kill -KILL "$pid" 2>/dev/null
+	done
 	for ns in "${L2T_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
