@@ -58,6 +58,16 @@ for s in A B; do
 	done
 done
 check "both sides still connected after the traffic" both_connected
+# monitor_once SITE: `l2pwctl monitor IFACE --once --json` agrees with status.
+monitor_once() {
+	local js
+	js=$(timeout 5 ip netns exec "${DAEMON_NS[$1]}" "$L2PWCTL" -s "${SITE_SOCK[$1]}" monitor "$PW_IF" --once --json) || return 1
+	echo "$js" | head -c 300
+	echo
+	[ "$(jq -r '.name' <<<"$js")" = "$PW_IF" ] && [ "$(jq -r '.status' <<<"$js")" = connected ] &&
+		[ "$(jq -r '."session-id"' <<<"$js")" = "$(pw_get "$1" session-id)" ]
+}
+check "site A: l2pwctl monitor --once --json shows the pseudowire connected" monitor_once A
 
 step "the WAN carried it as L2TPv3"
 cap_stop wan

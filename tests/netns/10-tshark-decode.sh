@@ -1,9 +1,10 @@
 #!/bin/bash
 # Scenario 10: Wireshark is the judge of the wire format.  A WAN capture of a
-# dynamic pseudowire coming up and carrying pings must decode as L2TPv3:
-# the control connection (SCCRQ, SCCRP, SCCCN), the session (ICRQ, ICRP,
-# ICCN) with the AVPs RFC 3931/4719 require, and data packets with an
-# Ethernet frame and ICMP inside; no malformed packets, no expert errors.
+# dynamic pseudowire coming up, carrying pings and going down (site A gets
+# SIGTERM) must decode as L2TPv3: the control connection (SCCRQ, SCCRP,
+# SCCCN), the session (ICRQ, ICRP, ICCN) with the AVPs RFC 3931/4719
+# require, data packets with an Ethernet frame and ICMP inside, and the
+# StopCCN; no malformed packets, no expert errors.
 #
 #   hostA --- [brA siteA] ===== WAN (capture here) ===== [siteB brB] --- hostB
 #
@@ -23,6 +24,11 @@ start_sites
 require "both sites \"connected\" within 30 s" wait_for 30 both_connected
 check "hostA pings hostB" ping_ok "$NS_HA" 192.0.2.2 5
 check "hostB pings hostA" ping_ok "$NS_HB" 192.0.2.1 5
+
+step "site A stops (SIGTERM): StopCCN on the wire, site B notices"
+stop_daemon A
+check "site B no longer shows \"connected\" within 5 s" wait_for 5 pw_not_connected B
+say "  site B now: $(pw_get B status || true)"
 cap_stop wan
 PCAP=$(cap_file wan)
 say "  control messages as tshark shows them:"
@@ -30,7 +36,7 @@ ts "$PCAP" -Y 'l2tp.type == 1 && l2tp.avp.message_type' -T fields -e ip.src -e _
 	head -n 20 | sed 's/^/    /'
 
 step "control connection and session setup"
-for m in 1:SCCRQ 2:SCCRP 3:SCCCN 10:ICRQ 11:ICRP 12:ICCN; do
+for m in 1:SCCRQ 2:SCCRP 3:SCCCN 10:ICRQ 11:ICRP 12:ICCN 4:StopCCN; do
 	check "tshark decodes ${m#*:}" ts_at_least 1 "$PCAP" "l2tp.avp.message_type == ${m%%:*}"
 done
 check "SCCRQ carries Host Name (7), Assigned Control Connection ID (61), Pseudowire Capabilities List (62)" \
@@ -41,6 +47,8 @@ check "ICRQ/ICRP announce 8-byte cookies (Assigned Cookie AVP 65)" \
 	ts_at_least 2 "$PCAP" '(l2tp.avp.message_type == 10 || l2tp.avp.message_type == 11) && l2tp.avp.type == 65 && l2tp.avp.length == 14'
 check "ICRQ/ICRP announce the default L2-specific sublayer (AVP 69, value 1)" \
 	ts_at_least 2 "$PCAP" '(l2tp.avp.message_type == 10 || l2tp.avp.message_type == 11) && l2tp.avp.layer2_specific_sublayer == 1'
+check "the StopCCN comes from site A and carries a Result Code (AVP 1)" \
+	ts_at_least 1 "$PCAP" 'l2tp.avp.message_type == 4 && ip.src == 198.18.0.1 && l2tp.avp.type == 1'
 check "control messages are acknowledged (ZLBs or piggy-backed Nr)" ts_at_least 3 "$PCAP" 'l2tp.type == 1 && l2tp.Nr > 0'
 
 # tshark's "Detect" (cookie size and sublayer from the ICRQ/ICRP) loses

@@ -8,7 +8,7 @@
 #   $P-hA              $P-sA                 $P-wan                 $P-sB              $P-hB
 #  +--------+      +------------+        +-------------+        +------------+      +--------+
 #  | hostA  |      | siteA      |        | WAN switch  |        | siteB      |      | hostB  |
-#  |   $PhA +------+ $PpA       |        |   $Pwbr     |        |      $PpB  +------+ $PhB   |
+#  |    $Ph +------+ $PpA       |        |   $Pwbr     |        |      $PpB  +------+ $Ph    |
 #  |        |      |  $PbrA     |        | 198.18.0.254|        |     $PbrB  |      |        |
 #  |        |      |   +tap $Ppw|        |             |        |  $Ppw tap+ |      |        |
 #  |        |      |       $Pwan+--------+ $PwA   $PwB +--------+ $Pwan      |      |        |
@@ -18,8 +18,8 @@
 #
 # l2pwd runs in $P-sA and $P-sB; it creates the TAP ($Ppw unless the scenario
 # names it otherwise) and enslaves it to the site bridge.  Everything the
-# scenario creates carries the per-run prefix $P (at most 9 characters, so
-# "$P" + 6 more stays within IFNAMSIZ), links are only ever created with
+# scenario creates carries the per-run prefix $P (at most 9 characters, and
+# no suffix is longer than 6, so names stay within IFNAMSIZ), links are only ever created with
 # `ip -n NS`, never in the caller's namespace, and cleanup (trap EXIT) stops
 # the daemons and captures this run started, by PID, then deletes the
 # namespaces.  No traffic leaves them.
@@ -407,6 +407,11 @@ pw_get() {
 pw_status_is() { [ "$(pw_get "$1" status "${3:-}")" = "$2" ]; }
 pw_connected() { pw_status_is "$1" connected "${2:-}"; }
 both_connected() { pw_connected A "${1:-}" && pw_connected B "${1:-}"; }
+# pw_not_connected SITE [IFACE]: the site answers, and not "connected".
+pw_not_connected() {
+	local st
+	st=$(pw_get "$1" status "${2:-}") && [ "$st" != connected ]
+}
 
 # pw_drops SITE REGEX [IFACE]: sum of the named drop counters matching REGEX.
 pw_drops() {
