@@ -44,22 +44,7 @@ check "IPv6 full size: ping -M do -s 1452 from hostA" ping_ok "$NS_HA" 2001:db8:
 cap_stop wan
 
 step "bulk TCP across (iperf3, 3 s, full-size segments)"
-# iperf3_ok: a 3-second TCP transfer hostA -> hostB moves at least 1 MB.
-iperf3_ok() {
-	local out bytes
-	ip netns exec "$NS_HB" iperf3 -s -1 -B 192.0.2.2 >"$T/iperf3-server.out" 2>&1 &
-	L2T_PIDS+=($!)
-	wait_for 10 eval "ip netns exec $NS_HB ss -ltn | grep -q ':5201'" || return 1
-	out=$(in_ns "$NS_HA" timeout 20 iperf3 -c 192.0.2.2 -t 3 -J) || {
-		echo "iperf3 failed: $(jq -r '.error? // empty' <<<"$out" 2>/dev/null)"
-		return 1
-	}
-	bytes=$(jq '.end.sum_received.bytes' <<<"$out")
-	echo "received $bytes bytes, $(jq '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$out") Mbit/s," \
-		"$(jq '.end.sum_sent.retransmits' <<<"$out") retransmits" | tee "$T/iperf3.sum"
-	[ "$bytes" -ge 1000000 ]
-}
-check "iperf3 TCP hostA -> hostB moves at least 1 MB in 3 s" iperf3_ok
+check "iperf3 TCP hostA -> hostB moves at least 1 MB in 3 s" iperf3_moves 1000000 "$NS_HA" "$NS_HB" 192.0.2.2 3
 say "  iperf3: $(cat "$T/iperf3.sum" 2>/dev/null)"
 
 step "the WAN: outer fragments, frames whole inside"

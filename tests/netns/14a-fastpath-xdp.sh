@@ -53,18 +53,9 @@ check "hostA resolves hostB by ARP (arping)" arping_ok "$NS_HA" "$HOST_IF" 192.0
 check "hostA pings hostB" ping_ok "$NS_HA" 192.0.2.2 5
 check "hostB pings hostA over IPv6" ping_ok "$NS_HB" 2001:db8:1::1 3
 
-iperf3_bytes() {
-	local out
-	ip netns exec "$NS_HB" iperf3 -s -1 -B 192.0.2.2 >"$T/iperf3-server.out" 2>&1 &
-	L2T_PIDS+=($!)
-	wait_for 10 eval "ip netns exec $NS_HB ss -ltn | grep -q ':5201'" || return 1
-	out=$(in_ns "$NS_HA" timeout 20 iperf3 -c 192.0.2.2 -t 3 -J) || return 1
-	jq '.end.sum_received.bytes' <<<"$out" | tee "$T/iperf3.bytes"
-	say "$(jq '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$out") Mbit/s" >"$T/iperf3.rate"
-}
-check "iperf3 TCP hostA -> hostB moves at least 1 MB in 3 s" eval '[ "$(iperf3_bytes)" -ge 1000000 ]'
+check "iperf3 TCP hostA -> hostB moves at least 1 MB in 3 s" iperf3_moves 1000000 "$NS_HA" "$NS_HB" 192.0.2.2 3
 got=$(cat "$T/iperf3.bytes" 2>/dev/null || echo 0)
-say "  iperf3: $got bytes, $(cat "$T/iperf3.rate" 2>/dev/null)"
+say "  iperf3: $(cat "$T/iperf3.sum" 2>/dev/null)"
 rx1=$(pw_get B rx-bytes)
 say "  site B rx-bytes: $rx0 -> $rx1"
 check "site B's rx-bytes cover what iperf3 received ($got)" test $((rx1 - rx0)) -ge "${got:-0}"

@@ -482,6 +482,39 @@ ping_none() {
 # arping_ok NS IFACE DEST: ARP request/reply across.
 arping_ok() { in_ns "$1" arping -c 3 -w 6 -I "$2" "$3"; }
 
+# iperf3_across CLIENT_NS SERVER_NS SERVER_ADDR SECS: a TCP transfer; prints
+# "BYTES bytes, N Mbit/s, R retransmits" (also in $T/iperf3.sum) and
+# leaves the bytes received in $T/iperf3.bytes.
+iperf3_across() {
+	local out spid rc=0
+	rm -f "$T/iperf3.bytes" "$T/iperf3.sum"
+	# Often called inside check's subshell: the server is stopped here, not
+	# left to the cleanup's PID list.
+	ip netns exec "$2" iperf3 -s -1 -B "$3" >"$T/iperf3-server.out" 2>&1 &
+	spid=$!
+	if wait_for 10 eval "ip netns exec $2 ss -ltn | grep -q ':5201'"; then
+		out=$(in_ns "$1" timeout $(($4 + 15)) iperf3 -c "$3" -t "$4" -J) || rc=1
+	else
+		out='{"error": "the iperf3 server did not listen"}'
+		rc=1
+	fi
+	kill "$spid" 2>/dev/null || true
+	wait "$spid" 2>/dev/null || true
+	if [ "$rc" -ne 0 ]; then
+		echo "iperf3 failed: $(jq -r '.error? // empty' <<<"$out" 2>/dev/null)"
+		return 1
+	fi
+	jq '.end.sum_received.bytes' <<<"$out" >"$T/iperf3.bytes"
+	jq -r '"\(.end.sum_received.bytes) bytes, \(.end.sum_received.bits_per_second / 1e6 | floor) Mbit/s, \(.end.sum_sent.retransmits) retransmits"' \
+		<<<"$out" | tee "$T/iperf3.sum"
+}
+# iperf3_moves MIN CLIENT_NS SERVER_NS SERVER_ADDR SECS: at least MIN bytes arrived.
+iperf3_moves() {
+	local min=$1
+	shift
+	iperf3_across "$@" && [ "$(cat "$T/iperf3.bytes")" -ge "$min" ]
+}
+
 # --- captures and tshark -----------------------------------------------------
 
 # cap_start NAME NS IFACE [pcap filter...]: tcpdump into $T/NAME.pcap.
@@ -612,7 +645,12 @@ l2t_cleanup() {
 		fail "process $pid outlived the scenario: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
 		kill -KILL "$pid" 2>/dev/null
 	done
+	# Whatever still runs inside our namespaces is ours and must go too.
 	for ns in "${L2T_NETNS[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			say "  cleanup: ending pid $pid left in $ns: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+			kill -KILL "$pid" 2>/dev/null
+		done
 		ip netns del "$ns" 2>/dev/null
 	done
 	if [ "$rc" -eq 0 ] && [ "$user_checks" -eq 0 ]; then
