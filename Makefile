@@ -61,11 +61,16 @@ $(BUILD)/xdp/vmlinux.h:
 	@mkdir -p $(@D)
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
+# -mcpu=v3: atomic fetch-and-add (per-session sequence numbers) needs it.
 $(BUILD)/xdp/%.bpf.o: xdp/%.bpf.c $(wildcard xdp/*.h) $(BUILD)/xdp/vmlinux.h
-	clang -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/xdp -Ixdp -c -o $@ $<
+	clang -O2 -g -Wall -Werror -mcpu=v3 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/xdp -Ixdp -c -o $@ $<
 
 $(BUILD)/xdp/%.skel.h: $(BUILD)/xdp/%.bpf.o
 	bpftool gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# Only order-only prerequisites reach these: without this make deletes them
+# as intermediates, and the next build of xdp/loader.c misses the skeletons.
+.SECONDARY: $(BUILD)/xdp/vmlinux.h $(BPF_OBJS) $(BPF_SKELS)
 
 # Unit tests link the real library objects.
 UNIT_HELPERS = $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c tests/unit/*.h))
@@ -75,10 +80,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libl2pw.a $(UNIT_HELPERS)
 
 units: $(UNIT_BINS)
 
+# BPF tools for the namespace checks in tests/bpf/ (same flags as the daemon).
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(BUILD)/libl2pw.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libl2pw.a $(LDLIBS)
+
 # libFuzzer: every target compiles the real parsers.
-FUZZ_CFLAGS = -std=gnu11 -O1 -g -D_GNU_SOURCE -Ipwd -Icfg -Ibcp -Ixdp \
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -D_GNU_SOURCE -Ipwd -Icfg -Ibcp -Ixdp -I$(BUILD)/xdp \
 	      -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(BPF_SKELS)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 

@@ -1,6 +1,6 @@
 /*
  * Control messages of a tunnel on the wire: building (the version's AVP set
- * after the header and, with a secret, the Message Digest AVP), signing at
+ * after the header and, with a v3 secret, the Message Digest AVP), signing at
  * every (re)transmission, acknowledgements (ZLB, or the signed ACK message
  * of RFC 3931 §6.1 when authenticating), per-tunnel logging, and peeking
  * at a message for demultiplexing before any tunnel owns it.
@@ -52,29 +52,48 @@ void l2tp_tun_log_rl(struct l2tp_tunnel *t, struct log_ratelimit *rl, const char
 
 /* ---- sending ---- */
 
+int l2tp_tun_signs(const struct l2tp_tunnel *t)
+{
+	return t->secret_len && t->p.version == L2TP_VERSION_3;
+}
+
+void l2tp_eng_text(const struct buf *v, char *dst, size_t cap)
+{
+	struct buf b = *v;
+	size_t i = 0;
+	uint8_t c;
+
+	if (cap == 0)
+		return;
+	while (i + 1 < cap && buf_get_n8(&b, &c) == 0)
+		dst[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	dst[i] = '\0';
+}
+
 static void tun_xmit(void *ctx, uint8_t *pkt, size_t len)
 {
 	struct l2tp_tunnel *t = ctx;
 
 	/* The digest covers Ns/Nr, which change on retransmission: sign every time. */
-	if (t->secret_len)
+	if (l2tp_tun_signs(t))
 		l2tp_digest_sign(pkt, len, t->key, t->nonce, sizeof(t->nonce), t->peer_nonce,
 				 t->peer_nonce_len);
 	t->st.ctrl_tx++;
 	t->ops->send(t->ctx, pkt, len);
 }
 
+/* v2 session messages carry the peer's session id in the header (RFC 2661 §3.1). */
 static int tun_begin(struct l2tp_tunnel *t, struct l2tp_builder *b, struct wbuf *w, uint8_t *mem,
-		     size_t cap, uint16_t type)
+		     size_t cap, uint16_t type, uint16_t session_id)
 {
 	/* An SCCRQ goes to control connection 0: the peer has not assigned one yet. */
 	uint32_t conn = type == L2TP_MSG_SCCRQ ? 0 : t->peer_id;
 	int errs = 0;
 
 	wbuf_init(w, mem, cap);
-	errs += l2tp_build_begin(b, w, t->p.version, conn, 0, type);
+	errs += l2tp_build_begin(b, w, t->p.version, conn, session_id, type);
 	/* RFC 3931 §5.4.1: the Message Digest comes right after the Message Type. */
-	if (t->secret_len && type != L2TP_MSG_ZLB)
+	if (l2tp_tun_signs(t) && type != L2TP_MSG_ZLB)
 		errs += l2tp_build_digest(b, t->p.digest == L2TP_DIGEST_SHA1
 						 ? L2TP_DIGEST_TYPE_HMAC_SHA1
 						 : L2TP_DIGEST_TYPE_HMAC_MD5);
@@ -84,6 +103,7 @@ static int tun_begin(struct l2tp_tunnel *t, struct l2tp_builder *b, struct wbuf 
 /*
  * RFC 3931 §6.1: with Control Message Authentication a ZLB is not allowed;
  * the explicit ACK message (signed) acknowledges instead.  Neither uses an Ns.
+ * L2TPv2 always acknowledges with a ZLB (RFC 2661 §5.8).
  */
 static void tun_zlb(void *ctx, uint16_t ns, uint16_t nr)
 {
@@ -93,8 +113,8 @@ static void tun_zlb(void *ctx, uint16_t ns, uint16_t nr)
 	struct wbuf w;
 	size_t len;
 
-	if (tun_begin(t, &b, &w, mem, sizeof(mem), t->secret_len ? L2TP_MSG_ACK : L2TP_MSG_ZLB) ==
-		-1 ||
+	if (tun_begin(t, &b, &w, mem, sizeof(mem), l2tp_tun_signs(t) ? L2TP_MSG_ACK : L2TP_MSG_ZLB,
+		      0) == -1 ||
 	    l2tp_build_finish(&b, &len) == -1)
 		return;
 	l2tp_ctrl_set_nsnr(mem, len, ns, nr);
@@ -125,7 +145,7 @@ int l2tp_tun_send_ctrl(struct l2tp_tunnel *t, uint16_t type, uint16_t result, co
 	struct l2tp_builder b;
 	struct wbuf w;
 
-	if (tun_begin(t, &b, &w, mem, sizeof(mem), type) == -1 ||
+	if (tun_begin(t, &b, &w, mem, sizeof(mem), type, 0) == -1 ||
 	    t->avp->build_ctrl(t, &b, type, result, msg) == -1)
 		return -1;
 	return tun_queue(t, &b, type);
@@ -135,10 +155,11 @@ int l2tp_tun_send_session(struct l2tp_session *s, uint16_t type, uint16_t result
 {
 	struct l2tp_tunnel *t = s->t;
 	uint8_t mem[L2TP_ENG_MAX_MSG];
+	uint16_t sid = t->p.version == L2TP_VERSION_2 ? (uint16_t)s->info.peer_session_id : 0;
 	struct l2tp_builder b;
 	struct wbuf w;
 
-	if (tun_begin(t, &b, &w, mem, sizeof(mem), type) == -1 ||
+	if (tun_begin(t, &b, &w, mem, sizeof(mem), type, sid) == -1 ||
 	    t->avp->build_session(s, &b, type, result, msg) == -1)
 		return -1;
 	return tun_queue(t, &b, type);
@@ -154,12 +175,18 @@ int l2tp_ctrl_peek(const uint8_t *pkt, size_t len, struct l2tp_ctrl_peek *out)
 	struct buf b, avps;
 	uint16_t id16;
 
+	/*
+	 * The raw iterator on purpose: no tunnel, so no secret yet.  Hidden AVPs
+	 * are skipped; the Assigned Tunnel ID and Tie Breaker are never hidden
+	 * by us (and the Tie Breaker MUST NOT be, RFC 2661 §4.4.3).
+	 */
 	memset(out, 0, sizeof(*out));
 	buf_init(&b, pkt, len);
 	if (l2tp_ctrl_parse(&b, &h, &avps, NULL) == -1)
 		return -1;
 	out->version = h.version;
 	out->conn_id = h.conn_id;
+	out->session_id = h.session_id;
 	out->msg_type = h.msg_type;
 	l2tp_avp_iter_init(&it, &avps);
 	while (l2tp_avp_next(&it, &a) == 1) {

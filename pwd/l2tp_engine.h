@@ -1,12 +1,13 @@
 /*
  * Inside the L2TP engine: what l2tp_tunnel.c (control connection),
  * l2tp_ctrlmsg.c (messages on the wire), l2tp_session.c (sessions) and
- * l2tp_v3avp.c (the L2TPv3 AVP sets) share.  Not for the daemon: it uses
+ * l2tp_v3avp.c / l2tp_v2avp.c (the AVP sets of each version) share.  Not for the daemon: it uses
  * l2tp_tunnel.h only.
  *
  * The version-specific parts sit behind struct l2tp_avpset: parsing a
  * message into struct l2tp_cmsg, the mandatory-AVP table, and the AVPs of
- * each message we build.  L2TPv2 plugs in by providing its own set.
+ * each message we build, the handshake checks (authentication) and what a
+ * session's ICRQ / ICRP / ICCN agree.
  */
 #ifndef L2PW_L2TP_ENGINE_H
 #define L2PW_L2TP_ENGINE_H
@@ -20,7 +21,7 @@
 
 #define L2TP_ENG_MAX_MSG     2048 /* largest control message we build or hold */
 #define L2TP_ENG_NONCE_LEN   16	  /* our Control Message Authentication Nonce */
-#define L2TP_ENG_MAX_NONCE   64
+#define L2TP_ENG_MAX_NONCE   128 /* v3 nonces are 16..64 octets, v2 Challenges any length */
 #define L2TP_ENG_MAX_PW_CAPS 16
 
 /* Which AVPs a parsed message carried. */
@@ -45,6 +46,13 @@ enum l2tp_cm_bit {
 	L2TP_CM_DATA_SEQ = 1u << 17,
 	L2TP_CM_CIRCUIT = 1u << 18,
 	L2TP_CM_UNKNOWN_M = 1u << 19, /* an unknown AVP with the M bit (RFC 3931 §5.2) */
+	/* L2TPv2 (RFC 2661 §4.4) */
+	L2TP_CM_CHAL_RESP = 1u << 20,
+	L2TP_CM_FRAMING_CAP = 1u << 21,
+	L2TP_CM_FRAMING_TYPE = 1u << 22,
+	L2TP_CM_TX_SPEED = 1u << 23,
+	L2TP_CM_CALL_ERRORS = 1u << 24,
+	L2TP_CM_ACCM = 1u << 25,
 };
 
 /* A received control message, version independent. */
@@ -62,9 +70,15 @@ struct l2tp_cmsg {
 	uint64_t tie_breaker;
 	uint16_t pw_caps[L2TP_ENG_MAX_PW_CAPS];
 	uint8_t n_pw_caps;
-	uint8_t nonce[L2TP_ENG_MAX_NONCE];
+	uint8_t nonce[L2TP_ENG_MAX_NONCE]; /* v3 Nonce, v2 Challenge (L2TP_CM_NONCE both) */
 	size_t nonce_len;
+	uint8_t chal_resp[L2TP_CHALLENGE_RESPONSE_LEN]; /* v2 Challenge Response */
 	uint16_t proto_ver;
+	/*
+	 * v3 Local / Remote Session ID AVPs; v2 maps the Assigned Session ID
+	 * (the sender's id) onto local_sid and the header's session id (ours)
+	 * onto remote_sid, so that sessions are found alike.
+	 */
 	uint32_t local_sid, remote_sid, serial;
 	uint8_t cookie[8];
 	size_t cookie_len;
@@ -72,6 +86,11 @@ struct l2tp_cmsg {
 	int remote_end_id_len; /* we match 4-octet ids; others never match */
 	uint16_t pw_type, sublayer, data_seq, circuit;
 	uint16_t unknown_type;
+	/* L2TPv2 */
+	uint32_t framing_caps, bearer_caps;
+	struct l2tp_v2_call call; /* ICRQ / ICCN; call.serial mirrors serial */
+	struct l2tp_v2_proxy proxy;
+	uint32_t accm_send, accm_recv; /* SLI */
 };
 
 struct l2tp_tunnel;
@@ -90,9 +109,27 @@ struct l2tp_avpset {
 	/* Session messages: ICRQ, ICRP, ICCN, CDN, SLI. */
 	int (*build_session)(struct l2tp_session *s, struct l2tp_builder *b, uint16_t type,
 			     uint16_t result, const char *msg);
+	/*
+	 * The version's part of accepting an SCCRQ, SCCRP or SCCCN (the shared
+	 * part already took the peer's id, host name and window): authentication
+	 * and versions.  NULL when fine, else why, with the StopCCN's result and
+	 * error codes in *result / *error.
+	 */
+	const char *(*accept_peer)(struct l2tp_tunnel *t, const struct l2tp_cmsg *m,
+				   uint16_t *result, uint16_t *error);
+	/*
+	 * What the peer's ICRQ, ICRP or ICCN says for session s, into s->info
+	 * and checked against s->p.  0, or -1 with the CDN result and why.
+	 */
+	int (*negotiate)(struct l2tp_session *s, const struct l2tp_cmsg *m, uint16_t *result,
+			 char *why, size_t cap);
 };
 
 extern const struct l2tp_avpset l2tp_v3avp_set;
+extern const struct l2tp_avpset l2tp_v2avp_set;
+
+/* Copy a received text value for logs and info: truncated, non-printable octets as '?'. */
+void l2tp_eng_text(const struct buf *v, char *dst, size_t cap);
 
 struct l2tp_session {
 	struct l2tp_session *next;
@@ -121,8 +158,8 @@ struct l2tp_tunnel {
 	char peer_host[64];
 	uint32_t peer_router_id;
 	uint64_t tie_breaker;
-	uint8_t nonce[L2TP_ENG_NONCE_LEN];
-	uint8_t peer_nonce[L2TP_ENG_MAX_NONCE];
+	uint8_t nonce[L2TP_ENG_NONCE_LEN];	/* v3 Nonce, v2 Challenge we sent */
+	uint8_t peer_nonce[L2TP_ENG_MAX_NONCE]; /* v3 Nonce, v2 Challenge the peer sent */
 	size_t peer_nonce_len;
 	uint16_t peer_pw_caps[L2TP_ENG_MAX_PW_CAPS];
 	uint8_t n_peer_pw_caps;
@@ -137,7 +174,7 @@ struct l2tp_tunnel {
 	uint32_t next_serial;
 	struct l2tp_session *sessions;
 	struct log_ratelimit rl_digest, rl_drop;
-	char down_why[160];
+	char down_why[320];
 };
 
 /* l2tp_ctrlmsg.c: the reliable-delivery callbacks of every tunnel (sign + send, acks). */
@@ -147,6 +184,8 @@ void l2tp_tun_log(struct l2tp_tunnel *t, int level, const char *fmt, ...) L2PW_P
 /* Peer-caused: rate-limited through rl. */
 void l2tp_tun_log_rl(struct l2tp_tunnel *t, struct log_ratelimit *rl, const char *fmt, ...)
     L2PW_PRINTF(3, 4);
+/* v3 with a secret: messages carry a Message Digest and acks are ACK messages. */
+int l2tp_tun_signs(const struct l2tp_tunnel *t);
 /* Build and queue a message; -1 when it could not be built or queued. */
 int l2tp_tun_send_ctrl(struct l2tp_tunnel *t, uint16_t type, uint16_t result, const char *msg);
 int l2tp_tun_send_session(struct l2tp_session *s, uint16_t type, uint16_t result, const char *msg);

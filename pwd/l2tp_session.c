@@ -1,16 +1,10 @@
 /*
  * L2TP sessions: the incoming-call FSM of RFC 3931 §7.3 (ICRQ sender) and
- * §7.4 (ICRQ receiver) for L2TPv3 pseudowires (RFC 4719 Ethernet), with one
- * dispatcher (sess_dispatch) and one transition function (sess_change).
- *
- * What is agreed at session setup (RFC 3931 §5.4.4):
- *  - cookies: each side assigns (Assigned Cookie AVP) the cookie it wants to
- *    receive; we send the peer's;
- *  - L2-Specific Sublayer: both sides must use the same (RFC 4719 §3.2:
- *    default sublayer type 1, or none); a mismatch is refused with a reason;
- *  - Data Sequencing: each side says whether it needs sequenced data; the
- *    sequence number lives in the sublayer, so sequencing without a
- *    sublayer is refused (CDN result 15).
+ * §7.4 (ICRQ receiver), the same as RFC 2661 §7.4.1 (LAC) and §7.5.1
+ * (LNS), with one dispatcher (sess_dispatch) and one transition function
+ * (sess_change).  What a session agrees is the version's (negotiate in
+ * l2tp_v3avp.c: pseudowire cookies, sublayer, sequencing; l2tp_v2avp.c:
+ * the PPP call).  Outgoing calls (OCRQ) are refused with a CDN.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +20,7 @@ enum sess_event {
 	SE_RX_ICCN,
 	SE_RX_CDN,
 	SE_RX_SLI,
+	SE_RX_WEN,
 	SE_CLOSE, /* l2tp_session_close() */
 	SE_FAIL,  /* a negotiation or protocol error: CDN with s->fail_* */
 	SE_TUNNEL_DOWN,
@@ -48,6 +43,8 @@ static const char *sess_event_name(enum sess_event e)
 		return "CDN";
 	case SE_RX_SLI:
 		return "SLI";
+	case SE_RX_WEN:
+		return "WEN";
 	case SE_CLOSE:
 		return "close";
 	case SE_FAIL:
@@ -91,19 +88,6 @@ static void sess_unlink(struct l2tp_session *s)
 	}
 }
 
-static void sess_fill_info(struct l2tp_session *s)
-{
-	struct l2tp_session_info *i = &s->info;
-
-	i->local_session_id = s->p.local_session_id;
-	i->pw_type = s->p.pw_type;
-	i->remote_end_id = s->p.remote_end_id;
-	i->cookie_len = s->p.cookie_len;
-	memcpy(i->cookie, s->p.cookie, sizeof(i->cookie));
-	i->l2spec_default = s->p.l2spec_default;
-	i->seq_rx = s->p.data_seq;
-}
-
 /*
  * The one place that changes a session's state.  Entering CLOSED tells the
  * daemon (session_down) and frees the session: callers must not touch s
@@ -128,8 +112,10 @@ static void sess_change(struct l2tp_session *s, enum l2tp_session_state next, en
 	switch (next) {
 	case L2TP_SESSION_WAIT_REPLY:
 		s->initiator = 1;
-		s->serial = t->next_serial++;
-		t->ops->random(t->ctx, &s->tie_breaker, sizeof(s->tie_breaker));
+		s->serial = s->p.v2.serial ? s->p.v2.serial : t->next_serial++;
+		/* The Session Tie Breaker is ours for v3 pseudowires; v2 calls do not collide. */
+		if (t->p.version == L2TP_VERSION_3)
+			t->ops->random(t->ctx, &s->tie_breaker, sizeof(s->tie_breaker));
 		l2tp_tun_send_session(s, L2TP_MSG_ICRQ, 0, NULL);
 		break;
 	case L2TP_SESSION_WAIT_CONNECT:
@@ -164,48 +150,6 @@ static void sess_cdn_close(struct l2tp_session *s, enum sess_event ev, uint16_t 
 	    (s->state == L2TP_SESSION_IDLE && s->info.peer_session_id != 0))
 		l2tp_tun_send_session(s, L2TP_MSG_CDN, result, why);
 	sess_change(s, L2TP_SESSION_CLOSED, ev, why);
-}
-
-/*
- * What the peer's ICRQ or ICRP says, checked against our parameters.
- * Returns 0, or -1 with *result and why filled.
- */
-static int sess_negotiate(struct l2tp_session *s, const struct l2tp_cmsg *m, uint16_t *result,
-			  char *why, size_t cap)
-{
-	uint16_t theirs = (m->has & L2TP_CM_SUBLAYER) ? m->sublayer : L2TP_L2SUBLAYER_NONE;
-	uint16_t ours = s->p.l2spec_default ? L2TP_L2SUBLAYER_DEFAULT : L2TP_L2SUBLAYER_NONE;
-	struct l2tp_session_info *i = &s->info;
-
-	i->peer_session_id = m->local_sid;
-	i->peer_cookie_len = (m->has & L2TP_CM_COOKIE) ? (uint8_t)m->cookie_len : 0;
-	memcpy(i->peer_cookie, m->cookie, sizeof(i->peer_cookie));
-	i->seq_tx = (m->has & L2TP_CM_DATA_SEQ) && m->data_seq != 0;
-	sess_fill_info(s);
-	if (m->h.msg_type == L2TP_MSG_ICRQ && m->pw_type != s->p.pw_type) {
-		*result = L2TP_CDN_UNSUPPORTED_PW_TYPE;
-		snprintf(why, cap, "pseudowire type mismatch: peer %s, here %s",
-			 l2tp_pw_type_name(m->pw_type), l2tp_pw_type_name(s->p.pw_type));
-		return -1;
-	}
-	if (theirs != ours) {
-		*result = L2TP_CDN_GENERAL_ERROR;
-		snprintf(why, cap, "L2-Specific Sublayer mismatch: peer %s, here %s",
-			 theirs == L2TP_L2SUBLAYER_DEFAULT ? "default" : "none",
-			 ours == L2TP_L2SUBLAYER_DEFAULT ? "default" : "none");
-		return -1;
-	}
-	if ((i->seq_tx || i->seq_rx) && ours == L2TP_L2SUBLAYER_NONE) {
-		*result = L2TP_CDN_SEQ_WITHOUT_SUBLAYER;
-		snprintf(why, cap, "data sequencing needs the default L2-Specific Sublayer");
-		return -1;
-	}
-	if (i->peer_session_id == 0) {
-		*result = L2TP_CDN_GENERAL_ERROR;
-		snprintf(why, cap, "peer assigned session id 0");
-		return -1;
-	}
-	return 0;
 }
 
 /* The dispatcher: every (state, event) pair of a session lands here. */
@@ -247,7 +191,7 @@ static void sess_dispatch(struct l2tp_session *s, enum sess_event ev, const stru
 			return;
 		}
 		if (ev == SE_RX_ICRQ) {
-			if (sess_negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
+			if (t->avp->negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
 				sess_cdn_close(s, SE_FAIL, res, buf);
 				return;
 			}
@@ -263,7 +207,7 @@ static void sess_dispatch(struct l2tp_session *s, enum sess_event ev, const stru
 		break;
 	case L2TP_SESSION_WAIT_REPLY:
 		if (ev == SE_RX_ICRP) {
-			if (sess_negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
+			if (t->avp->negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
 				sess_cdn_close(s, SE_FAIL, res, buf);
 				return;
 			}
@@ -273,16 +217,33 @@ static void sess_dispatch(struct l2tp_session *s, enum sess_event ev, const stru
 		break;
 	case L2TP_SESSION_WAIT_CONNECT:
 		if (ev == SE_RX_ICCN) {
+			if (t->avp->negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
+				sess_cdn_close(s, SE_FAIL, res, buf);
+				return;
+			}
 			sess_change(s, L2TP_SESSION_ESTABLISHED, ev, NULL);
 			return;
 		}
 		break;
 	case L2TP_SESSION_ESTABLISHED:
+		if (ev == SE_RX_SLI && t->p.version == L2TP_VERSION_2) {
+			/* RFC 2661 §6.14: the ACCM the PPP peer negotiated, for async LACs. */
+			l2tp_tun_log(t, LOG_INFO, "session %u/%u: peer ACCM send %08x recv %08x",
+				     s->p.local_session_id, s->info.peer_session_id, m->accm_send,
+				     m->accm_recv);
+			return;
+		}
 		if (ev == SE_RX_SLI) {
 			/* RFC 3931 §6.15: circuit status only; the pseudowire stays. */
 			l2tp_tun_log(t, LOG_INFO, "session %u/%u: peer circuit %s",
 				     s->p.local_session_id, s->info.peer_session_id,
 				     (m->circuit & 1) ? "up" : "down");
+			return;
+		}
+		if (ev == SE_RX_WEN) {
+			/* RFC 2661 §6.13 / RFC 3931 §6.14: error counters, informational. */
+			l2tp_tun_log(t, LOG_INFO, "session %u/%u: peer reports WAN errors",
+				     s->p.local_session_id, s->info.peer_session_id);
 			return;
 		}
 		break;
@@ -309,6 +270,7 @@ static struct l2tp_session *sess_new(struct l2tp_tunnel *t, const struct l2tp_se
 	s->p = *p;
 	s->state = L2TP_SESSION_IDLE;
 	s->info.local_session_id = p->local_session_id;
+	s->info.version = t->p.version;
 	s->next = t->sessions;
 	t->sessions = s;
 	return s;
@@ -334,7 +296,7 @@ static struct l2tp_session *sess_find_peer(struct l2tp_tunnel *t, uint32_t peer_
 	return NULL;
 }
 
-/* Answer an ICRQ we will not take with a CDN (no session is kept). */
+/* Answer an ICRQ / OCRQ we will not take with a CDN (no session is kept). */
 static void sess_refuse(struct l2tp_tunnel *t, const struct l2tp_cmsg *m, uint16_t result,
 			uint16_t error, const char *why)
 {
@@ -344,8 +306,37 @@ static void sess_refuse(struct l2tp_tunnel *t, const struct l2tp_cmsg *m, uint16
 	tmp.t = t;
 	tmp.info.peer_session_id = m->local_sid;
 	tmp.cdn_error = error;
-	l2tp_tun_log(t, LOG_NOTICE, "ICRQ for Remote End ID %u refused: %s", m->remote_end_id, why);
+	t->st.refused_calls++;
+	if (t->p.version == L2TP_VERSION_2)
+		l2tp_tun_log(t, LOG_NOTICE, "%s from session %u (call serial %u) refused: %s",
+			     l2tp_msg_name(m->h.msg_type), m->local_sid, m->serial, why);
+	else
+		l2tp_tun_log(t, LOG_NOTICE, "%s for Remote End ID %u refused: %s",
+			     l2tp_msg_name(m->h.msg_type), m->remote_end_id, why);
 	l2tp_tun_send_session(&tmp, L2TP_MSG_CDN, result, why);
+}
+
+/* Whether a session id fits the version (v2 ids are 16 bits) and is free. */
+static int sess_id_ok(struct l2tp_tunnel *t, const struct l2tp_session_params *p)
+{
+	if (p->local_session_id == 0 || sess_find(t, p->local_session_id) != NULL)
+		return 0;
+	if (t->p.version == L2TP_VERSION_2)
+		return p->local_session_id <= UINT16_MAX;
+	return p->cookie_len == 0 || p->cookie_len == 4 || p->cookie_len == 8;
+}
+
+/* Ask the daemon whether it takes the call; 0 with *p filled, or -1 with why. */
+static int sess_ask(struct l2tp_tunnel *t, const struct l2tp_cmsg *m,
+		    struct l2tp_session_params *p, const char **why)
+{
+	if (t->p.version == L2TP_VERSION_2 && t->ops->call_request != NULL)
+		return t->ops->call_request(t->ctx, t, &m->call, p, why);
+	if (t->ops->session_request == NULL)
+		return -1;
+	if (t->p.version == L2TP_VERSION_2)
+		return t->ops->session_request(t->ctx, t, 0, L2TP_PWTYPE_PPP, p, why);
+	return t->ops->session_request(t->ctx, t, m->remote_end_id, m->pw_type, p, why);
 }
 
 /*
@@ -392,27 +383,28 @@ static void sess_rx_icrq(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 		sess_refuse(t, m, L2TP_CDN_GENERAL_ERROR, L2TP_ERR_NONE, buf);
 		return;
 	}
-	if (m->remote_end_id_len != 4) {
+	if (t->p.version == L2TP_VERSION_3 && m->remote_end_id_len != 4) {
 		snprintf(buf, sizeof(buf), "Remote End ID of %d octets (4 expected)",
 			 m->remote_end_id_len);
 		sess_refuse(t, m, L2TP_CDN_INVALID_DEST, L2TP_ERR_NONE, buf);
 		return;
 	}
-	if (sess_we_win_collision(t, m)) {
+	if (t->p.version == L2TP_VERSION_3 && sess_we_win_collision(t, m)) {
 		sess_refuse(t, m, L2TP_CDN_LOST_TIE_BREAKER, L2TP_ERR_NONE,
 			    "both sides opened this pseudowire: the lower Tie Breaker's is kept");
 		return;
 	}
 	memset(&p, 0, sizeof(p));
-	if (t->ops->session_request == NULL ||
-	    t->ops->session_request(t->ctx, t, m->remote_end_id, m->pw_type, &p, &why) == -1) {
-		snprintf(buf, sizeof(buf), "no pseudowire with Remote End ID %u here: %s",
-			 m->remote_end_id, why ? why : "refused");
+	if (sess_ask(t, m, &p, &why) == -1) {
+		if (t->p.version == L2TP_VERSION_2)
+			snprintf(buf, sizeof(buf), "call refused: %s", why ? why : "refused");
+		else
+			snprintf(buf, sizeof(buf), "no pseudowire with Remote End ID %u here: %s",
+				 m->remote_end_id, why ? why : "refused");
 		sess_refuse(t, m, L2TP_CDN_INVALID_DEST, L2TP_ERR_NONE, buf);
 		return;
 	}
-	if (p.local_session_id == 0 || sess_find(t, p.local_session_id) != NULL ||
-	    (p.cookie_len != 0 && p.cookie_len != 4 && p.cookie_len != 8)) {
+	if (!sess_id_ok(t, &p)) {
 		sess_refuse(t, m, L2TP_CDN_NO_FACILITIES_TEMP, L2TP_ERR_NONE,
 			    "bad local session parameters");
 		return;
@@ -435,6 +427,12 @@ void l2tp_sess_rx(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 
 	if (m->h.msg_type == L2TP_MSG_ICRQ) {
 		sess_rx_icrq(t, m);
+		return;
+	}
+	if (m->h.msg_type == L2TP_MSG_OCRQ) {
+		/* We place no outgoing calls: refuse the call, keep the tunnel. */
+		sess_refuse(t, m, L2TP_CDN_NO_FACILITIES_PERM, L2TP_ERR_NONE,
+			    "outgoing calls are not supported");
 		return;
 	}
 	s = (m->has & L2TP_CM_RSID) ? sess_find(t, m->remote_sid) : NULL;
@@ -477,6 +475,9 @@ void l2tp_sess_rx(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 		break;
 	case L2TP_MSG_SLI:
 		ev = SE_RX_SLI;
+		break;
+	case L2TP_MSG_WEN:
+		ev = SE_RX_WEN;
 		break;
 	default:
 		t->st.drop_bad_state++;
@@ -549,9 +550,7 @@ struct l2tp_session *l2tp_session_open(struct l2tp_tunnel *t, const struct l2tp_
 	struct l2tp_session *s;
 
 	t->now = now;
-	if (t->state == L2TP_TUNNEL_CLOSING || t->state == L2TP_TUNNEL_CLOSED ||
-	    p->local_session_id == 0 || sess_find(t, p->local_session_id) != NULL ||
-	    (p->cookie_len != 0 && p->cookie_len != 4 && p->cookie_len != 8))
+	if (t->state == L2TP_TUNNEL_CLOSING || t->state == L2TP_TUNNEL_CLOSED || !sess_id_ok(t, p))
 		return NULL;
 	s = sess_new(t, p);
 	if (s == NULL)

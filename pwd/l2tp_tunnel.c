@@ -3,8 +3,8 @@
  * engine: one dispatcher (tun_dispatch) over named states and events, one
  * transition function (tun_change) that logs "A -> B on EVENT" and owns the
  * side effects.  Reliable delivery is l2tp_rel.c; the AVPs of each message
- * are the version's struct l2tp_avpset (l2tp_v3avp.c); sessions are
- * l2tp_session.c.
+ * and the version's handshake checks are its struct l2tp_avpset
+ * (l2tp_v3avp.c, l2tp_v2avp.c); sessions are l2tp_session.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +95,7 @@ void l2tp_tunnel_params_default(struct l2tp_tunnel_params *p)
 	p->pw_caps[0] = L2TP_PWTYPE_ETH;
 	p->pw_caps[1] = L2TP_PWTYPE_ETH_VLAN;
 	p->n_pw_caps = 2;
+	p->framing_caps = L2TP_FRAMING_SYNC | L2TP_FRAMING_ASYNC;
 }
 
 /* ---- timers ---- */
@@ -217,36 +218,32 @@ static void tun_send_sccrq(struct l2tp_tunnel *t)
 }
 
 /*
- * Take what an SCCRQ / SCCRP says about the peer.  Returns NULL, or why the
- * peer is not acceptable (then *result is the StopCCN result code).
+ * Take what an SCCRQ / SCCRP says about the peer, and let the version check
+ * authentication (an SCCCN only has the latter).  Returns NULL, or why the
+ * peer is not acceptable, with the StopCCN's result and error codes.
  */
 static const char *tun_accept_peer(struct l2tp_tunnel *t, const struct l2tp_cmsg *m,
-				   uint16_t *result)
+				   uint16_t *result, uint16_t *error)
 {
-	*result = L2TP_STOPCCN_NOT_AUTHORIZED;
-	t->peer_id = m->conn_id;
-	snprintf(t->peer_host, sizeof(t->peer_host), "%s", m->host_name);
-	t->peer_router_id = m->router_id;
-	memcpy(t->peer_pw_caps, m->pw_caps, sizeof(t->peer_pw_caps));
-	t->n_peer_pw_caps = m->n_pw_caps;
-	l2tp_rel_set_peer_rwin(&t->rel, (m->has & L2TP_CM_RWIN) ? m->rwin : 0);
-	if (t->secret_len && !(m->has & L2TP_CM_DIGEST))
-		return "peer sent no Message Digest but a secret is configured here";
-	if (!t->secret_len && (m->has & L2TP_CM_DIGEST))
-		return "peer authenticates control messages but no secret is configured here";
-	if (t->secret_len && !(m->has & L2TP_CM_NONCE))
-		return "peer sent no Control Message Authentication Nonce";
-	memcpy(t->peer_nonce, m->nonce, m->nonce_len);
-	t->peer_nonce_len = m->nonce_len;
-	*result = L2TP_STOPCCN_GENERAL_ERROR;
-	if (m->conn_id == 0)
-		return "peer assigned control connection id 0";
-	return NULL;
+	*error = L2TP_ERR_NONE;
+	if (m->h.msg_type != L2TP_MSG_SCCCN) {
+		t->peer_id = m->conn_id;
+		snprintf(t->peer_host, sizeof(t->peer_host), "%s", m->host_name);
+		t->peer_router_id = m->router_id;
+		memcpy(t->peer_pw_caps, m->pw_caps, sizeof(t->peer_pw_caps));
+		t->n_peer_pw_caps = m->n_pw_caps;
+		l2tp_rel_set_peer_rwin(&t->rel, (m->has & L2TP_CM_RWIN) ? m->rwin : 0);
+	}
+	return t->avp->accept_peer(t, m, result, error);
 }
 
 static void tun_log_stopccn(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 {
-	snprintf(t->down_why, sizeof(t->down_why), "peer sent StopCCN: %s%s%s%s%s",
+	/* Result 4 is how a peer says our secret is wrong (or missing). */
+	int auth = m->result.result == L2TP_STOPCCN_NOT_AUTHORIZED && t->state != L2TP_TUNNEL_ESTABLISHED;
+
+	snprintf(t->down_why, sizeof(t->down_why), "%speer sent StopCCN: %s%s%s%s%s",
+		 auth ? "tunnel authentication failed: wrong tunnel-secret? " : "",
 		 l2tp_result_name(L2TP_MSG_STOPCCN, m->result.result),
 		 m->result.has_error && m->result.error ? ", " : "",
 		 m->result.has_error && m->result.error ? l2tp_error_name(m->result.error) : "",
@@ -266,7 +263,7 @@ static void tun_dispatch(struct l2tp_tunnel *t, enum tun_event ev, const struct 
 			 const char *why)
 {
 	enum l2tp_tunnel_state s = t->state;
-	uint16_t result;
+	uint16_t result, error;
 	const char *bad;
 
 	/* Events every live state handles alike. */
@@ -308,7 +305,7 @@ static void tun_dispatch(struct l2tp_tunnel *t, enum tun_event ev, const struct 
 			t->initiator = 0;
 			if (t->secret_len)
 				tun_random(t, t->nonce, sizeof(t->nonce));
-			bad = tun_accept_peer(t, m, &result);
+			bad = tun_accept_peer(t, m, &result, &error);
 			if (bad != NULL)
 				break;
 			l2tp_tun_send_ctrl(t, L2TP_MSG_SCCRP, 0, NULL);
@@ -317,20 +314,13 @@ static void tun_dispatch(struct l2tp_tunnel *t, enum tun_event ev, const struct 
 		default:
 			goto unexpected;
 		}
-		t->fail_result = result;
-		t->fail_error = 0;
-		tun_dispatch(t, TE_FAIL, m, bad);
-		return;
+		goto refuse;
 	case L2TP_TUNNEL_WAIT_CTL_REPLY:
 		switch (ev) {
 		case TE_RX_SCCRP:
-			bad = tun_accept_peer(t, m, &result);
-			if (bad != NULL) {
-				t->fail_result = result;
-				t->fail_error = 0;
-				tun_dispatch(t, TE_FAIL, m, bad);
-				return;
-			}
+			bad = tun_accept_peer(t, m, &result, &error);
+			if (bad != NULL)
+				goto refuse;
 			l2tp_tun_send_ctrl(t, L2TP_MSG_SCCCN, 0, NULL);
 			tun_change(t, L2TP_TUNNEL_ESTABLISHED, ev, NULL);
 			return;
@@ -349,6 +339,9 @@ static void tun_dispatch(struct l2tp_tunnel *t, enum tun_event ev, const struct 
 	case L2TP_TUNNEL_WAIT_CTL_CONN:
 		switch (ev) {
 		case TE_RX_SCCCN:
+			bad = tun_accept_peer(t, m, &result, &error);
+			if (bad != NULL)
+				goto refuse;
 			tun_change(t, L2TP_TUNNEL_ESTABLISHED, ev, NULL);
 			return;
 		default:
@@ -373,6 +366,12 @@ static void tun_dispatch(struct l2tp_tunnel *t, enum tun_event ev, const struct 
 	default:
 		goto unexpected;
 	}
+refuse:
+	/* The peer's SCCRQ / SCCRP / SCCCN is not acceptable: StopCCN. */
+	t->fail_result = result;
+	t->fail_error = error;
+	tun_dispatch(t, TE_FAIL, m, bad);
+	return;
 unexpected:
 	t->st.drop_bad_state++;
 	l2tp_tun_log_rl(t, &t->rl_drop, "unexpected %s in state %s", tun_event_name(ev),
@@ -397,8 +396,11 @@ static void tun_fail_ev(struct l2tp_tunnel *t, uint16_t result, uint16_t error, 
 
 /* ---- receiving ---- */
 
-static int tun_known_type(uint16_t type)
+static int tun_known_type(const struct l2tp_tunnel *t, uint16_t type)
 {
+	/* The explicit ACK is L2TPv3's (RFC 3931 §6.1); RFC 2661 has no type 20. */
+	if (type == L2TP_MSG_ACK)
+		return t->p.version == L2TP_VERSION_3;
 	switch (type) {
 	case L2TP_MSG_SCCRQ:
 	case L2TP_MSG_SCCRP:
@@ -410,7 +412,11 @@ static int tun_known_type(uint16_t type)
 	case L2TP_MSG_ICCN:
 	case L2TP_MSG_CDN:
 	case L2TP_MSG_SLI:
-	case L2TP_MSG_ACK:
+	/* Known, so answered (CDN, or dropped as for an unknown session), not fatal. */
+	case L2TP_MSG_OCRQ:
+	case L2TP_MSG_OCRP:
+	case L2TP_MSG_OCCN:
+	case L2TP_MSG_WEN:
 		return 1;
 	default:
 		return 0;
@@ -424,7 +430,7 @@ static void tun_process(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 	const char *missing;
 	char why[160];
 
-	if (m->h.msg_vendor != L2TP_VENDOR_IETF || !tun_known_type(type)) {
+	if (m->h.msg_vendor != L2TP_VENDOR_IETF || !tun_known_type(t, type)) {
 		/* RFC 3931 §5.2 / RFC 2661 §4.4.1: unknown + M bit clears the connection. */
 		t->st.drop_bad_state++;
 		if (!m->h.msg_mandatory)
@@ -527,7 +533,8 @@ static int tun_auth(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 	enum l2tp_digest_err err = L2TP_DIGEST_OK;
 	struct buf b;
 
-	if (!t->secret_len)
+	/* v2 tunnel authentication is in the handshake itself (accept_peer). */
+	if (!l2tp_tun_signs(t))
 		return 0;
 	if (type == L2TP_MSG_ZLB) {
 		/*
@@ -602,7 +609,8 @@ int l2tp_tunnel_input(struct l2tp_tunnel *t, const uint8_t *pkt, size_t len, uin
 		goto out;
 	t->st.ctrl_rx++;
 	t->last_rx = now;
-	is_ack = m->h.msg_type == L2TP_MSG_ZLB || m->h.msg_type == L2TP_MSG_ACK;
+	is_ack = m->h.msg_type == L2TP_MSG_ZLB ||
+		 (m->h.msg_type == L2TP_MSG_ACK && t->p.version == L2TP_VERSION_3);
 	v = l2tp_rel_recv(&t->rel, pkt, m->len, is_ack, now);
 	switch (v) {
 	case L2TP_REL_DELIVER:
@@ -678,7 +686,8 @@ struct l2tp_tunnel *l2tp_tunnel_new(const struct l2tp_tunnel_params *p, uint32_t
 	struct l2tp_tunnel *t;
 	struct l2tp_rel_params rp;
 
-	if (p->version != 3 || local_tunnel_id == 0)
+	if ((p->version != L2TP_VERSION_3 && p->version != L2TP_VERSION_2) ||
+	    local_tunnel_id == 0 || (p->version == L2TP_VERSION_2 && local_tunnel_id > UINT16_MAX))
 		return NULL;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
@@ -693,7 +702,7 @@ struct l2tp_tunnel *l2tp_tunnel_new(const struct l2tp_tunnel_params *p, uint32_t
 	t->p.secret = NULL; /* ours is the copy: the caller's string may go */
 	t->ops = ops;
 	t->ctx = ctx;
-	t->avp = &l2tp_v3avp_set;
+	t->avp = p->version == L2TP_VERSION_2 ? &l2tp_v2avp_set : &l2tp_v3avp_set;
 	t->local_id = local_tunnel_id;
 	t->initiator = p->initiator;
 	t->tie_breaker = p->tie_breaker;
@@ -777,6 +786,11 @@ uint32_t l2tp_tunnel_local_id(const struct l2tp_tunnel *t)
 uint32_t l2tp_tunnel_peer_id(const struct l2tp_tunnel *t)
 {
 	return t->peer_id;
+}
+
+uint8_t l2tp_tunnel_version(const struct l2tp_tunnel *t)
+{
+	return t->p.version;
 }
 
 const char *l2tp_tunnel_peer_host_name(const struct l2tp_tunnel *t)

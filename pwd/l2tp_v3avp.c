@@ -1,8 +1,18 @@
 /*
  * The L2TPv3 AVP sets (RFC 3931 §6, RFC 4719 for Ethernet pseudowires):
  * what each message we build carries, how a received message's AVPs map onto
- * struct l2tp_cmsg, and which AVPs each message must have.
+ * struct l2tp_cmsg, which AVPs each message must have, the handshake's
+ * Control Message Authentication checks, and what a pseudowire's ICRQ /
+ * ICRP agree (RFC 3931 §5.4.4):
+ *  - cookies: each side assigns (Assigned Cookie AVP) the cookie it wants to
+ *    receive; we send the peer's;
+ *  - L2-Specific Sublayer: both sides must use the same (RFC 4719 §3.2:
+ *    default sublayer type 1, or none); a mismatch is refused with a reason;
+ *  - Data Sequencing: each side says whether it needs sequenced data; the
+ *    sequence number lives in the sublayer, so sequencing without a
+ *    sublayer is refused (CDN result 15).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "l2tp_engine.h"
@@ -14,18 +24,6 @@
 #define L2TP_DATASEQ_ALL 2
 
 static const char l2tp_vendor_name[] = "l2pwd";
-
-/* Copy a text value for logs: truncated, non-printable bytes replaced. */
-static void v3_text(const struct buf *v, char *dst, size_t cap)
-{
-	struct buf b = *v;
-	size_t i = 0;
-	uint8_t c;
-
-	while (i + 1 < cap && buf_get_n8(&b, &c) == 0)
-		dst[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	dst[i] = '\0';
-}
 
 /*
  * The Remote End ID is an octet string (RFC 3931 §5.4.4).  A pw-id travels
@@ -61,13 +59,13 @@ static int v3_avp(struct l2tp_cmsg *m, const struct l2tp_avp *a)
 	case L2TP_AVP_RESULT_CODE:
 		if (l2tp_avp_get_result(a, &m->result) == -1)
 			return -1;
-		v3_text(&m->result.message, m->result_msg, sizeof(m->result_msg));
+		l2tp_eng_text(&m->result.message, m->result_msg, sizeof(m->result_msg));
 		m->has |= L2TP_CM_RESULT;
 		return 0;
 	case L2TP_AVP_HOST_NAME:
 		if (buf_left(&v) == 0)
 			return -1;
-		v3_text(&v, m->host_name, sizeof(m->host_name));
+		l2tp_eng_text(&v, m->host_name, sizeof(m->host_name));
 		m->has |= L2TP_CM_HOST_NAME;
 		return 0;
 	case L2TP_AVP_ROUTER_ID:
@@ -93,7 +91,7 @@ static int v3_avp(struct l2tp_cmsg *m, const struct l2tp_avp *a)
 		return 0;
 	case L2TP_AVP_CTRL_AUTH_NONCE:
 		m->has |= L2TP_CM_NONCE;
-		return l2tp_avp_get_bytes(a, m->nonce, 1, sizeof(m->nonce), &m->nonce_len);
+		return l2tp_avp_get_bytes(a, m->nonce, 1, 64, &m->nonce_len);
 	case L2TP_AVP_MESSAGE_DIGEST:
 		m->has |= L2TP_CM_DIGEST;
 		return 0;
@@ -296,9 +294,87 @@ static int v3_build_session(struct l2tp_session *s, struct l2tp_builder *b, uint
 	return errs ? -1 : 0;
 }
 
+/* RFC 3931 §4.3: both sides authenticate, or neither; the nonces come in SCCRQ / SCCRP. */
+static const char *v3_accept_peer(struct l2tp_tunnel *t, const struct l2tp_cmsg *m,
+				  uint16_t *result, uint16_t *error)
+{
+	*error = L2TP_ERR_NONE;
+	if (m->h.msg_type == L2TP_MSG_SCCCN)
+		return NULL; /* its digest was checked on arrival */
+	*result = L2TP_STOPCCN_NOT_AUTHORIZED;
+	if (t->secret_len && !(m->has & L2TP_CM_DIGEST))
+		return "peer sent no Message Digest but a secret is configured here";
+	if (!t->secret_len && (m->has & L2TP_CM_DIGEST))
+		return "peer authenticates control messages but no secret is configured here";
+	if (t->secret_len && !(m->has & L2TP_CM_NONCE))
+		return "peer sent no Control Message Authentication Nonce";
+	memcpy(t->peer_nonce, m->nonce, m->nonce_len);
+	t->peer_nonce_len = m->nonce_len;
+	*result = L2TP_STOPCCN_GENERAL_ERROR;
+	if (m->conn_id == 0)
+		return "peer assigned control connection id 0";
+	return NULL;
+}
+
+static void v3_fill_info(struct l2tp_session *s)
+{
+	struct l2tp_session_info *i = &s->info;
+
+	i->local_session_id = s->p.local_session_id;
+	i->pw_type = s->p.pw_type;
+	i->remote_end_id = s->p.remote_end_id;
+	i->cookie_len = s->p.cookie_len;
+	memcpy(i->cookie, s->p.cookie, sizeof(i->cookie));
+	i->l2spec_default = s->p.l2spec_default;
+	i->seq_rx = s->p.data_seq;
+}
+
+/* What the peer's ICRQ or ICRP says, checked against our parameters (the ICCN adds nothing). */
+static int v3_negotiate(struct l2tp_session *s, const struct l2tp_cmsg *m, uint16_t *result,
+			char *why, size_t cap)
+{
+	uint16_t theirs = (m->has & L2TP_CM_SUBLAYER) ? m->sublayer : L2TP_L2SUBLAYER_NONE;
+	uint16_t ours = s->p.l2spec_default ? L2TP_L2SUBLAYER_DEFAULT : L2TP_L2SUBLAYER_NONE;
+	struct l2tp_session_info *i = &s->info;
+
+	if (m->h.msg_type == L2TP_MSG_ICCN)
+		return 0;
+	i->peer_session_id = m->local_sid;
+	i->peer_cookie_len = (m->has & L2TP_CM_COOKIE) ? (uint8_t)m->cookie_len : 0;
+	memcpy(i->peer_cookie, m->cookie, sizeof(i->peer_cookie));
+	i->seq_tx = (m->has & L2TP_CM_DATA_SEQ) && m->data_seq != 0;
+	v3_fill_info(s);
+	if (m->h.msg_type == L2TP_MSG_ICRQ && m->pw_type != s->p.pw_type) {
+		*result = L2TP_CDN_UNSUPPORTED_PW_TYPE;
+		snprintf(why, cap, "pseudowire type mismatch: peer %s, here %s",
+			 l2tp_pw_type_name(m->pw_type), l2tp_pw_type_name(s->p.pw_type));
+		return -1;
+	}
+	if (theirs != ours) {
+		*result = L2TP_CDN_GENERAL_ERROR;
+		snprintf(why, cap, "L2-Specific Sublayer mismatch: peer %s, here %s",
+			 theirs == L2TP_L2SUBLAYER_DEFAULT ? "default" : "none",
+			 ours == L2TP_L2SUBLAYER_DEFAULT ? "default" : "none");
+		return -1;
+	}
+	if ((i->seq_tx || i->seq_rx) && ours == L2TP_L2SUBLAYER_NONE) {
+		*result = L2TP_CDN_SEQ_WITHOUT_SUBLAYER;
+		snprintf(why, cap, "data sequencing needs the default L2-Specific Sublayer");
+		return -1;
+	}
+	if (i->peer_session_id == 0) {
+		*result = L2TP_CDN_GENERAL_ERROR;
+		snprintf(why, cap, "peer assigned session id 0");
+		return -1;
+	}
+	return 0;
+}
+
 const struct l2tp_avpset l2tp_v3avp_set = {
     .parse = v3_parse,
     .missing = v3_missing,
     .build_ctrl = v3_build_ctrl,
     .build_session = v3_build_session,
+    .accept_peer = v3_accept_peer,
+    .negotiate = v3_negotiate,
 };

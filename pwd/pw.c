@@ -39,6 +39,18 @@ const char *pw_bridge_name(const struct pw *p)
 	return p->bridge;
 }
 
+static int pw_port_open(struct pw *p);
+
+static void pw_port_close(struct pw *p)
+{
+	if (p->tap_fd == -1)
+		return;
+	evloop_io_del(p->loop, &p->tap_io);
+	close(p->tap_fd); /* not persistent: this removes the TAP */
+	p->tap_fd = -1;
+	p->bridged = 0;
+}
+
 static void pw_bridge_try(struct pw *p)
 {
 	char kind[32];
@@ -58,6 +70,15 @@ static void pw_bridge_try(struct pw *p)
 		return;
 	}
 	if (netlink_link_setup(p->nl, p->tap_ifindex, TAP_MTU, br_ifindex) == -1) {
+		if (errno == ENODEV) {
+			/* Someone deleted our TAP: its fd is orphaned, make a new one. */
+			log_warnx("pseudowire %s: interface %s was deleted, re-creating it",
+				  p->title, p->ifname);
+			pw_port_close(p);
+			if (pw_port_open(p) == 0)
+				pw_bridge_try(p);
+			return;
+		}
 		log_warn("pseudowire %s: cannot add %s to bridge %s", p->title, p->ifname,
 			 p->bridge);
 		snprintf(p->status, sizeof(p->status), "bridge %s refused port", p->bridge);
@@ -83,6 +104,11 @@ static void pw_bridge_timer(struct ev_timer *t)
 	struct pw *p = t->arg;
 	int master;
 
+	if (p->tap_fd == -1) {
+		if (pw_port_open(p) == 0)
+			pw_bridge_try(p);
+		return;
+	}
 	if (p->bridged && netlink_link_master(p->nl, p->tap_ifindex, &master) == 0 &&
 	    master == p->bridge_ifindex && master != 0) {
 		evloop_timer_arm(p->loop, &p->bridge_timer,
@@ -127,7 +153,8 @@ int pw_data_up(struct pw *p, const struct pw_session_params *sp)
 	}
 	p->up = 1;
 	p->up_since = evloop_now(p->loop);
-	tap_set_carrier(p->tap_fd, 1);
+	if (p->tap_fd != -1)
+		tap_set_carrier(p->tap_fd, 1);
 	if (p->bridged)
 		pw_set_status(p, "connected");
 	return 0;
@@ -139,7 +166,8 @@ void pw_data_down(struct pw *p, const char *why)
 		return;
 	p->up = 0;
 	p->up_since = 0;
-	tap_set_carrier(p->tap_fd, 0);
+	if (p->tap_fd != -1)
+		tap_set_carrier(p->tap_fd, 0);
 	if (p->bridged)
 		pw_set_status(p, "disconnected");
 	if (why)
@@ -177,6 +205,10 @@ void pw_rx(struct pw *p, const struct buf *pkt)
 	if (len < PW_ETH_MIN) {
 		p->st.rx_drops[L2TP_DATA_SHORT]++;
 		p->st.rx_errors++;
+		return;
+	}
+	if (p->tap_fd == -1) {
+		pw_drop(p, PW_DROP_NO_PORT, 1);
 		return;
 	}
 	if (write(p->tap_fd, buf_cur(&frame), len) != (ssize_t)len) {
@@ -228,6 +260,37 @@ static void pw_tap_readable(struct ev_io *io, uint32_t events)
 	}
 }
 
+/*
+ * Create the TAP.  When that fails (the name is taken by another device,
+ * say) the pseudowire stays, shows why in its status and retries with the
+ * bridge timer: an admin can free the name without restarting us.
+ */
+static int pw_port_open(struct pw *p)
+{
+	p->tap_fd = tap_open(p->ifname, &p->tap_ifindex);
+	if (p->tap_fd != -1) {
+		tap_set_carrier(p->tap_fd, p->up);
+		p->tap_io = (struct ev_io){.fd = p->tap_fd, .cb = pw_tap_readable, .arg = p};
+		if (evloop_io_add(p->loop, &p->tap_io, EPOLLIN) == 0) {
+			if (p->last_error[0])
+				log_info("pseudowire %s: interface %s created", p->title,
+					 p->ifname);
+			return 0;
+		}
+		close(p->tap_fd);
+		p->tap_fd = -1;
+	}
+	if (strncmp(p->status, "interface ", 10) != 0)
+		log_warn("pseudowire %s: cannot create interface %s, retrying every %d s", p->title,
+			 p->ifname, PW_BRIDGE_RETRY_MS / 1000);
+	snprintf(p->status, sizeof(p->status), "interface %s: %s", p->ifname,
+		 errno == EBUSY ? "name in use" : strerror(errno));
+	snprintf(p->last_error, sizeof(p->last_error), "%s", p->status);
+	p->bridged = 0;
+	evloop_timer_arm(p->loop, &p->bridge_timer, evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
+	return -1;
+}
+
 struct pw *pw_new(struct evloop *l, struct netlink *nl, const struct cfg_pseudowire *c,
 		  const char *bridge, char *err, size_t errlen)
 {
@@ -260,25 +323,11 @@ struct pw *pw_new(struct evloop *l, struct netlink *nl, const struct cfg_pseudow
 		pw_set_status(p, "disabled");
 		return p;
 	}
-	p->tap_fd = tap_open(p->ifname, &p->tap_ifindex);
-	if (p->tap_fd == -1) {
-		snprintf(err, errlen, "cannot create TAP %s: %s", p->ifname, strerror(errno));
-		goto free_msgs;
-	}
-	tap_set_carrier(p->tap_fd, 0);
-	p->tap_io = (struct ev_io){.fd = p->tap_fd, .cb = pw_tap_readable, .arg = p};
-	if (evloop_io_add(l, &p->tap_io, EPOLLIN) == -1) {
-		snprintf(err, errlen, "epoll: %s", strerror(errno));
-		goto close_tap;
-	}
 	pw_set_status(p, "connecting");
-	pw_bridge_try(p);
+	if (pw_port_open(p) == 0)
+		pw_bridge_try(p);
 	return p;
 
-close_tap:
-	close(p->tap_fd);
-free_msgs:
-	free(p->msgs);
 free_p:
 	free(p);
 	return NULL;
@@ -290,10 +339,7 @@ void pw_free(struct pw *p)
 		return;
 	pw_data_down(p, NULL);
 	evloop_timer_disarm(p->loop, &p->bridge_timer);
-	if (p->tap_fd != -1) {
-		evloop_io_del(p->loop, &p->tap_io);
-		close(p->tap_fd); /* not persistent: this removes the TAP */
-	}
+	pw_port_close(p);
 	free(p->msgs);
 	free(p);
 }
@@ -341,8 +387,6 @@ void pw_status_row(const struct pw *p, struct status_iface *o)
 	o->pw_id = c->pw_id;
 	snprintf(o->bridge, sizeof(o->bridge), "%s", p->bridge);
 	for (int i = 1; i < L2TP_DATA_DROP_COUNT && k < PW_STATUS_DROPS; i++) {
-		if (i == L2TP_DATA_UNKNOWN_SESSION) /* counted by the site: no pw to charge */
-			continue;
 		snprintf(o->drops[k].name, sizeof(o->drops[k].name), "%s",
 			 l2tp_data_drop_name((enum l2tp_data_drop)i));
 		o->drops[k++].count = p->st.rx_drops[i];

@@ -47,6 +47,7 @@ enum pw_drop {
 	PW_DROP_SESSION_DOWN, /* frame from the LAN while the session is down */
 	PW_DROP_TAP_FULL,     /* the TAP queue refused a frame from the WAN */
 	PW_DROP_SEND_FAILED,
+	PW_DROP_NO_PORT, /* the TAP could not be created (yet) */
 	PW_DROP_MAX
 };
 
@@ -117,8 +118,9 @@ struct pw {
 };
 
 /*
- * Create the TAP and try the bridge.  NULL when the TAP cannot be created.
- * A disabled pseudowire gets no TAP: it exists for status only.
+ * Create the TAP and try the bridge.  NULL only when out of memory: a TAP
+ * that cannot be created yet is retried (status says why).  A disabled
+ * pseudowire gets no TAP: it exists for status only.
  */
 struct pw *pw_new(struct evloop *l, struct netlink *nl, const struct cfg_pseudowire *c,
 		  const char *bridge, char *err, size_t errlen);

@@ -98,6 +98,14 @@ static void site_tr_data(void *ctx, struct transport *t, const struct sockaddr *
 		return;
 	}
 	s->drop_unknown_session++;
+	/* Charge the pseudowire to that peer, if any: a stale session shows there. */
+	for (p = s->pws; p; p = p->next) {
+		if (transport_addr_equal(from, (const struct sockaddr *)&p->cfg->remote.ss)) {
+			p->st.rx_drops[L2TP_DATA_UNKNOWN_SESSION]++;
+			p->st.rx_errors++;
+			break;
+		}
+	}
 	if (log_ratelimit_ok(&s->rl_unknown_session, evloop_now(s->loop), &suppressed)) {
 		char addr[64];
 

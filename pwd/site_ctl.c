@@ -2,10 +2,9 @@
  * Dynamic pseudowires: control connections to the configured peers, glued to
  * the pure engine (l2tp_tunnel.h) through its ops table.
  *
- * Every site both initiates to its peers and accepts their SCCRQs.  Crossing
- * SCCRQs are resolved with the Control Connection Tie Breaker (RFC 3931
- * §5.4.3: the lower value wins, the loser discards its own; equal values:
- * both discard).  The control connection initiator opens sessions for its
+ * Every site both initiates to its peers and accepts their SCCRQs
+ * (site_input.c, where crossing SCCRQs are settled by the engine's tie
+ * breaker, RFC 3931 §5.4.3).  The control connection initiator opens sessions for its
  * pseudowires; the responder opens, after SITE_RESPONDER_OPEN_MS, those the
  * initiator did not ask for (asymmetric configs).  An SCCRQ from a peer that
  * already has a tunnel with us means it restarted: the new tunnel is
@@ -17,9 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "l2tp.h"
-#include "l2tp_avp.h"
 #include "l2tp_tunnel.h"
 #include "pw.h"
 #include "site_priv.h"
@@ -50,7 +47,7 @@ static int group_has_pw(const struct site_group *g, const struct pw *p)
 	return 0;
 }
 
-static struct site_tunnel *ctl_find_tunnel(struct site *s, uint32_t local_id)
+struct site_tunnel *site_ctl_find_tunnel(struct site *s, uint32_t local_id)
 {
 	for (struct site_group *g = s->groups; g; g = g->next)
 		for (struct site_tunnel *t = g->tunnels; t; t = t->next)
@@ -68,7 +65,7 @@ static struct site_tunnel *group_current(const struct site_group *g)
 	return NULL;
 }
 
-static int group_has_live_tunnel(const struct site_group *g)
+int site_group_has_live_tunnel(const struct site_group *g)
 {
 	for (struct site_tunnel *t = g->tunnels; t; t = t->next)
 		if (!t->down)
@@ -105,7 +102,7 @@ static void group_stale_del(struct site_group *g, struct l2tp_session *sess)
 }
 
 /* Reconnect with backoff: 1 s doubling to 30 s, +-25% jitter. */
-static void group_schedule_connect(struct site_group *g)
+void site_group_schedule_connect(struct site_group *g)
 {
 	uint32_t jitter, delay;
 
@@ -122,7 +119,7 @@ static void group_schedule_connect(struct site_group *g)
 }
 
 /* The engine is done with t (or never got going): free it after this callback. */
-static void tunnel_kill(struct site_tunnel *t)
+void site_tunnel_kill(struct site_tunnel *t)
 {
 	t->down = 1;
 	t->closed = 1;
@@ -230,8 +227,8 @@ static void ops_tunnel_down(void *ctx, struct l2tp_tunnel *eng, const char *why)
 	for (size_t i = g->n_stale; i-- > 0;)
 		if (l2tp_session_tunnel(g->stale[i]) == t->eng)
 			g->stale[i] = g->stale[--g->n_stale];
-	if (!group_has_live_tunnel(g))
-		group_schedule_connect(g);
+	if (!site_group_has_live_tunnel(g))
+		site_group_schedule_connect(g);
 	else
 		group_sessions_at(g, ctl_now(s));
 	site_check_stopped(s);
@@ -242,7 +239,7 @@ static void ops_tunnel_closed(void *ctx, struct l2tp_tunnel *eng)
 	struct site_tunnel *t = ctx;
 
 	(void)eng;
-	tunnel_kill(t);
+	site_tunnel_kill(t);
 	site_check_stopped(t->group->site);
 }
 
@@ -441,8 +438,8 @@ static void tunnel_reap(struct ev_timer *et)
 	group_maybe_free(g);
 }
 
-static struct site_tunnel *tunnel_new(struct site_group *g, int initiator,
-				      const struct sockaddr *peer, socklen_t peer_len)
+struct site_tunnel *site_tunnel_new(struct site_group *g, int initiator,
+				    const struct sockaddr *peer, socklen_t peer_len)
 {
 	struct site *s = g->site;
 	const struct cfg_pseudowire *c = group_cfg(g);
@@ -459,7 +456,7 @@ static struct site_tunnel *tunnel_new(struct site_group *g, int initiator,
 	transport_addr_text(peer, t->peer_text, sizeof(t->peer_text));
 	do
 		site_random(&t->local_id, sizeof(t->local_id));
-	while (t->local_id == 0 || ctl_find_tunnel(s, t->local_id));
+	while (t->local_id == 0 || site_ctl_find_tunnel(s, t->local_id));
 	evloop_timer_init(&t->eng_timer, tunnel_eng_timer, t);
 	evloop_timer_init(&t->reap_timer, tunnel_reap, t);
 
@@ -489,12 +486,12 @@ static void group_connect_timer(struct ev_timer *et)
 	struct site_group *g = et->arg;
 	struct site_tunnel *t;
 
-	if (g->site->stopping || g->n_pws == 0 || group_has_live_tunnel(g))
+	if (g->site->stopping || g->n_pws == 0 || site_group_has_live_tunnel(g))
 		return;
-	t = tunnel_new(g, 1, (const struct sockaddr *)&g->remote, g->remote_len);
+	t = site_tunnel_new(g, 1, (const struct sockaddr *)&g->remote, g->remote_len);
 	if (!t) {
 		log_warnx("tunnel to %s: out of memory", g->remote_text);
-		group_schedule_connect(g);
+		site_group_schedule_connect(g);
 		return;
 	}
 	log_info("tunnel to %s connecting (%s, local id %u)", g->remote_text, transport_name(g->tr),
@@ -637,7 +634,7 @@ int site_ctl_add(struct site *s, struct pw *p, struct transport *tr)
 	g->pws[g->n_pws++] = p;
 	p->group = g;
 	ctl_pw_status(p, "connecting");
-	if (!group_has_live_tunnel(g))
+	if (!site_group_has_live_tunnel(g))
 		evloop_timer_arm(s->loop, &g->connect_timer, ctl_now(s));
 	else if (group_current(g))
 		group_sessions_at(g, ctl_now(s));
@@ -680,145 +677,6 @@ void site_ctl_remove(struct site *s, struct pw *p)
 	}
 }
 
-/*
- * RFC 3931 §3.3: StopCCN to a peer we will not talk to.  Sent once, not
- * reliably: there is no control connection to retransmit it on.
- */
-static void ctl_refuse(struct site *s, struct transport *tr, const struct sockaddr *from,
-		       socklen_t fromlen, uint32_t peer_conn_id, const char *why)
-{
-	uint8_t pkt[160];
-	struct wbuf w;
-	struct l2tp_builder b;
-	size_t len;
-
-	(void)s;
-	wbuf_init(&w, pkt, sizeof(pkt));
-	l2tp_build_begin(&b, &w, L2TP_VERSION_3, peer_conn_id, 0, L2TP_MSG_STOPCCN);
-	l2tp_build_n32(&b, L2TP_AVP_ASSIGNED_CONN_ID, 1, 0);
-	l2tp_build_result(&b, L2TP_STOPCCN_NOT_AUTHORIZED, L2TP_ERR_NONE, why);
-	if (l2tp_build_finish(&b, &len) == -1)
-		return;
-	l2tp_ctrl_set_nsnr(pkt, len, 0, 1);
-	transport_send_ctrl(tr, from, fromlen, pkt, len);
-}
-
-static void ctl_accept_sccrq(struct site *s, struct transport *tr, const struct sockaddr *from,
-			     socklen_t fromlen, const struct l2tp_ctrl_peek *pk, const uint8_t *pkt,
-			     size_t len)
-{
-	struct site_group *g;
-	struct site_tunnel *t;
-	char addr[64];
-	uint32_t suppressed;
-
-	transport_addr_text(from, addr, sizeof(addr));
-	for (g = s->groups; g; g = g->next)
-		if (g->n_pws && g->tr == tr &&
-		    transport_addr_equal(from, (const struct sockaddr *)&g->remote))
-			break;
-	if (!g || s->stopping) {
-		const char *why = s->stopping ? "shutting down" : "no pseudowire for this peer";
-
-		s->refused_peers++;
-		if (log_ratelimit_ok(&s->rl_refused_peer, ctl_now(s), &suppressed))
-			log_warnx("refused SCCRQ from %s on %s: %s (%u similar suppressed)", addr,
-				  transport_name(tr), why, suppressed);
-		ctl_refuse(s, tr, from, fromlen, pk->assigned_id, why);
-		return;
-	}
-	for (t = g->tunnels; t; t = t->next) {
-		if (t->down)
-			continue;
-		/* A retransmitted SCCRQ belongs to the tunnel it already created. */
-		if (!t->initiator && l2tp_tunnel_peer_id(t->eng) == pk->assigned_id) {
-			l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s));
-			return;
-		}
-	}
-	for (t = g->tunnels; t; t = t->next) {
-		if (t->down)
-			continue;
-		/* Crossing SCCRQs: RFC 3931 §5.4.3, decided by the engine. */
-		switch (l2tp_tunnel_tie_break(t->eng, pk, ctl_now(s))) {
-		case L2TP_TIE_NONE:
-			continue;
-		case L2TP_TIE_KEEP_MINE:
-			log_debug("tunnel to %s: crossing SCCRQ, ours wins", addr);
-			return;
-		case L2TP_TIE_KEEP_THEIRS:
-			log_info("tunnel to %s: crossing SCCRQ, the peer's wins", addr);
-			t->initiator = 0;
-			memcpy(&t->peer, from,
-			       fromlen < sizeof(t->peer) ? fromlen : sizeof(t->peer));
-			t->peer_len = fromlen;
-			l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s));
-			return;
-		case L2TP_TIE_RESTART:
-			log_info("tunnel to %s: crossing SCCRQ with equal tie breakers, retrying",
-				 addr);
-			return;
-		default:
-			return;
-		}
-	}
-	t = tunnel_new(g, 0, from, fromlen);
-	if (!t)
-		return;
-	evloop_timer_disarm(s->loop, &g->connect_timer);
-	if (l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s)) == -1 &&
-	    l2tp_tunnel_state(t->eng) == L2TP_TUNNEL_IDLE) {
-		/* Not a usable SCCRQ (bad digest, missing AVP): the engine counted it. */
-		tunnel_kill(t);
-		return;
-	}
-	log_info("tunnel from %s: SCCRQ accepted (local id %u, peer id %u)", addr, t->local_id,
-		 pk->assigned_id);
-}
-
-void site_ctl_input(struct site *s, struct transport *tr, const struct sockaddr *from,
-		    socklen_t fromlen, const uint8_t *pkt, size_t len)
-{
-	struct l2tp_ctrl_peek pk;
-	struct site_tunnel *t;
-	uint32_t suppressed;
-	char addr[64];
-
-	if (l2tp_ctrl_peek(pkt, len, &pk) == -1 || pk.version != L2TP_VERSION_3) {
-		s->drop_ctrl_malformed++;
-		if (log_ratelimit_ok(&s->rl_ctrl, ctl_now(s), &suppressed)) {
-			transport_addr_text(from, addr, sizeof(addr));
-			log_warnx("malformed or non-L2TPv3 control message from %s dropped "
-				  "(%u similar suppressed)",
-				  addr, suppressed);
-		}
-		return;
-	}
-	if (pk.conn_id == 0) {
-		if (pk.msg_type == L2TP_MSG_SCCRQ)
-			ctl_accept_sccrq(s, tr, from, fromlen, &pk, pkt, len);
-		else
-			s->drop_ctrl_unknown_tunnel++;
-		return;
-	}
-	t = ctl_find_tunnel(s, pk.conn_id);
-	if (!t || t->closed || t->group->tr != tr ||
-	    !transport_addr_equal(from, (const struct sockaddr *)&t->peer)) {
-		s->drop_ctrl_unknown_tunnel++;
-		if (log_ratelimit_ok(&s->rl_ctrl, ctl_now(s), &suppressed)) {
-			transport_addr_text(from, addr, sizeof(addr));
-			log_warnx("%s for unknown control connection %u from %s dropped "
-				  "(%u similar suppressed)",
-				  l2tp_msg_name(pk.msg_type), pk.conn_id, addr, suppressed);
-		}
-		return;
-	}
-	/* RFC 3931 §4.1.2.2: the responder may answer from another port; follow it. */
-	memcpy(&t->peer, from, fromlen < sizeof(t->peer) ? fromlen : sizeof(t->peer));
-	t->peer_len = fromlen;
-	l2tp_tunnel_input(t->eng, pkt, len, ctl_now(s));
-}
-
 size_t site_ctl_stop_all(struct site *s)
 {
 	uint64_t now = ctl_now(s);
@@ -836,7 +694,7 @@ size_t site_ctl_stop_all(struct site *s)
 				l2tp_tunnel_stop(t->eng, L2TP_STOPCCN_SHUTTING_DOWN,
 						 "shutting down", now);
 			} else {
-				tunnel_kill(t);
+				site_tunnel_kill(t);
 			}
 		}
 	}

@@ -94,11 +94,20 @@ void site_hash_add(struct site *s, struct pw *p);
 void site_hash_del(struct site *s, struct pw *p);
 void site_check_stopped(struct site *s);
 
-/* site_ctl.c: dynamic pseudowires */
+/* site_ctl.c: dynamic pseudowires; site_input.c: control input */
 int site_ctl_add(struct site *s, struct pw *p, struct transport *tr);
 void site_ctl_remove(struct site *s, struct pw *p);
 void site_ctl_input(struct site *s, struct transport *tr, const struct sockaddr *from,
 		    socklen_t fromlen, const uint8_t *pkt, size_t len);
+/* Shared by site_ctl.c and site_input.c. */
+struct site_tunnel *site_ctl_find_tunnel(struct site *s, uint32_t local_id);
+int site_group_has_live_tunnel(const struct site_group *g);
+void site_group_schedule_connect(struct site_group *g);
+/* The engine is done with t (or never got going): freed after this callback. */
+void site_tunnel_kill(struct site_tunnel *t);
+/* A tunnel (engine created, not started) added to g, newest first.  NULL: no memory. */
+struct site_tunnel *site_tunnel_new(struct site_group *g, int initiator,
+				    const struct sockaddr *peer, socklen_t peer_len);
 /* StopCCN everywhere; returns the number of StopCCNs not yet acknowledged. */
 size_t site_ctl_stop_all(struct site *s);
 size_t site_ctl_live_tunnels(const struct site *s);

@@ -33,6 +33,8 @@ struct pair_side {
 	struct l2tp_tunnel *t;
 	uint64_t timer_at;
 	uint64_t rng;
+	uint8_t canned[64]; /* random bytes handed out first (replays: a captured Challenge) */
+	size_t canned_len, canned_off;
 	int tunnel_up, tunnel_down, tunnel_closed;
 	char down_why[256];
 	uint64_t down_at;
@@ -47,6 +49,8 @@ struct pair_side {
 	int n_accept;
 	struct l2tp_session_params sp;
 	uint32_t next_sid;
+	int refuse_calls; /* v2 call_request refuses */
+	int calls;	  /* v2 call_request calls */
 	/* Events in order: 's' session down, 'T' tunnel down, for ordering checks. */
 	char events[64];
 	int n_events;
@@ -74,6 +78,9 @@ struct pair {
 	uint64_t loss_rng;
 	int dropped;
 	int no_tunnel; /* delivered to nobody */
+	/* Optional: sees every packet delivered (tests inspect the wire with it). */
+	void (*observe)(void *arg, const struct pair_pkt *p);
+	void *observe_arg;
 };
 
 static uint64_t pair_xorshift(uint64_t *x)
@@ -122,7 +129,8 @@ static void pair_random(void *ctx, void *out, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		o[i] = (uint8_t)pair_xorshift(&sd->rng);
+		o[i] = sd->canned_off < sd->canned_len ? sd->canned[sd->canned_off++]
+						       : (uint8_t)pair_xorshift(&sd->rng);
 }
 
 static void pair_log(void *ctx, int level, const char *msg)
@@ -207,6 +215,23 @@ static int pair_session_request(void *ctx, struct l2tp_tunnel *t, uint32_t remot
 	return 0;
 }
 
+static int pair_call_request(void *ctx, struct l2tp_tunnel *t, const struct l2tp_v2_call *call,
+			     struct l2tp_session_params *out, const char **why)
+{
+	struct pair_side *sd = ctx;
+
+	(void)t;
+	(void)call;
+	sd->calls++;
+	if (sd->refuse_calls) {
+		*why = "no PPP service here";
+		return -1;
+	}
+	*out = sd->sp;
+	out->local_session_id = sd->next_sid++;
+	return 0;
+}
+
 static void pair_session_up(void *ctx, struct l2tp_session *s)
 {
 	struct pair_side *sd = ctx;
@@ -242,6 +267,7 @@ static const struct l2tp_tunnel_ops pair_ops = {
     .session_up = pair_session_up,
     .session_down = pair_session_down,
     .tunnel_closed = pair_tunnel_closed,
+    .call_request = pair_call_request,
 };
 
 /* side 0 = A (initiator by default), side 1 = B (responder). */
@@ -277,6 +303,14 @@ static void pair_init(struct pair *n, int keep_log)
 	}
 }
 
+/* Both sides speak L2TPv2 (RFC 2661). */
+static __attribute__((unused)) void pair_init_v2(struct pair *n, int keep_log)
+{
+	pair_init(n, keep_log);
+	n->s[0].tp.version = 2;
+	n->s[1].tp.version = 2;
+}
+
 static void pair_free(struct pair *n)
 {
 	int i;
@@ -307,6 +341,8 @@ static void pair_deliver(struct pair *n, struct pair_pkt *p)
 	struct pair_side *sd = &n->s[p->to];
 	struct l2tp_ctrl_peek pk;
 
+	if (n->observe != NULL)
+		n->observe(n->observe_arg, p);
 	if (l2tp_ctrl_peek(p->data, p->len, &pk) == -1) {
 		if (sd->t != NULL)
 			l2tp_tunnel_input(sd->t, p->data, p->len, n->now);
@@ -383,7 +419,7 @@ static void pair_run(struct pair *n, uint64_t until)
 	}
 }
 
-static struct l2tp_session *pair_open(struct pair *n, int i, uint32_t pw_id)
+static __attribute__((unused)) struct l2tp_session *pair_open(struct pair *n, int i, uint32_t pw_id)
 {
 	struct pair_side *sd = &n->s[i];
 	struct l2tp_session_params p = sd->sp;
