@@ -32,7 +32,8 @@ declare -A DPID=()
 OK=0
 
 say() { printf '%s\n' "$*"; }
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then BOLD=$(printf '\033[1m') PLAIN=$(printf '\033[0m'); else BOLD="" PLAIN=""; fi
+step() { printf '\n%s==> %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 in_ns() {
 	local ns=$1
 	shift
