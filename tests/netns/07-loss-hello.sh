@@ -62,7 +62,7 @@ ping_pid=$!
 L2T_PIDS+=("$ping_pid")
 check "connected on both sides all along, uptime never reset" stays_up 30
 wait "$ping_pid" || true
-cat "$T/ping.out" | tail -n 2 | sed 's/^/  /'
+tail -n 2 "$T/ping.out" | sed 's/^/  /'
 got=$(sed -n 's/.* \([0-9]\+\) received.*/\1/p' "$T/ping.out")
 check "pings across the lossy pseudowire mostly answered (${got:-0}/100, want >= 60)" test "${got:-0}" -ge 60
 check "uptime at least 25 s on both sides" eval '[ "$(pw_get A uptime)" -ge 25 ] && [ "$(pw_get B uptime)" -ge 25 ]'

@@ -17,7 +17,7 @@ BIN=$L2T_ROOT/build
 require "build/l2pwd and build/l2pwctl exist" test -x "$BIN/l2pwd" -a -x "$BIN/l2pwctl"
 step "run $DEMO"
 rc=0
-L2PWD=$BIN/l2pwd L2PWCTL=$BIN/l2pwctl L2T_PFX=$P L2T_TIMED= "$DEMO" >"$T/demo.out" 2>&1 || rc=$?
+L2PWD=$BIN/l2pwd L2PWCTL=$BIN/l2pwctl L2T_PFX=$P L2T_TIMED='' "$DEMO" >"$T/demo.out" 2>&1 || rc=$?
 sed 's/^/  | /' "$T/demo.out"
 check "the demo exits 0" test "$rc" -eq 0
 check "it saw both offices connected" grep -q 'Both offices say: connected' "$T/demo.out"
