@@ -8,7 +8,7 @@
 #   hostA --- [brA siteA] ===== WAN, MTU 1500 ===== [siteB brB] --- hostB
 #   mtu 1500                                                      mtu 1500
 #
-# A user sees: `ping -M "do" -s 1472` answered both ways; the TAP and bridge at
+# A user sees: `ping -M do -s 1472` answered both ways; the TAP and bridge at
 # MTU 1500; on the WAN, fragmented outer packets that reassemble to L2TP with
 # the 1514-byte frame inside.
 L2T_TIMEOUT=120
@@ -36,10 +36,10 @@ done
 check "the WAN is MTU 1500" eval '[ "$(mtu "$NS_SA" "$WAN_IF")" -eq 1500 ]'
 
 step "1500-byte packets with DF across"
-check "hostA -> hostB: ping -M "do" -s 1472 (1500-byte IP, 1514-byte frame)" \
+check "hostA -> hostB: ping -M do -s 1472 (1500-byte IP, 1514-byte frame)" \
 	ping_ok "$NS_HA" 192.0.2.2 5 -M "do" -s 1472
-check "hostB -> hostA: ping -M "do" -s 1472" ping_ok "$NS_HB" 192.0.2.1 5 -M "do" -s 1472
-check "IPv6 full size: ping -M "do" -s 1452 from hostA" ping_ok "$NS_HA" 2001:db8:1::2 3 -M "do" -s 1452
+check "hostB -> hostA: ping -M do -s 1472" ping_ok "$NS_HB" 192.0.2.1 5 -M "do" -s 1472
+check "IPv6 full size: ping -M do -s 1452 from hostA" ping_ok "$NS_HA" 2001:db8:1::2 3 -M "do" -s 1452
 
 cap_stop wan
 
