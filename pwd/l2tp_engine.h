@@ -21,7 +21,7 @@
 
 #define L2TP_ENG_MAX_MSG     2048 /* largest control message we build or hold */
 #define L2TP_ENG_NONCE_LEN   16	  /* our Control Message Authentication Nonce */
-#define L2TP_ENG_MAX_NONCE   128 /* v3 nonces are 16..64 octets, v2 Challenges any length */
+#define L2TP_ENG_MAX_NONCE   128  /* v3 nonces are 16..64 octets, v2 Challenges any length */
 #define L2TP_ENG_MAX_PW_CAPS 16
 
 /* Which AVPs a parsed message carried. */

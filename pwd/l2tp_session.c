@@ -327,8 +327,8 @@ static int sess_id_ok(struct l2tp_tunnel *t, const struct l2tp_session_params *p
 }
 
 /* Ask the daemon whether it takes the call; 0 with *p filled, or -1 with why. */
-static int sess_ask(struct l2tp_tunnel *t, const struct l2tp_cmsg *m,
-		    struct l2tp_session_params *p, const char **why)
+static int sess_ask(struct l2tp_tunnel *t, const struct l2tp_cmsg *m, struct l2tp_session_params *p,
+		    const char **why)
 {
 	if (t->p.version == L2TP_VERSION_2 && t->ops->call_request != NULL)
 		return t->ops->call_request(t->ctx, t, &m->call, p, why);

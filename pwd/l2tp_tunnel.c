@@ -239,12 +239,15 @@ static const char *tun_accept_peer(struct l2tp_tunnel *t, const struct l2tp_cmsg
 
 static void tun_log_stopccn(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 {
-	/* Result 4 is how a peer says our secret is wrong (or missing). */
-	int auth = m->result.result == L2TP_STOPCCN_NOT_AUTHORIZED && t->state != L2TP_TUNNEL_ESTABLISHED;
+	/* Result 4 during setup is how a peer says our secret is wrong (or missing). */
+	int auth =
+	    m->result.result == L2TP_STOPCCN_NOT_AUTHORIZED && t->state != L2TP_TUNNEL_ESTABLISHED;
+	const char *hint = t->p.version == L2TP_VERSION_2
+			       ? "tunnel authentication failed: wrong tunnel-secret? "
+			       : "control message authentication failed: wrong secret? ";
 
 	snprintf(t->down_why, sizeof(t->down_why), "%speer sent StopCCN: %s%s%s%s%s",
-		 auth ? "tunnel authentication failed: wrong tunnel-secret? " : "",
-		 l2tp_result_name(L2TP_MSG_STOPCCN, m->result.result),
+		 auth ? hint : "", l2tp_result_name(L2TP_MSG_STOPCCN, m->result.result),
 		 m->result.has_error && m->result.error ? ", " : "",
 		 m->result.has_error && m->result.error ? l2tp_error_name(m->result.error) : "",
 		 m->result_msg[0] ? ": " : "", m->result_msg);

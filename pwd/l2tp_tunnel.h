@@ -69,8 +69,8 @@ enum l2tp_tunnel_state {
 
 enum l2tp_session_state {
 	L2TP_SESSION_IDLE,
-	L2TP_SESSION_WAIT_TUNNEL, /* queued until the control connection is up */
-	L2TP_SESSION_WAIT_REPLY,  /* ICRQ sent */
+	L2TP_SESSION_WAIT_TUNNEL,  /* queued until the control connection is up */
+	L2TP_SESSION_WAIT_REPLY,   /* ICRQ sent */
 	L2TP_SESSION_WAIT_CONNECT, /* ICRP sent */
 	L2TP_SESSION_ESTABLISHED,
 	L2TP_SESSION_CLOSED,
@@ -83,26 +83,26 @@ enum l2tp_digest { L2TP_DIGEST_NONE, L2TP_DIGEST_MD5, L2TP_DIGEST_SHA1 };
 #define L2TP_FRAMING_ASYNC 0x00000002
 
 struct l2tp_tunnel_params {
-	uint8_t version;        /* 3 or 2 */
-	int initiator;          /* 1: we send SCCRQ on l2tp_tunnel_start() */
+	uint8_t version; /* 3 or 2 */
+	int initiator;	 /* 1: we send SCCRQ on l2tp_tunnel_start() */
 	char host_name[64];
-	uint32_t router_id;     /* v3 Router ID AVP */
-	const char *secret;     /* NULL or "": no control message authentication (v3) /
-				   no tunnel authentication (v2); copied */
-	enum l2tp_digest digest; /* v3 Message Digest algorithm when secret is set */
+	uint32_t router_id;	   /* v3 Router ID AVP */
+	const char *secret;	   /* NULL or "": no control message authentication (v3) /
+				      no tunnel authentication (v2); copied */
+	enum l2tp_digest digest;   /* v3 Message Digest algorithm when secret is set */
 	uint32_t hello_interval_s; /* 0: no HELLO */
-	uint16_t rwin;          /* our receive window (Receive Window Size AVP) */
-	uint8_t max_retries;    /* give up after this many retransmissions of one message */
+	uint16_t rwin;		   /* our receive window (Receive Window Size AVP) */
+	uint8_t max_retries;	   /* give up after this many retransmissions of one message */
 	uint32_t rto_initial_ms, rto_max_ms; /* capped exponential backoff */
-	uint16_t pw_caps[4];    /* v3 Pseudowire Capabilities List */
+	uint16_t pw_caps[4];		     /* v3 Pseudowire Capabilities List */
 	uint8_t n_pw_caps;
-	uint64_t tie_breaker;   /* Tie Breaker we send in SCCRQ (v3 and v2); 0: random */
-	uint32_t ack_delay_ms;  /* wait this long for a piggyback before a ZLB (default 200) */
+	uint64_t tie_breaker;  /* Tie Breaker we send in SCCRQ (v3 and v2); 0: random */
+	uint32_t ack_delay_ms; /* wait this long for a piggyback before a ZLB (default 200) */
 	/* L2TPv2 only: */
-	int hide_avps;          /* hide AVPs (RFC 2661 §4.3); only with a secret */
-	uint32_t framing_caps;  /* Framing Capabilities AVP (default sync | async) */
-	uint32_t bearer_caps;   /* Bearer Capabilities AVP; 0: not sent */
-	uint16_t firmware_rev;  /* Firmware Revision AVP; 0: not sent */
+	int hide_avps;	       /* hide AVPs (RFC 2661 §4.3); only with a secret */
+	uint32_t framing_caps; /* Framing Capabilities AVP (default sync | async) */
+	uint32_t bearer_caps;  /* Bearer Capabilities AVP; 0: not sent */
+	uint16_t firmware_rev; /* Firmware Revision AVP; 0: not sent */
 };
 
 /*
@@ -134,9 +134,9 @@ struct l2tp_v2_call {
  * out (length 0).
  */
 struct l2tp_v2_proxy {
-	uint16_t auth_type;    /* Proxy Authen Type; 0: absent */
-	uint16_t auth_id;      /* Proxy Authen ID (the PPP Identifier in the low octet) */
-	char auth_name[128];   /* Proxy Authen Name */
+	uint16_t auth_type;  /* Proxy Authen Type; 0: absent */
+	uint16_t auth_id;    /* Proxy Authen ID (the PPP Identifier in the low octet) */
+	char auth_name[128]; /* Proxy Authen Name */
 	uint8_t auth_challenge[64], auth_response[64];
 	uint16_t auth_challenge_len, auth_response_len;
 	/* Initial Received, Last Sent and Last Received LCP CONFREQ (options only). */
@@ -146,15 +146,15 @@ struct l2tp_v2_proxy {
 
 /* v3 fields (pw_type .. data_seq) are ignored by v2 sessions, and v2 by v3. */
 struct l2tp_session_params {
-	uint32_t local_session_id;  /* chosen by the caller, unique in the daemon, != 0 */
-	uint16_t pw_type;           /* L2TP_PWTYPE_ETH | L2TP_PWTYPE_ETH_VLAN */
-	uint32_t remote_end_id;     /* Remote End ID (pw-id) */
-	uint8_t cookie_len;         /* 0, 4 or 8: the cookie we expect to receive */
+	uint32_t local_session_id; /* chosen by the caller, unique in the daemon, != 0 */
+	uint16_t pw_type;	   /* L2TP_PWTYPE_ETH | L2TP_PWTYPE_ETH_VLAN */
+	uint32_t remote_end_id;	   /* Remote End ID (pw-id) */
+	uint8_t cookie_len;	   /* 0, 4 or 8: the cookie we expect to receive */
 	uint8_t cookie[8];
-	int l2spec_default;         /* offer the RFC 4719 default L2-Specific Sublayer */
-	int data_seq;               /* require sequenced data */
-	void *user;                 /* the caller's object, returned by l2tp_session_user() */
-	struct l2tp_v2_call v2;     /* v2 LAC: what our ICRQ and ICCN say */
+	int l2spec_default;	/* offer the RFC 4719 default L2-Specific Sublayer */
+	int data_seq;		/* require sequenced data */
+	void *user;		/* the caller's object, returned by l2tp_session_user() */
+	struct l2tp_v2_call v2; /* v2 LAC: what our ICRQ and ICCN say */
 };
 
 /* What was agreed, valid from session_up until session_down. */
@@ -165,8 +165,8 @@ struct l2tp_session_info {
 	uint8_t cookie_len, peer_cookie_len;
 	uint8_t cookie[8], peer_cookie[8];
 	int l2spec_default; /* both directions use the default sublayer */
-	int seq_tx;         /* we must send sequence numbers */
-	int seq_rx;         /* the peer sends sequence numbers */
+	int seq_tx;	    /* we must send sequence numbers */
+	int seq_rx;	    /* the peer sends sequence numbers */
 	uint8_t version;    /* 2 or 3 */
 	/*
 	 * v2: the call, as the LAC described it: on the LNS what the peer's
@@ -218,10 +218,10 @@ struct l2tp_tunnel_stats {
 	uint64_t ctrl_rx, ctrl_tx, retransmits, zlb_tx;
 	uint64_t drop_malformed, drop_digest, drop_duplicate, drop_out_of_window;
 	uint64_t drop_unknown_session, drop_bad_state;
-	uint64_t drop_missing_avp;   /* a mandatory AVP absent: StopCCN/CDN sent */
-	uint64_t unknown_mandatory;  /* unknown M=1 AVP (RFC 3931 §5.2): StopCCN/CDN sent */
-	uint64_t auth_failed;        /* v2 tunnel authentication failed: StopCCN sent */
-	uint64_t refused_calls;      /* ICRQ / OCRQ answered with a CDN */
+	uint64_t drop_missing_avp;  /* a mandatory AVP absent: StopCCN/CDN sent */
+	uint64_t unknown_mandatory; /* unknown M=1 AVP (RFC 3931 §5.2): StopCCN/CDN sent */
+	uint64_t auth_failed;	    /* v2 tunnel authentication failed: StopCCN sent */
+	uint64_t refused_calls;	    /* ICRQ / OCRQ answered with a CDN */
 };
 
 struct l2tp_tunnel *l2tp_tunnel_new(const struct l2tp_tunnel_params *p, uint32_t local_tunnel_id,
@@ -281,9 +281,9 @@ const char *l2tp_session_state_name(enum l2tp_session_state s);
  */
 struct l2tp_ctrl_peek {
 	uint8_t version;
-	uint32_t conn_id;   /* the header's (destination) tunnel / control connection id */
-	uint16_t session_id; /* v2: the header's (destination) session id; 0 for v3 */
-	uint16_t msg_type;  /* 0 for a ZLB */
+	uint32_t conn_id;     /* the header's (destination) tunnel / control connection id */
+	uint16_t session_id;  /* v2: the header's (destination) session id; 0 for v3 */
+	uint16_t msg_type;    /* 0 for a ZLB */
 	uint32_t assigned_id; /* the sender's Assigned (Control Connection / Tunnel) ID, 0 if absent
 				 or hidden (the peek has no secret; we never hide it) */
 	int has_tie_breaker;

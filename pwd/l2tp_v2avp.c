@@ -202,7 +202,13 @@ static int v2_parse(const struct l2tp_tunnel *t, const struct buf *avps, struct 
 		m->unknown_type = r.bad.type;
 		return 0;
 	}
-	*why = l2tp_avp_err_name(r.err);
+	/* Hidden AVPs that do not decode are the operator's secret problem: say so. */
+	if (r.err == L2TP_AVP_HIDDEN_NO_SECRET)
+		*why = "hidden AVP but no tunnel-secret is set here";
+	else if (r.err == L2TP_AVP_HIDDEN_BAD_LEN)
+		*why = "hidden AVP does not decode: wrong tunnel-secret?";
+	else
+		*why = l2tp_avp_err_name(r.err);
 	return -1;
 }
 
@@ -440,8 +446,9 @@ static const char *v2_accept_peer(struct l2tp_tunnel *t, const struct l2tp_cmsg 
 		t->peer_nonce_len = 0;
 		if (m->has & L2TP_CM_NONCE) {
 			if (!t->secret_len)
-				return v2_auth_fail(t, "tunnel authentication failed: peer sent a "
-						       "Challenge but no tunnel-secret is set here");
+				return v2_auth_fail(t,
+						    "tunnel authentication failed: peer sent a "
+						    "Challenge but no tunnel-secret is set here");
 			memcpy(t->peer_nonce, m->nonce, m->nonce_len);
 			t->peer_nonce_len = m->nonce_len;
 		}

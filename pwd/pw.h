@@ -96,6 +96,7 @@ struct pw {
 
 	/* the site's: static transport reference; dynamic control objects */
 	struct transport *own_tr;
+	int wan_pending; /* its socket could not be opened yet: the site retries */
 	struct site_group *group;
 	struct l2tp_session *session; /* the established session, NULL when none */
 	struct site_tunnel *tunnel;   /* its tunnel */

@@ -126,8 +126,11 @@ static const struct transport_ops site_transport_ops = {
     .data = site_tr_data,
 };
 
-/* The transport for a pseudowire's (family, local, encap, port). */
-static struct transport *site_transport(struct site *s, const struct cfg_pseudowire *c)
+/*
+ * The transport for a pseudowire's (family, local, encap, port).  Failure is
+ * logged once (quiet on retries): at boot the local address may come later.
+ */
+static struct transport *site_transport(struct site *s, const struct cfg_pseudowire *c, int quiet)
 {
 	const struct sockaddr *local = NULL;
 	struct transport *t;
@@ -137,15 +140,15 @@ static struct transport *site_transport(struct site *s, const struct cfg_pseudow
 	t = transport_get(s->loop, c->remote.ss.ss_family, local, c->local.len,
 			  c->encap == CFG_ENCAP_IP ? TRANSPORT_IP : TRANSPORT_UDP, c->port,
 			  &site_transport_ops, s);
-	if (!t)
-		log_warn("pseudowire %s: cannot open %s socket%s%s", c->title,
+	if (!t && !quiet)
+		log_warn("pseudowire %s: cannot open %s socket%s%s, retrying every %d s", c->title,
 			 c->encap == CFG_ENCAP_IP ? "IP protocol 115" : "UDP", local ? " on " : "",
-			 local ? c->local.text : "");
+			 local ? c->local.text : "", SITE_SOCKET_RETRY_MS / 1000);
 	return t;
 }
 
 /* Static mode: no control connection; the configured ids and cookies (like `ip l2tp`). */
-static void site_static_start(struct site *s, struct pw *p)
+static void site_static_start(struct site *s, struct pw *p, struct transport *tr)
 {
 	const struct cfg_pseudowire *c = p->cfg;
 	struct pw_session_params sp;
@@ -153,13 +156,10 @@ static void site_static_start(struct site *s, struct pw *p)
 	if (site_hash_find(s, c->session_id)) {
 		log_warnx("pseudowire %s: session id %u already in use", p->title, c->session_id);
 		pw_set_status(p, "session id in use");
+		transport_put(tr);
 		return;
 	}
-	p->own_tr = site_transport(s, c);
-	if (!p->own_tr) {
-		pw_set_status(p, "socket error");
-		return;
-	}
+	p->own_tr = tr;
 	memset(&sp, 0, sizeof(sp));
 	sp.local_session_id = c->session_id;
 	sp.peer_session_id = c->peer_session_id;
@@ -190,6 +190,42 @@ static const char *site_pw_bridge(const struct site *s, const struct cfg_pseudow
 	return c->bridge[0] ? c->bridge : s->cfg->bridge;
 }
 
+/* Open the pseudowire's socket and start it; retried while that fails. */
+static void site_pw_wan_start(struct site *s, struct pw *p, int retry)
+{
+	struct transport *tr = site_transport(s, p->cfg, retry);
+
+	if (!tr) {
+		if (!p->wan_pending) {
+			snprintf(p->last_error, sizeof(p->last_error), "cannot open socket: %s",
+				 strerror(errno));
+			pw_set_status(p, "socket error");
+		}
+		p->wan_pending = 1;
+		if (!evloop_timer_armed(&s->retry_timer))
+			evloop_timer_arm(s->loop, &s->retry_timer,
+					 evloop_now(s->loop) + SITE_SOCKET_RETRY_MS);
+		return;
+	}
+	if (p->wan_pending)
+		log_info("pseudowire %s: socket %s open now", p->title, transport_name(tr));
+	p->wan_pending = 0;
+	p->last_error[0] = '\0';
+	if (p->cfg->mode == CFG_PW_STATIC)
+		site_static_start(s, p, tr);
+	else if (site_ctl_add(s, p, tr) == -1)
+		pw_set_status(p, "out of memory");
+}
+
+static void site_retry_timer(struct ev_timer *t)
+{
+	struct site *s = t->arg;
+
+	for (struct pw *p = s->pws; p; p = p->next)
+		if (p->wan_pending)
+			site_pw_wan_start(s, p, 1);
+}
+
 static void site_pw_start(struct site *s, const struct cfg_pseudowire *c, struct pw ***tail)
 {
 	char err[160];
@@ -206,18 +242,16 @@ static void site_pw_start(struct site *s, const struct cfg_pseudowire *c, struct
 		log_info("pseudowire %s: disabled", c->title);
 		return;
 	}
-	if (c->mode == CFG_PW_STATIC)
-		site_static_start(s, p);
-	else if (site_ctl_add(s, p, site_transport(s, c)) == -1)
-		pw_set_status(p, "socket error");
+	site_pw_wan_start(s, p, 0);
 }
 
-static void site_pw_stop(struct site *s, struct pw *p)
+/* why: "pseudowire removed" (reload), "shutting down" (exit). */
+static void site_pw_stop(struct site *s, struct pw *p, const char *why)
 {
 	if (p->cfg->mode == CFG_PW_STATIC) {
 		if (p->up) {
 			site_hash_del(s, p);
-			log_info("session %s down (static: removed)", p->title);
+			log_info("session %s down: %s", p->title, why);
 		}
 		pw_data_down(p, NULL);
 		transport_put(p->own_tr);
@@ -272,6 +306,7 @@ struct site *site_new(struct evloop *l, struct cfg *c)
 	}
 	s->loop = l;
 	s->cfg = c;
+	evloop_timer_init(&s->retry_timer, site_retry_timer, s);
 	site_random(&s->router_id, sizeof(s->router_id));
 	s->provider = (struct status_provider){
 	    .ctx = s,
@@ -288,6 +323,10 @@ int site_start(struct site *s)
 
 	log_info("site %s: starting %zu pseudowire%s", s->cfg->name, s->cfg->n_pw,
 		 s->cfg->n_pw == 1 ? "" : "s");
+	if (s->cfg->fastpath != CFG_FASTPATH_OFF)
+		log_info("fastpath = \"%s\": the eBPF fast path is not wired into this version "
+			 "yet; frames take the userspace path",
+			 cfg_fastpath_name(s->cfg->fastpath));
 	for (size_t i = 0; i < s->cfg->n_pw; i++)
 		site_pw_start(s, &s->cfg->pw[i], &tail);
 	return 0;
@@ -326,7 +365,7 @@ void site_reload(struct site *s, struct cfg *c)
 		log_info("reload: pseudowire %s %s", p->title,
 			 n ? "changed, restarting" : "removed");
 		*pp = p->next;
-		site_pw_stop(s, p);
+		site_pw_stop(s, p, "pseudowire removed");
 		stopped++;
 	}
 	s->cfg = c;
@@ -398,9 +437,10 @@ void site_free(struct site *s)
 		struct pw *p = s->pws;
 
 		s->pws = p->next;
-		site_pw_stop(s, p);
+		site_pw_stop(s, p, "shutting down");
 	}
 	site_ctl_free_all(s);
+	evloop_timer_disarm(s->loop, &s->retry_timer);
 	if (s->stopping)
 		evloop_timer_disarm(s->loop, &s->stop_timer);
 	netlink_close(s->nl);

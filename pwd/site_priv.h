@@ -27,6 +27,7 @@ struct transport;
 #define SITE_HASH_SIZE		  256
 #define SITE_RECONNECT_MIN_MS	  1000
 #define SITE_RECONNECT_MAX_MS	  30000
+#define SITE_SOCKET_RETRY_MS	  3000	/* a local address that is not there (yet) */
 #define SITE_RESPONDER_OPEN_MS	  3000	/* responder opens sessions the initiator did not */
 #define SITE_SESSION_RETRY_MS	  5000	/* re-ask for a session the peer closed or refused */
 #define SITE_SESSION_RETRY_MAX_MS 60000 /* ... doubling while the peer keeps refusing */
@@ -80,6 +81,7 @@ struct site {
 	uint64_t drop_unknown_session, drop_ctrl_malformed, drop_ctrl_unknown_tunnel;
 	uint64_t refused_peers;
 	struct log_ratelimit rl_unknown_session, rl_ctrl, rl_refused_peer, rl_refused_session;
+	struct ev_timer retry_timer; /* pseudowires whose socket could not be opened */
 	/* shutdown */
 	int stopping;
 	struct ev_timer stop_timer;

@@ -7,10 +7,12 @@
  *
  * Input: byte 0 selects the state (low 3 bits: idle responder,
  * wait-ctl-reply, wait-ctl-conn, established, established with a session,
- * closing, closed) and bit 3 a shared secret; then chunks of
+ * closing, closed), bit 3 a shared secret (v2: tunnel secret, one side
+ * hiding AVPs) and bit 4 L2TPv2 instead of v3; then chunks of
  * [flags][len][len bytes], flags: 1 fix header, 2 advance the clock a
  * second, 4 let the peer answer, 8 build a message (type = first byte, AVPs
- * chosen by the following bytes).
+ * chosen by the following bytes), 16 (v2) address the header to the first
+ * session.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +22,79 @@
 #include "l2tp_engine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* An L2TPv2 message from the RFC 2661 AVP set, some of it hidden. */
+static size_t fz_build_v2(struct l2tp_tunnel *t, uint16_t sid, const uint8_t *d, size_t n,
+			  uint8_t *out, size_t cap)
+{
+	static const uint8_t zeros[64];
+	struct l2tp_builder b;
+	struct wbuf w;
+	size_t len = 0, i;
+	uint16_t type = n ? d[0] : L2TP_MSG_HELLO;
+
+	wbuf_init(&w, out, cap);
+	l2tp_build_begin(&b, &w, 2, t->local_id, sid, type);
+	for (i = 1; i < n; i++) {
+		switch (d[i] % 16) {
+		case 0:
+			l2tp_build_n16(&b, L2TP_AVP_PROTOCOL_VERSION, 1,
+				       d[i] & 16 ? 0x0100 : 0x0200);
+			break;
+		case 1:
+			l2tp_build_string(&b, L2TP_AVP_HOST_NAME, 1, "fz");
+			break;
+		case 2:
+			l2tp_build_n32(&b, L2TP_AVP_FRAMING_CAP, 1, d[i] >> 4);
+			break;
+		case 3:
+			l2tp_build_n16(&b, L2TP_AVP_ASSIGNED_TUNNEL_ID, 1, d[i] >> 4);
+			break;
+		case 4:
+			l2tp_build_result(&b, d[i] >> 4, d[i] & 16 ? 8 : -1, "x");
+			break;
+		case 5:
+			l2tp_build_n16(&b, L2TP_AVP_ASSIGNED_SESSION_ID, 1, d[i] >> 4);
+			break;
+		case 6:
+			l2tp_build_n32(&b, L2TP_AVP_CALL_SERIAL_NUMBER, 1, d[i]);
+			break;
+		case 7:
+			l2tp_build_n32(&b, L2TP_AVP_TX_CONNECT_SPEED, 1, d[i]);
+			break;
+		case 8:
+			l2tp_build_n32(&b, L2TP_AVP_FRAMING_TYPE, 1, d[i] >> 4);
+			break;
+		case 9:
+			l2tp_build_bytes(&b, L2TP_AVP_CHALLENGE, 1, zeros, (size_t)(d[i] >> 4));
+			break;
+		case 10:
+			l2tp_build_bytes(&b, L2TP_AVP_CHALLENGE_RESPONSE, 1, zeros,
+					 (size_t)(d[i] >> 3));
+			break;
+		case 11:
+			l2tp_build_random_vector(&b, zeros, 1 + (d[i] >> 4), "fuzz", 4);
+			break;
+		case 12:
+			l2tp_build_hidden(&b, 0, (uint16_t)(d[i] >> 2), d[i] & 16, zeros,
+					  d[i] >> 6);
+			break;
+		case 13:
+			l2tp_build_bytes(&b, (uint16_t)(26 + (d[i] >> 5)), 0, zeros, d[i] >> 4);
+			break;
+		case 14:
+			l2tp_build_bytes(&b, d[i] & 16 ? L2TP_AVP_CALL_ERRORS : L2TP_AVP_ACCM, 1,
+					 zeros, d[i] & 32 ? 26 : 10);
+			break;
+		default:
+			l2tp_build_n16(&b, (uint16_t)(200 + (d[i] >> 4)), d[i] >> 7, 1);
+			break;
+		}
+	}
+	if (l2tp_build_finish(&b, &len) == -1)
+		return 0;
+	return len;
+}
 
 static size_t fz_build(struct l2tp_tunnel *t, const uint8_t *d, size_t n, uint8_t *out, size_t cap)
 {
@@ -94,12 +169,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pair n;
 	struct l2tp_tunnel *t;
 	size_t off = 1;
-	int st, side = 0;
+	int st, side = 0, v2;
 
 	if (size < 1)
 		return 0;
 	st = data[0] & 7;
+	v2 = (data[0] & 16) != 0;
 	pair_init(&n, 0);
+	if (v2) {
+		n.s[0].tp.version = 2;
+		n.s[1].tp.version = 2;
+		n.s[0].tp.hide_avps = 1;
+	}
 	if (data[0] & 8) {
 		n.s[0].tp.secret = "fuzz";
 		n.s[1].tp.secret = "fuzz";
@@ -153,7 +234,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size - off)
 			len = size - off;
 		if (flags & 8) {
-			plen = fz_build(t, data + off, len, pkt, sizeof(pkt));
+			uint16_t sid = 0;
+
+			if ((flags & 16) && n.s[side].sess[0] != NULL)
+				sid = (uint16_t)l2tp_session_info(n.s[side].sess[0])
+					  ->local_session_id;
+			plen = v2 ? fz_build_v2(t, sid, data + off, len, pkt, sizeof(pkt))
+				  : fz_build(t, data + off, len, pkt, sizeof(pkt));
 		} else {
 			memcpy(pkt, data + off, len);
 			plen = len;
@@ -162,9 +249,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((flags & 1) && plen >= 12) {
 			struct wbuf w = {.p = pkt, .cap = plen, .len = plen};
 
-			wbuf_set_n16(&w, 0, 0xc803);
+			wbuf_set_n16(&w, 0, v2 ? 0xc802 : 0xc803);
 			wbuf_set_n16(&w, 2, (uint16_t)plen);
-			wbuf_set_n32(&w, 4, t->local_id);
+			if (v2)
+				wbuf_set_n16(&w, 4, (uint16_t)t->local_id);
+			else
+				wbuf_set_n32(&w, 4, t->local_id);
 		}
 		if ((flags & 9) && plen >= 12)
 			l2tp_ctrl_set_nsnr(pkt, plen, t->rel.nr, t->rel.una);

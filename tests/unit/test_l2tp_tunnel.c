@@ -662,7 +662,7 @@ static uint64_t drops(const struct l2tp_tunnel_stats *s)
 {
 	return s->drop_malformed + s->drop_digest + s->drop_duplicate + s->drop_out_of_window +
 	       s->drop_unknown_session + s->drop_bad_state + s->drop_missing_avp +
-	       s->unknown_mandatory;
+	       s->unknown_mandatory + s->refused_calls;
 }
 
 START_TEST(test_every_state_every_message)

@@ -118,11 +118,13 @@ START_TEST(test_v2_tunnel_up_both_roles)
 		ck_assert_uint_eq(l2tp_tunnel_version(n.s[0].t), 2);
 		ck_assert_uint_eq(l2tp_tunnel_peer_id(n.s[0].t), 200);
 		ck_assert_uint_eq(l2tp_tunnel_peer_id(n.s[1].t), 100);
-		ck_assert_str_eq(l2tp_tunnel_peer_host_name(n.s[role].t), role ? "site-a" : "site-b");
+		ck_assert_str_eq(l2tp_tunnel_peer_host_name(n.s[role].t),
+				 role ? "site-a" : "site-b");
 		ck_assert_int_eq(n.s[role].tx_by_type[L2TP_MSG_SCCRQ], 1);
 		ck_assert_int_eq(n.s[1 - role].tx_by_type[L2TP_MSG_SCCRP], 1);
 		ck_assert_int_eq(n.s[role].tx_by_type[L2TP_MSG_SCCCN], 1);
-		ck_assert_ptr_nonnull(strstr(n.s[1 - role].log, "wait-ctl-conn -> established on SCCCN"));
+		ck_assert_ptr_nonnull(
+		    strstr(n.s[1 - role].log, "wait-ctl-conn -> established on SCCCN"));
 		/* HELLO after a silent minute keeps it up. */
 		pair_run(&n, n.now + 200 * SEC);
 		ck_assert(pair_established(&n));
@@ -184,8 +186,9 @@ START_TEST(test_v2_secret_wrong)
 	pair_run(&n, n.now + 60 * SEC);
 	ck_assert_int_eq(n.s[0].tunnel_up + n.s[1].tunnel_up, 0);
 	/* The initiator finds the SCCRP's response wrong and says so. */
-	ck_assert_ptr_nonnull(strstr(n.s[0].log, "tunnel authentication failed: wrong tunnel-secret? "
-						 "(bad Challenge Response in SCCRP)"));
+	ck_assert_ptr_nonnull(strstr(n.s[0].log,
+				     "tunnel authentication failed: wrong tunnel-secret? "
+				     "(bad Challenge Response in SCCRP)"));
 	ck_assert_uint_eq(l2tp_tunnel_stats(n.s[0].t)->auth_failed, 1);
 	ck_assert_int_eq(n.s[0].tx_by_type[L2TP_MSG_STOPCCN], 1);
 	ck_assert_int_eq(n.s[0].tx_by_type[L2TP_MSG_SCCCN], 0);
@@ -261,18 +264,21 @@ START_TEST(test_v2_scccn_response_checked)
 		n.drop_all_from = -1;
 		l2tp_challenge_response(L2TP_MSG_SCCCN, "s3cret", 6, t->nonce, sizeof(t->nonce),
 					right);
-		len = forged_scccn(t, variant == 0 ? NULL : variant == 1 ? zero : right, pkt,
-				   sizeof(pkt));
+		len = forged_scccn(t,
+				   variant == 0	  ? NULL
+				   : variant == 1 ? zero
+						  : right,
+				   pkt, sizeof(pkt));
 		l2tp_tunnel_input(t, pkt, len, n.now);
 		if (variant == 2) {
 			ck_assert_int_eq(l2tp_tunnel_state(t), L2TP_TUNNEL_ESTABLISHED);
 		} else {
 			ck_assert_int_eq(l2tp_tunnel_state(t), L2TP_TUNNEL_CLOSING);
-			ck_assert_ptr_nonnull(strstr(n.s[1].down_why,
-						     variant ? "wrong tunnel-secret? (bad Challenge "
-							       "Response in SCCCN)"
-							     : "wrong tunnel-secret? (no Challenge "
-							       "Response in SCCCN)"));
+			ck_assert_ptr_nonnull(
+			    strstr(n.s[1].down_why, variant ? "wrong tunnel-secret? (bad Challenge "
+							      "Response in SCCCN)"
+							    : "wrong tunnel-secret? (no Challenge "
+							      "Response in SCCCN)"));
 			ck_assert_int_eq(n.s[1].tx_by_type[L2TP_MSG_STOPCCN], 1);
 		}
 		pair_free(&n);
@@ -533,6 +539,30 @@ START_TEST(test_v2_lns_scripted_lac_proxy)
 }
 END_TEST
 
+START_TEST(test_v2_hidden_wrong_or_no_secret)
+{
+	struct pair n;
+	struct l2tp_tunnel *t;
+	uint8_t pkt[512];
+	size_t len;
+	int have;
+
+	/* A peer's SCCRQ with hidden AVPs (secret "s3cret"): we have another, or none. */
+	for (have = 0; have < 2; have++) {
+		pair_init_v2(&n, 1);
+		n.s[1].tp.secret = have ? "other" : NULL;
+		pair_tunnel(&n.s[1], 0);
+		t = n.s[1].t;
+		len = mk_v2(t, L2TP_MSG_ICRQ, 0, 1, pkt, sizeof(pkt));
+		ck_assert_int_eq(l2tp_tunnel_input(t, pkt, len, n.now), -1);
+		ck_assert_uint_eq(l2tp_tunnel_stats(t)->drop_malformed, 1);
+		ck_assert_ptr_nonnull(strstr(n.s[1].log, have ? "wrong tunnel-secret?"
+							      : "no tunnel-secret is set here"));
+		pair_free(&n);
+	}
+}
+END_TEST
+
 START_TEST(test_v2_ocrq_gets_cdn)
 {
 	struct pair n;
@@ -566,9 +596,10 @@ START_TEST(test_v2_ocrq_gets_cdn)
 		ck_assert(pair_established(&n));
 		ck_assert_int_eq(n.s[1].tx_by_type[L2TP_MSG_CDN], 1);
 		ck_assert_uint_eq(l2tp_tunnel_stats(t)->refused_calls, 1);
-		ck_assert_ptr_nonnull(strstr(n.s[1].log, v == 2 ? "OCRQ from session 5 (call serial "
-								  "9) refused: outgoing calls"
-								: "OCRQ for Remote End ID 0 refused"));
+		ck_assert_ptr_nonnull(strstr(n.s[1].log, v == 2
+							     ? "OCRQ from session 5 (call serial "
+							       "9) refused: outgoing calls"
+							     : "OCRQ for Remote End ID 0 refused"));
 		pair_free(&n);
 	}
 }
@@ -629,6 +660,25 @@ START_TEST(test_v2_tie_breaker)
 	ck_assert_uint_eq(l2tp_tunnel_peer_id(n.s[1].t), 100);
 	ck_assert_int_eq(n.s[0].tx_by_type[L2TP_MSG_SCCCN], 1);
 	ck_assert_int_eq(n.s[1].tx_by_type[L2TP_MSG_SCCRP], 1);
+	pair_free(&n);
+
+	/* xl2tpd and freeRtr send no Tie Breaker: ours, which has one, wins (§4.4.3). */
+	pair_init_v2(&n, 0);
+	n.drop_all_from = 0;
+	pair_start(&n, 0);
+	{
+		uint8_t pkt[512];
+		struct l2tp_ctrl_peek pk;
+		size_t len = mk_v2(n.s[0].t, L2TP_MSG_SCCRQ, 0, 1, pkt, sizeof(pkt));
+		struct wbuf w = {.p = pkt, .cap = len, .len = len};
+
+		wbuf_set_n16(&w, 4, 0); /* to tunnel 0, as a new SCCRQ is */
+		ck_assert_int_eq(l2tp_ctrl_peek(pkt, len, &pk), 0);
+		ck_assert(!pk.has_tie_breaker);
+		ck_assert_uint_eq(pk.assigned_id, 77);
+		ck_assert_int_eq(l2tp_tunnel_tie_break(n.s[0].t, &pk, n.now), L2TP_TIE_KEEP_MINE);
+		ck_assert_int_eq(l2tp_tunnel_state(n.s[0].t), L2TP_TUNNEL_WAIT_CTL_REPLY);
+	}
 	pair_free(&n);
 }
 END_TEST
@@ -722,17 +772,16 @@ START_TEST(test_v2_every_state_every_message)
 				d0 = drops(l2tp_tunnel_stats(t));
 				sup = n.s[1].sess_up;
 				sdown = n.s[1].sess_down;
-				len = mk_v2(t, types[i], st == 4 ? 2000 : 0, full, pkt,
-					    sizeof(pkt));
+				len =
+				    mk_v2(t, types[i], st == 4 ? 2000 : 0, full, pkt, sizeof(pkt));
 				l2tp_tunnel_input(t, pkt, len, n.now);
 				pair_run(&n, n.now + 200 * SEC);
 				/* A legitimate event (state or session moved), or counted. */
-				ck_assert_msg(drops(l2tp_tunnel_stats(t)) > d0 ||
-						  l2tp_tunnel_state(t) != before ||
-						  n.s[1].sess_up != sup ||
-						  n.s[1].sess_down != sdown ||
-						  types[i] == L2TP_MSG_HELLO,
-					      "state %d type %u full %d", st, types[i], full);
+				ck_assert_msg(
+				    drops(l2tp_tunnel_stats(t)) > d0 ||
+					l2tp_tunnel_state(t) != before || n.s[1].sess_up != sup ||
+					n.s[1].sess_down != sdown || types[i] == L2TP_MSG_HELLO,
+				    "state %d type %u full %d", st, types[i], full);
 				pair_free(&n);
 			}
 		}
@@ -795,6 +844,7 @@ static Suite *v2_suite(void)
 	tcase_add_test(tc, test_v2_sessions_and_cdn);
 	tcase_add_test(tc, test_v2_call_refused);
 	tcase_add_test(tc, test_v2_lns_scripted_lac_proxy);
+	tcase_add_test(tc, test_v2_hidden_wrong_or_no_secret);
 	tcase_add_test(tc, test_v2_ocrq_gets_cdn);
 	tcase_add_test(tc, test_v2_loss);
 	tcase_add_test(tc, test_v2_tie_breaker);
