@@ -14,6 +14,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "pw.h"
+#include "pw_fast.h"
 #include "status.h"
 #include "tap.h"
 #include "transport.h"
@@ -45,6 +46,7 @@ static void pw_port_close(struct pw *p)
 {
 	if (p->tap_fd == -1)
 		return;
+	pw_fast_down(p->fast, p);
 	evloop_io_del(p->loop, &p->tap_io);
 	close(p->tap_fd); /* not persistent: this removes the TAP */
 	p->tap_fd = -1;
@@ -155,6 +157,7 @@ int pw_data_up(struct pw *p, const struct pw_session_params *sp)
 	p->up_since = evloop_now(p->loop);
 	if (p->tap_fd != -1)
 		tap_set_carrier(p->tap_fd, 1);
+	pw_fast_up(p->fast, p);
 	if (p->bridged)
 		pw_set_status(p, "connected");
 	return 0;
@@ -164,6 +167,7 @@ void pw_data_down(struct pw *p, const char *why)
 {
 	if (!p->up)
 		return;
+	pw_fast_down(p->fast, p);
 	p->up = 0;
 	p->up_since = 0;
 	if (p->tap_fd != -1)
@@ -241,6 +245,9 @@ static void pw_tap_readable(struct ev_io *io, uint32_t events)
 				continue;
 			}
 			wbuf_init(&w, p->hdrs[n], sizeof(p->hdrs[n]));
+			/* One sequence with the TC program (RFC 4719 §4). */
+			if (p->tx.seq && p->fast_slot >= 0)
+				p->tx.ns = pw_fast_seq_take(p->fast, p);
 			l2tp_data_tx_header(&p->tx, &w);
 			p->iov[n][0].iov_len = w.len;
 			p->iov[n][1].iov_len = (size_t)r;
@@ -272,6 +279,8 @@ static int pw_port_open(struct pw *p)
 		tap_set_carrier(p->tap_fd, p->up);
 		p->tap_io = (struct ev_io){.fd = p->tap_fd, .cb = pw_tap_readable, .arg = p};
 		if (evloop_io_add(p->loop, &p->tap_io, EPOLLIN) == 0) {
+			if (p->up)
+				pw_fast_up(p->fast, p);
 			if (p->last_error[0])
 				log_info("pseudowire %s: interface %s created", p->title,
 					 p->ifname);
@@ -308,6 +317,7 @@ struct pw *pw_new(struct evloop *l, struct netlink *nl, const struct cfg_pseudow
 	p->loop = l;
 	p->nl = nl;
 	p->cfg = c;
+	p->fast_slot = -1;
 	snprintf(p->title, sizeof(p->title), "%s", c->title);
 	snprintf(p->ifname, sizeof(p->ifname), "%s", c->interface);
 	snprintf(p->bridge, sizeof(p->bridge), "%s", bridge);
@@ -376,7 +386,10 @@ void pw_status_row(const struct pw *p, struct status_iface *o)
 	o->rx_errors = p->st.rx_errors;
 	o->rx_dropped = p->st.rx_dropped;
 	o->tx_dropped = p->st.tx_dropped;
-	snprintf(o->fastpath, sizeof(o->fastpath), "off");
+	/* One session, two paths: the counters add up (DESIGN.md "Data path"). */
+	pw_fast_counters(p->fast, p, &o->rx_packets, &o->rx_bytes, &o->rx_dropped, &o->tx_packets,
+			 &o->tx_bytes);
+	snprintf(o->fastpath, sizeof(o->fastpath), "%s", p->fast_slot >= 0 ? "tc" : "off");
 	snprintf(o->mode, sizeof(o->mode), "%s", c->mode == CFG_PW_STATIC ? "static" : "dynamic");
 	snprintf(o->encap, sizeof(o->encap), "%s", c->encap == CFG_ENCAP_IP ? "ip" : "udp");
 	o->cookie_length = c->cookie_length;

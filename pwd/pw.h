@@ -36,6 +36,7 @@ struct status_iface;
 struct transport;
 struct l2tp_session;
 struct site_group;
+struct pw_fast;
 struct site_tunnel;
 
 #define PW_BATCH	   32	/* frames read from the TAP per wakeup round */
@@ -96,7 +97,10 @@ struct pw {
 
 	/* the site's: static transport reference; dynamic control objects */
 	struct transport *own_tr;
-	int wan_pending; /* its socket could not be opened yet: the site retries */
+	struct pw_fast *fast; /* the site's fast path, NULL when off (borrowed) */
+	int fast_slot;	      /* its slot while the session is in the fast path, else -1 */
+	int fast_ifindex;     /* the TAP the TC egress program sits on */
+	int wan_pending;      /* its socket could not be opened yet: the site retries */
 	struct site_group *group;
 	struct l2tp_session *session; /* the established session, NULL when none */
 	struct site_tunnel *tunnel;   /* its tunnel */

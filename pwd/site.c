@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "netlink.h"
 #include "pw.h"
+#include "pw_fast.h"
 #include "site.h"
 #include "site_priv.h"
 #include "transport.h"
@@ -235,6 +236,7 @@ static void site_pw_start(struct site *s, const struct cfg_pseudowire *c, struct
 		log_warnx("pseudowire %s: %s", c->title, err);
 		return;
 	}
+	p->fast = s->fast;
 	p->next = **tail;
 	**tail = p;
 	*tail = &p->next;
@@ -323,10 +325,7 @@ int site_start(struct site *s)
 
 	log_info("site %s: starting %zu pseudowire%s", s->cfg->name, s->cfg->n_pw,
 		 s->cfg->n_pw == 1 ? "" : "s");
-	if (s->cfg->fastpath != CFG_FASTPATH_OFF)
-		log_info("fastpath = \"%s\": the eBPF fast path is not wired into this version "
-			 "yet; frames take the userspace path",
-			 cfg_fastpath_name(s->cfg->fastpath));
+	s->fast = pw_fast_open(s->cfg->fastpath, s->cfg->wan_interface);
 	for (size_t i = 0; i < s->cfg->n_pw; i++)
 		site_pw_start(s, &s->cfg->pw[i], &tail);
 	return 0;
@@ -350,6 +349,8 @@ void site_reload(struct site *s, struct cfg *c)
 		log_warnx("reload: status-socket change needs a restart; keeping %s",
 			  old->status_socket);
 	log_setlevel(c->log_level);
+	if (old->fastpath != c->fastpath || strcmp(old->wan_interface, c->wan_interface) != 0)
+		log_warnx("reload: fastpath and wan-interface changes need a restart");
 	/* First tear down what changed or vanished, so names and ids are free. */
 	for (pp = &s->pws; *pp;) {
 		struct pw *p = *pp;
@@ -440,6 +441,7 @@ void site_free(struct site *s)
 		site_pw_stop(s, p, "shutting down");
 	}
 	site_ctl_free_all(s);
+	pw_fast_close(s->fast);
 	evloop_timer_disarm(s->loop, &s->retry_timer);
 	if (s->stopping)
 		evloop_timer_disarm(s->loop, &s->stop_timer);

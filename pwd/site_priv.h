@@ -22,6 +22,7 @@
 struct l2tp_tunnel;
 struct netlink;
 struct pw;
+struct pw_fast;
 struct transport;
 
 #define SITE_HASH_SIZE		  256
@@ -76,7 +77,8 @@ struct site {
 	struct pw *hash[SITE_HASH_SIZE]; /* up sessions by local session id */
 	struct site_group *groups;
 	struct status_provider provider;
-	uint32_t router_id; /* RFC 3931 §5.4.3 Router ID: random per daemon run */
+	struct pw_fast *fast; /* NULL: userspace path only */
+	uint32_t router_id;   /* RFC 3931 §5.4.3 Router ID: random per daemon run */
 	/* static pseudowires' transports, parallel to nothing: owned per pw */
 	uint64_t drop_unknown_session, drop_ctrl_malformed, drop_ctrl_unknown_tunnel;
 	uint64_t refused_peers;

@@ -1,0 +1,304 @@
+/*
+ * Glue between the pseudowire session table and xdp/loader.h (TC mode).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "buf.h"
+#include "loader.h"
+#include "log.h"
+#include "pw.h"
+#include "pw_fast.h"
+#include "transport.h"
+
+struct pw_fast {
+	struct fastpath *fp;
+	int wan_ifindex;
+	uint32_t n_slots;
+	uint8_t *used; /* n_slots flags */
+};
+
+static int pw_fast_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("libbpf: %s", msg);
+	return 0;
+}
+
+struct pw_fast *pw_fast_open(enum cfg_fastpath mode, const char *wan_if)
+{
+	struct pw_fast *f;
+	int err = 0;
+
+	if (mode == CFG_FASTPATH_OFF)
+		return NULL;
+	/*
+	 * Not yet by default: on veth WANs with checksum offload (test rigs)
+	 * frames the TC program leaves to the slow path carry unfinished inner
+	 * checksums (xdp/README.md).  "tc" turns it on where that is known.
+	 */
+	if (mode == CFG_FASTPATH_AUTO) {
+		log_info("fastpath = \"auto\": userspace path (set fastpath = \"tc\" for the "
+			 "eBPF path)");
+		return NULL;
+	}
+	if (!wan_if || !wan_if[0]) {
+		log_info("fastpath: no wan-interface configured, frames take the userspace path");
+		return NULL;
+	}
+	if (mode == CFG_FASTPATH_XDP)
+		log_warnx("fastpath = \"xdp\" needs veth bridge ports, not wired yet: using tc");
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->wan_ifindex = (int)if_nametoindex(wan_if);
+	if (f->wan_ifindex == 0) {
+		log_warn("fastpath: wan-interface %s", wan_if);
+		goto free_f;
+	}
+	libbpf_set_print(pw_fast_libbpf_print);
+	f->fp = fastpath_open(NULL, &err);
+	if (!f->fp) {
+		log_warnx("fastpath: cannot load the eBPF programs: %s; userspace path only",
+			  strerror(-err));
+		goto free_f;
+	}
+	f->n_slots = fastpath_max_sessions(f->fp);
+	f->used = calloc(f->n_slots, 1);
+	if (!f->used)
+		goto close_fp;
+	err = fastpath_attach_tc(f->fp, f->wan_ifindex, FASTPATH_PROG_TC_RX);
+	if (err) {
+		log_warnx("fastpath: cannot attach TC ingress on %s: %s; userspace path only",
+			  wan_if, strerror(-err));
+		goto free_used;
+	}
+	log_info("fastpath: tc (TC ingress on %s, TC egress on each pseudowire port)", wan_if);
+	return f;
+
+free_used:
+	free(f->used);
+close_fp:
+	fastpath_close(f->fp);
+free_f:
+	free(f);
+	return NULL;
+}
+
+void pw_fast_close(struct pw_fast *f)
+{
+	uint64_t reasons[L2PW_R_MAX];
+
+	if (!f)
+		return;
+	/* What the programs left to the slow path, for the debug log. */
+	if (fastpath_reasons(f->fp, reasons) == 0)
+		for (unsigned i = 1; i < L2PW_R_MAX; i++)
+			if (reasons[i])
+				log_debug("fastpath: %s %llu", fastpath_reason_name(i),
+					  (unsigned long long)reasons[i]);
+	fastpath_close(f->fp); /* detaches everything it attached */
+	free(f->used);
+	free(f);
+}
+
+/* The source address the kernel would use towards peer (no packet is sent). */
+static int pw_fast_source(const struct sockaddr_storage *peer, socklen_t len,
+			  struct sockaddr_storage *src)
+{
+	socklen_t sl = sizeof(*src);
+	int fd = socket(peer->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = -1;
+
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)peer, len) == 0 &&
+	    getsockname(fd, (struct sockaddr *)src, &sl) == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+static const uint8_t *pw_fast_addr(const struct sockaddr_storage *ss, size_t *len)
+{
+	if (ss->ss_family == AF_INET6) {
+		*len = 16;
+		return ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+	}
+	*len = 4;
+	return (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+}
+
+static uint16_t pw_fast_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* The outer header from the IP header on (lengths and checksums left 0). */
+static int pw_fast_template(const struct pw *p, const struct sockaddr_storage *src,
+			    struct l2pw_tx_session *tx)
+{
+	int v6 = p->sp.peer.ss_family == AF_INET6;
+	int udp = transport_encap(p->sp.transport) == TRANSPORT_UDP;
+	const uint8_t *sa, *da;
+	size_t alen;
+	struct wbuf w;
+
+	sa = pw_fast_addr(src, &alen);
+	da = pw_fast_addr(&p->sp.peer, &alen);
+	tx->flags = (uint16_t)((udp ? L2PW_TX_F_UDP : 0) | (v6 ? L2PW_TX_F_IPV6 : 0));
+	wbuf_init(&w, tx->hdr, sizeof(tx->hdr));
+	if (v6) {
+		wbuf_add_n32(&w, 0x60000000);
+		wbuf_add_n16(&w, 0);
+		wbuf_add_n8(&w, udp ? IPPROTO_UDP : L2PW_IPPROTO_L2TP);
+		wbuf_add_n8(&w, 64);
+	} else {
+		/* TTL 64, DF clear like Linux: the path may fragment. */
+		wbuf_add_n32(&w, 0x45000000);
+		wbuf_add_n32(&w, 0);
+		wbuf_add_n8(&w, 64);
+		wbuf_add_n8(&w, udp ? IPPROTO_UDP : L2PW_IPPROTO_L2TP);
+		wbuf_add_n16(&w, 0);
+	}
+	wbuf_add_bytes(&w, sa, alen);
+	wbuf_add_bytes(&w, da, alen);
+	if (udp) {
+		wbuf_add_n16(&w, transport_port(p->sp.transport));
+		wbuf_add_n16(&w, pw_fast_port(&p->sp.peer));
+		wbuf_add_n32(&w, 0);
+	}
+	if (p->tx.seq) {
+		tx->flags |= L2PW_TX_F_SEQ_V3;
+		tx->seq_off = (uint8_t)(w.len + p->tx.seq_off);
+	}
+	/* The L2TP part is the slow path's own template (ns 0 in it). */
+	wbuf_add_bytes(&w, p->tx.hdr, p->tx.len);
+	if (w.err)
+		return -1;
+	tx->hdr_len = (uint8_t)w.len;
+	return 0;
+}
+
+void pw_fast_up(struct pw_fast *f, struct pw *p)
+{
+	struct l2pw_v3_key key = {0};
+	struct l2pw_rx_session rx = {0};
+	struct l2pw_tx_session tx = {0};
+	struct sockaddr_storage src;
+	const uint8_t *pa;
+	size_t alen;
+	uint32_t slot;
+	int err;
+
+	p->fast_slot = -1;
+	if (!f || p->tap_fd == -1)
+		return;
+	for (slot = 0; slot < f->n_slots && f->used[slot]; slot++)
+		;
+	if (slot == f->n_slots) {
+		log_warnx("pseudowire %s: fast path full, userspace path only", p->title);
+		return;
+	}
+	if (p->cfg->local.ss.ss_family != AF_UNSPEC) {
+		memcpy(&src, &p->cfg->local.ss, sizeof(src));
+	} else if (pw_fast_source(&p->sp.peer, p->sp.peer_len, &src) == -1) {
+		log_warn("pseudowire %s: fast path: no source address towards the peer", p->title);
+		return;
+	}
+	key.session_id = p->sp.local_session_id;
+	key.family = L2PW_FAMILY_NONE; /* any local address */
+	rx.ifindex = (uint32_t)p->tap_ifindex;
+	rx.slot = slot;
+	rx.flags =
+	    (uint16_t)((transport_encap(p->sp.transport) == TRANSPORT_UDP ? L2PW_RX_F_UDP : 0) |
+		       (p->rx.sublayer ? L2PW_RX_F_SUBLAYER : 0) | (p->rx.seq ? L2PW_RX_F_SEQ : 0));
+	rx.cookie_len = p->rx.cookie_len;
+	memcpy(rx.cookie, p->rx.cookie, sizeof(rx.cookie));
+	rx.peer_family = p->sp.peer.ss_family == AF_INET6 ? L2PW_FAMILY_V6 : L2PW_FAMILY_V4;
+	pa = pw_fast_addr(&p->sp.peer, &alen);
+	memcpy(rx.peer_addr, pa, alen);
+	tx.wan_ifindex = (uint32_t)f->wan_ifindex;
+	tx.slot = slot;
+	if (pw_fast_template(p, &src, &tx) == -1)
+		return;
+	err = fastpath_slot_reset(f->fp, slot);
+	if (!err && transport_encap(p->sp.transport) == TRANSPORT_UDP &&
+	    transport_port(p->sp.transport) != L2PW_UDP_PORT) {
+		err = fastpath_udp_port_add(f->fp, transport_port(p->sp.transport));
+		if (err == -EEXIST)
+			err = 0;
+	}
+	if (!err)
+		err = fastpath_v3_set(f->fp, &key, &rx);
+	if (!err)
+		err = fastpath_tx_set(f->fp, (uint32_t)p->tap_ifindex, &tx);
+	if (!err)
+		err = fastpath_attach_tc(f->fp, p->tap_ifindex, FASTPATH_PROG_TC_TX);
+	if (err) {
+		log_warnx("pseudowire %s: fast path refused the session (%s), userspace path only",
+			  p->title, strerror(-err));
+		fastpath_v3_del(f->fp, &key);
+		fastpath_tx_del(f->fp, (uint32_t)p->tap_ifindex);
+		return;
+	}
+	f->used[slot] = 1;
+	p->fast_slot = (int)slot;
+	p->fast_ifindex = p->tap_ifindex;
+	log_debug("pseudowire %s: fast path slot %u", p->title, slot);
+}
+
+void pw_fast_counters(struct pw_fast *f, const struct pw *p, uint64_t *rx_packets,
+		      uint64_t *rx_bytes, uint64_t *rx_dropped, uint64_t *tx_packets,
+		      uint64_t *tx_bytes)
+{
+	struct l2pw_counters c;
+
+	if (!f || p->fast_slot < 0 || fastpath_counters(f->fp, (uint32_t)p->fast_slot, &c))
+		return;
+	/* rx_passed/tx_passed went to the slow path, which counted them. */
+	*rx_packets += c.rx_packets;
+	*rx_bytes += c.rx_bytes;
+	*rx_dropped += c.rx_dropped;
+	*tx_packets += c.tx_packets;
+	*tx_bytes += c.tx_bytes;
+}
+
+void pw_fast_down(struct pw_fast *f, struct pw *p)
+{
+	struct l2pw_v3_key key = {0};
+
+	if (!f || p->fast_slot < 0)
+		return;
+	pw_fast_counters(f, p, &p->st.rx_packets, &p->st.rx_bytes, &p->st.rx_dropped,
+			 &p->st.tx_packets, &p->st.tx_bytes);
+	key.session_id = p->sp.local_session_id;
+	key.family = L2PW_FAMILY_NONE;
+	fastpath_v3_del(f->fp, &key);
+	fastpath_tx_del(f->fp, (uint32_t)p->fast_ifindex);
+	fastpath_detach_tc(f->fp, p->fast_ifindex, FASTPATH_PROG_TC_TX);
+	f->used[p->fast_slot] = 0;
+	p->fast_slot = -1;
+}
+
+uint32_t pw_fast_seq_take(struct pw_fast *f, const struct pw *p)
+{
+	return fastpath_seq_take_tx(f->fp, (uint32_t)p->fast_slot) & 0x00ffffffu;
+}

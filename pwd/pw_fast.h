@@ -1,0 +1,46 @@
+/*
+ * The eBPF fast path for pseudowires (xdp/loader.h), TC mode: TC ingress on
+ * the WAN interface decapsulates frames of known sessions straight into
+ * their TAP's ingress (so the bridge forwards them), TC egress on each TAP
+ * encapsulates frames the bridge sends out and redirects them to the WAN.
+ * Whatever the programs leave alone (control, ARP and other non-IP frames,
+ * frames above the WAN MTU, IP fragments, UDP over IPv6, ...) reaches the
+ * slow path in pw.c unchanged, so both paths together carry everything.
+ *
+ * The session table stays the daemon's: pw_data_up()/pw_data_down() install
+ * and remove a session's map entries here, status adds the fast path's
+ * per-session counters to the slow path's, and a sequenced session's slow
+ * path takes its Ns from the same counter the TC program uses.
+ *
+ * XDP mode needs veth bridge ports (XDP_REDIRECT into a TAP reaches the fd,
+ * not the bridge): not wired yet; "xdp" runs TC mode and says so.
+ *
+ * Ownership: one per site (pw_fast_open), freed with pw_fast_close(), which
+ * detaches every program.  Pseudowires borrow it.
+ */
+#ifndef L2PW_PW_FAST_H
+#define L2PW_PW_FAST_H
+
+#include <stdint.h>
+
+#include "cfg.h"
+
+struct pw;
+struct pw_fast;
+
+/* NULL when the fast path is off or cannot run here (logged why). */
+struct pw_fast *pw_fast_open(enum cfg_fastpath mode, const char *wan_if);
+void pw_fast_close(struct pw_fast *f);
+
+/* Install p's up session (p->sp, p->tx); on failure p stays slow-path only. */
+void pw_fast_up(struct pw_fast *f, struct pw *p);
+/* Remove it; its counters are folded into p->st so totals survive. */
+void pw_fast_down(struct pw_fast *f, struct pw *p);
+/* The fast path's counters of p's current session, added to *rx.., *tx... */
+void pw_fast_counters(struct pw_fast *f, const struct pw *p, uint64_t *rx_packets,
+		      uint64_t *rx_bytes, uint64_t *rx_dropped, uint64_t *tx_packets,
+		      uint64_t *tx_bytes);
+/* Next 24-bit Ns for a sequenced session's slow-path frame (shared with TC). */
+uint32_t pw_fast_seq_take(struct pw_fast *f, const struct pw *p);
+
+#endif
