@@ -8,7 +8,8 @@
 #              TC egress on the port       XDP on $Pwan (both sites)
 #
 # A user sees: status "fastpath" = the configured mode on both sites and the
-# programs attached where the mode says; ARP, ping and a 3-second iperf3
+# programs attached where the mode says; ARP, ping (also 1500-byte packets
+# with DF, which the fast path leaves to the daemon) and a 3-second iperf3
 # TCP transfer across; and the status byte counters covering what iperf3
 # moved (slow-path and fast-path counters add up).
 L2T_TIMEOUT=150
@@ -52,6 +53,8 @@ rx0=$(pw_get B rx-bytes)
 check "hostA resolves hostB by ARP (arping)" arping_ok "$NS_HA" "$HOST_IF" 192.0.2.2
 check "hostA pings hostB" ping_ok "$NS_HA" 192.0.2.2 5
 check "hostB pings hostA over IPv6" ping_ok "$NS_HB" 2001:db8:1::1 3
+# Frames too big for the WAN are the slow path's (DESIGN.md "Data path").
+check "full-size frames: ping -M do -s 1472 from hostA" ping_ok "$NS_HA" 192.0.2.2 3 -M "do" -s 1472
 
 check "iperf3 TCP hostA -> hostB moves at least 1 MB in 3 s" iperf3_moves 1000000 "$NS_HA" "$NS_HB" 192.0.2.2 3
 got=$(cat "$T/iperf3.bytes" 2>/dev/null || echo 0)
