@@ -273,7 +273,7 @@ for sc in tests/netns/*.sh; do
 	pfx=$RUN_PFX$(printf '%s' 0123456789abcdefghijklmnopqrstuvwxyz | cut -c$((idx % 36 + 1)))
 	job_start "netns $t" "$pfx" "$LOGDIR/netns-$t.log" \
 		env L2T_PFX="$pfx" L2PWD="$ROOT/build-san/l2pwd" L2PWCTL="$ROOT/build-san/l2pwctl" \
-		timeout -k 20 900 bash "$sc"
+		timeout -k 20 400 bash "$sc"
 done
 job_reap_all
 
