@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+#
+# strongSwan (charon) in test namespaces.  Source it from a scenario after the
+# scenario's own prelude (tests/netns/lib.sh or tests/netns/ipsec/01-smoke.sh):
+# it defines functions only and starts nothing by itself.
+#
+# What the test machine allows (TESTBED.md, re-checked by 01-smoke.sh): the
+# kernel has no ESP, so charon runs the kernel-libipsec plugin (userspace ESP
+# through a TUN named ipsec0, tunnel mode only, ESP always UDP-encapsulated on
+# 4500).  IKE and ESP-in-UDP sockets carry fwmark 0x42 and the policy rule
+# kernel-netlink installs for table 220 skips marked packets, so they do not
+# loop into the TUN.
+#
+# One charon per namespace.  charon's pid file path is fixed (/run/charon.pid),
+# so each one runs under `ip netns exec` (a mount namespace of its own) with a
+# private directory bind-mounted on /run; its vici socket lives in that same
+# directory under its real path, so swanctl outside reaches it with
+# `--uri unix://DIR/charon.vici`.
+#
+#   ipsec_charon_start NS DIR    start charon in NS, state in DIR (created);
+#                                waits until its vici socket answers.  Call it
+#                                in the scenario's shell, never in $(...) or a
+#                                pipeline: the PID must be remembered there
+#   ipsec_charon_stop NS         SIGTERM to that charon only, bounded wait
+#   ipsec_charon_stop_all        every charon started here (for EXIT traps)
+#   ipsec_swanctl NS ARGS...     swanctl against NS's charon (adds --uri)
+#   ipsec_uri NS                 that URI
+#   ipsec_child_installed NS C   true when child SA C is INSTALLED
+#
+# Environment: IPSEC_CHARON (default /usr/lib/ipsec/charon),
+# IPSEC_WAIT (seconds for start/stop, default 15).
+
+IPSEC_CHARON=${IPSEC_CHARON:-/usr/lib/ipsec/charon}
+IPSEC_WAIT=${IPSEC_WAIT:-15}
+declare -A IPSEC_PID=() # namespace -> charon pid
+declare -A IPSEC_DIR=() # namespace -> state directory
+
+# Plugins: openssl does IKE crypto and, with gcm/aes/sha*/hmac as fallbacks,
+# what libipsec needs for ESP; kdf is the PRF+ of 5.9.6+.
+IPSEC_PLUGINS="random nonce openssl aes sha1 sha2 hmac gcm kdf pem pkcs1 x509 pubkey
+	kernel-libipsec kernel-netlink socket-default vici"
+
+ipsec_uri() { echo "unix://${IPSEC_DIR[$1]}/charon.vici"; }
+
+# ipsec_write_conf DIR: strongswan.conf for one instance.
+ipsec_write_conf() {
+	local d=$1
+	cat >"$d/strongswan.conf" <<CONF
+charon {
+	load_modular = no
+	load = $(echo $IPSEC_PLUGINS)
+	# libipsec cannot work without routes into its TUN (table 220).
+	install_routes = yes
+	retransmit_tries = 3
+	retransmit_timeout = 1.0
+	retransmit_base = 1.4
+	plugins {
+		vici {
+			socket = unix://$d/charon.vici
+		}
+		kernel-libipsec {
+			# host-to-host: the traffic selector is the IKE peer itself
+			allow_peer_ts = yes
+		}
+		socket-default {
+			fwmark = 0x42
+		}
+		kernel-netlink {
+			fwmark = !0x42
+		}
+	}
+	filelog {
+		log {
+			path = $d/charon.log
+			time_format = %H:%M:%S
+			default = 1
+			ike = 2
+			cfg = 2
+			esp = 1
+			flush_line = yes
+		}
+	}
+	syslog {
+		daemon {
+			default = -1
+		}
+	}
+}
+swanctl {
+	load = pem pkcs1 x509 pubkey random openssl
+}
+CONF
+}
+
+ipsec_charon_start() {
+	local ns=$1 d=$2 pid
+	mkdir -p "$d"
+	chmod 0700 "$d"
+	IPSEC_DIR[$ns]=$d
+	ipsec_write_conf "$d"
+	# The bind mount on /run stays inside the mount namespace ip-netns-exec
+	# made for this command; nothing outside sees it.
+	ip netns exec "$ns" sh -c 'mount --bind "$1" /run && exec env STRONGSWAN_CONF="$1/strongswan.conf" "$2"' \
+		sh "$d" "$IPSEC_CHARON" >"$d/charon.out" 2>&1 &
+	pid=$!
+	IPSEC_PID[$ns]=$pid
+	ipsec_wait "$IPSEC_WAIT" ipsec_vici_up "$ns" || {
+		echo "charon in $ns did not open its vici socket within ${IPSEC_WAIT}s" >&2
+		tail -n 20 "$d/charon.out" "$d/charon.log" >&2 2>/dev/null || true
+		return 1
+	}
+}
+
+ipsec_vici_up() {
+	kill -0 "${IPSEC_PID[$1]}" 2>/dev/null &&
+		swanctl --stats --uri "$(ipsec_uri "$1")" >/dev/null 2>&1
+}
+
+ipsec_swanctl() {
+	local ns=$1
+	shift
+	swanctl "$@" --uri "$(ipsec_uri "$ns")"
+}
+
+# ipsec_wait SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+ipsec_wait() {
+	local t=$1 end
+	shift
+	end=$(($(date +%s%N) / 1000000 + t * 1000))
+	until "$@" >/dev/null 2>&1; do
+		[ "$(($(date +%s%N) / 1000000))" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+ipsec_child_installed() {
+	ipsec_swanctl "$1" --list-sas --child "$2" 2>/dev/null | grep -q "^  *$2: .*INSTALLED"
+}
+
+ipsec_charon_stop() {
+	local ns=$1 pid=${IPSEC_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	if ! ipsec_wait "$IPSEC_WAIT" ipsec_dead "$pid"; then
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+	unset "IPSEC_PID[$ns]"
+}
+
+ipsec_dead() { ! kill -0 "$1" 2>/dev/null; }
+
+ipsec_charon_stop_all() {
+	local ns
+	for ns in "${!IPSEC_PID[@]}"; do
+		ipsec_charon_stop "$ns"
+	done
+}
