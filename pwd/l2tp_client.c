@@ -127,6 +127,12 @@ void l2tp_client_start(struct site *s, const struct cfg_l2tp_client *c)
 	for (pp = &s->clients; *pp; pp = &(*pp)->next)
 		;
 	*pp = cl;
+	/* Keys the daemon does not act on yet: say so rather than pretend. */
+	if (c->dial_on_demand)
+		log_warnx("l2tp-client %s: dial-on-demand is not supported, connecting at once",
+			  cl->title);
+	if (c->ipsec.use != CFG_IPSEC_NO)
+		log_warnx("l2tp-client %s: use-ipsec is not applied to L2TPv2 yet", cl->title);
 	if (c->disabled) {
 		snprintf(cl->status, sizeof(cl->status), "disabled");
 		log_info("l2tp-client %s: disabled", cl->title);
