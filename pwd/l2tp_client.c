@@ -78,8 +78,8 @@ static void client_drop_timer(struct ev_timer *et)
 	log_info("l2tp-client %s: disconnected: %s, reconnecting in %u s", cl->title,
 		 cl->last_error, cl->backoff_ms / 1000);
 	evloop_timer_arm(s->loop, &cl->reconnect_timer, evloop_now(s->loop) + cl->backoff_ms);
-	cl->backoff_ms = cl->backoff_ms * 2 > V2_RECONNECT_MAX_MS ? V2_RECONNECT_MAX_MS
-								  : cl->backoff_ms * 2;
+	cl->backoff_ms =
+	    cl->backoff_ms * 2 > V2_RECONNECT_MAX_MS ? V2_RECONNECT_MAX_MS : cl->backoff_ms * 2;
 }
 
 void l2tp_client_dropped(struct l2tp_client *cl, const char *why)
