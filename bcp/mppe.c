@@ -296,3 +296,14 @@ int mppe_rx_awaiting_flush(const struct mppe_rx *r)
 {
 	return r->await_flush;
 }
+
+int mppe_rx_desync(struct mppe_rx *r)
+{
+	if (r->k.stateless)
+		return 0;
+	if (!r->await_flush) {
+		r->await_flush = 1;
+		r->stats.resets++;
+	}
+	return 1;
+}

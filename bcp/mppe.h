@@ -167,5 +167,12 @@ void mppe_tx_reset(struct mppe_tx *t);
  */
 int mppe_decrypt(struct mppe_rx *r, struct buf *pkt, struct wbuf *w, enum mppe_drop *why);
 int mppe_rx_awaiting_flush(const struct mppe_rx *r);
+/*
+ * The caller found a decrypted packet incoherent (RFC 3078 §3: its
+ * protocol is outside 0x0021-0x00FA): stateful, the RC4 stream is out of
+ * step, so wait for a flushed packet; 1 when a CCP Reset-Request is due.
+ * Stateless, the next packet re-keys anyway: 0.
+ */
+int mppe_rx_desync(struct mppe_rx *r);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * The PPP link: phases (RFC 1661 §3.2), demultiplexing, Protocol-Reject,
- * and the glue between LCP, authentication and BCP.  One function,
- * ppp_set_phase(), changes and logs the phase.
+ * and the glue between LCP, authentication, BCP and CCP.  One function,
+ * ppp_set_phase(), changes and logs the phase.  The data path's layers
+ * (BCP frames, MPPE, Multilink) live in ppp_data.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 
 #include "cfg.h"
 #include "cplog.h"
-#include "ppp.h"
+#include "ppp_int.h"
 
 /* The config's method bits are ours, so the daemon can pass them through. */
 _Static_assert(PPP_AUTH_BIT(PPP_AUTH_PAP) == CFG_AUTH_PAP, "auth bits");
@@ -19,24 +20,8 @@ _Static_assert(PPP_AUTH_BIT(PPP_AUTH_CHAP) == CFG_AUTH_CHAP, "auth bits");
 _Static_assert(PPP_AUTH_BIT(PPP_AUTH_MSCHAP1) == CFG_AUTH_MSCHAP1, "auth bits");
 _Static_assert(PPP_AUTH_BIT(PPP_AUTH_MSCHAP2) == CFG_AUTH_MSCHAP2, "auth bits");
 
-struct ppp {
-	struct ppp_params p;
-	char name[AUTH_NAME_MAX + 1];
-	char user[AUTH_NAME_MAX + 1];
-	char password[AUTH_PASSWORD_MAX + 1];
-	const struct ppp_ops *ops;
-	void *ctx;
-	enum ppp_phase phase;
-	int started; /* ppp_start() called and the link not yet reported down */
-	int bcp_open;
-	struct lcp lcp;
-	struct auth auth;
-	struct bcp bcp;
-	struct bcp_enc enc;
-	uint64_t now, armed;
-	char reason[128];
-	struct ppp_stats stats;
-};
+#define PPP_REASON_NO_MSCHAP "encryption required but authentication is not MS-CHAP"
+#define PPP_REASON_NO_MPPE   "encryption required but peer refused MPPE"
 
 static const char *const ppp_phase_names[] = {
     "dead", "establish", "authenticate", "network", "terminate",
@@ -47,10 +32,7 @@ const char *ppp_phase_name(enum ppp_phase ph)
 	return (unsigned)ph <= PPP_PHASE_TERMINATE ? ppp_phase_names[ph] : "?";
 }
 
-static void ppp_logf(struct ppp *p, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void ppp_logf(struct ppp *p, int level, const char *fmt, ...)
+void ppp_logf(struct ppp *p, int level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -65,11 +47,38 @@ static void ppp_set_reason(struct ppp *p, const char *why)
 		snprintf(p->reason, sizeof(p->reason), "%s", why);
 }
 
-static void ppp_send_raw(struct ppp *p, uint16_t proto, const uint8_t *pkt, size_t len)
+void ppp_send_raw(struct ppp *p, uint16_t proto, const uint8_t *pkt, size_t len)
 {
 	p->stats.tx_frames++;
 	if (p->ops->send)
 		p->ops->send(p->ctx, proto, pkt, len);
+}
+
+/*
+ * Entering the network phase: Multilink as LCP agreed, BCP, and CCP when
+ * use-encryption asks for it (default/no wait for the peer's request).
+ */
+static void ppp_network(struct ppp *p)
+{
+	uint8_t k1[16], k2[16];
+	int keys = ppp_mppe_keys(p, k1, k2) == 0;
+
+	explicit_bzero(k1, sizeof(k1));
+	explicit_bzero(k2, sizeof(k2));
+	p->ccp_gave_up = 0;
+	if (p->p.encryption == CFG_ENC_REQUIRED && !keys) {
+		ppp_set_reason(p, PPP_REASON_NO_MSCHAP);
+		fsm_close(&p->lcp.fsm, PPP_REASON_NO_MSCHAP, p->now);
+		return;
+	}
+	ccp_set_keys(&p->ccp, keys);
+	ppp_data_network(p);
+	fsm_open(&p->bcp.fsm, p->now);
+	fsm_lower_up(&p->bcp.fsm, p->now);
+	if (ccp_active(&p->ccp)) {
+		fsm_open(&p->ccp.fsm, p->now);
+		fsm_lower_up(&p->ccp.fsm, p->now);
+	}
 }
 
 /* The one place the phase changes (RFC 1661 §3.2 phase diagram). */
@@ -95,8 +104,7 @@ static void ppp_set_phase(struct ppp *p, enum ppp_phase to)
 		}
 		break;
 	case PPP_PHASE_NETWORK:
-		fsm_open(&p->bcp.fsm, p->now);
-		fsm_lower_up(&p->bcp.fsm, p->now);
+		ppp_network(p);
 		break;
 	case PPP_PHASE_ESTABLISH:
 	case PPP_PHASE_AUTHENTICATE:
@@ -109,11 +117,12 @@ static void ppp_set_phase(struct ppp *p, enum ppp_phase to)
 
 static void ppp_rearm(struct ppp *p)
 {
-	uint64_t d[3] = {lcp_deadline(&p->lcp), fsm_deadline(&p->bcp.fsm), auth_deadline(&p->auth)};
+	uint64_t d[5] = {lcp_deadline(&p->lcp), fsm_deadline(&p->bcp.fsm), auth_deadline(&p->auth),
+			 fsm_deadline(&p->ccp.fsm), ppp_data_deadline(p)};
 	uint64_t at = 0;
 	int i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 5; i++)
 		if (d[i] && (!at || d[i] < at))
 			at = d[i];
 	if (at != p->armed) {
@@ -123,7 +132,7 @@ static void ppp_rearm(struct ppp *p)
 	}
 }
 
-/* ---- fsm io: LCP and BCP packets leave through the link ---- */
+/* ---- fsm io: LCP, BCP and CCP packets leave through the link ---- */
 
 static void ppp_io_send(void *ctx, uint16_t proto, const uint8_t *pkt, size_t len)
 {
@@ -173,6 +182,11 @@ static void ppp_lcp_down(void *ctx)
 
 	/* tld: the NCPs lose their lower layer; LCP renegotiates or terminates. */
 	fsm_lower_down(&p->bcp.fsm, p->now);
+	fsm_lower_down(&p->ccp.fsm, p->now);
+	/* A passive CCP waits for the peer's request again next time. */
+	if (!ccp_active(&p->ccp) && p->ccp.fsm.state != FSM_INITIAL)
+		fsm_close(&p->ccp.fsm, NULL, p->now);
+	ppp_data_lcp_down(p);
 	auth_stop(&p->auth);
 	ppp_set_phase(p, p->lcp.fsm.state == FSM_CLOSING || p->lcp.fsm.state == FSM_STOPPING
 			     ? PPP_PHASE_TERMINATE
@@ -193,6 +207,12 @@ static void ppp_lcp_protrej(void *ctx, uint16_t proto)
 		ppp_set_reason(p, "peer does not bridge (BCP rejected)");
 		fsm_rxj(&p->bcp.fsm, 1, p->now);
 		fsm_close(&p->lcp.fsm, "peer rejected BCP", p->now);
+	}
+	/* A peer without CCP/MPPE: required fails (through ccp finished), else plaintext. */
+	if (proto == PPP_PROTO_CCP || proto == MPPE_PROTO) {
+		if (p->p.encryption == CFG_ENC_REQUIRED)
+			fsm_set_reason(&p->ccp.fsm, PPP_REASON_NO_MPPE);
+		fsm_rxj(&p->ccp.fsm, 1, p->now);
 	}
 }
 
@@ -246,15 +266,48 @@ static const struct auth_ops ppp_auth_ops = {
 
 /* ---- BCP events ---- */
 
+/* Whether CCP is as far as use-encryption demands for frames to flow. */
+static int ppp_ccp_settled(const struct ppp *p)
+{
+	int on = ccp_tx_mppe(&p->ccp, NULL) && ccp_rx_mppe(&p->ccp, NULL);
+
+	switch (p->p.encryption) {
+	case CFG_ENC_YES:
+		return p->ccp.fsm.state == FSM_OPENED || p->ccp_gave_up;
+	case CFG_ENC_REQUIRED:
+		return on;
+	case CFG_ENC_DEFAULT:
+	case CFG_ENC_NO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void ppp_check_ready(struct ppp *p)
+{
+	int r = p->phase == PPP_PHASE_NETWORK && p->bcp_open && ppp_ccp_settled(p);
+
+	if (!r) {
+		p->ready = 0;
+		return;
+	}
+	if (p->ready)
+		return;
+	p->ready = 1;
+	ppp_logf(p, LOG_INFO, "network phase, bridging (user \"%s\", encoding %s)", p->auth.user,
+		 ccp_encoding(&p->ccp));
+	if (p->ops->up)
+		p->ops->up(p->ctx, p);
+}
+
 static void ppp_bcp_up(void *ctx)
 {
 	struct ppp *p = ctx;
 
 	bcp_encoding(&p->bcp, &p->enc);
 	p->bcp_open = 1;
-	ppp_logf(p, LOG_INFO, "network phase, bridging (user \"%s\")", p->auth.user);
-	if (p->ops->up)
-		p->ops->up(p->ctx, p);
+	ppp_check_ready(p);
 }
 
 static void ppp_bcp_down(void *ctx)
@@ -262,6 +315,7 @@ static void ppp_bcp_down(void *ctx)
 	struct ppp *p = ctx;
 
 	p->bcp_open = 0;
+	ppp_check_ready(p);
 }
 
 /* BCP gave up (e.g. the peer never answered): without bridging the link is useless. */
@@ -282,11 +336,69 @@ static const struct bcp_ops ppp_bcp_ops = {
     .finished = ppp_bcp_finished,
 };
 
+/* ---- CCP events ---- */
+
+static void ppp_ccp_up(void *ctx)
+{
+	struct ppp *p = ctx;
+
+	ppp_data_ccp_up(p);
+	ppp_check_ready(p);
+}
+
+static void ppp_ccp_down(void *ctx)
+{
+	struct ppp *p = ctx;
+
+	ppp_data_ccp_down(p);
+	ppp_check_ready(p);
+}
+
+/* CCP is over: fatal when encryption is required, else the link runs in plaintext. */
+static void ppp_ccp_finished(void *ctx)
+{
+	struct ppp *p = ctx;
+
+	ppp_data_ccp_down(p);
+	if (p->phase != PPP_PHASE_NETWORK)
+		return;
+	if (p->p.encryption == CFG_ENC_REQUIRED) {
+		const char *r = p->ccp.fsm.reason;
+
+		/* Say what was required, and what CCP itself saw when that adds anything. */
+		if (!p->reason[0] && (!r[0] || strcmp(r, PPP_REASON_NO_MPPE) == 0))
+			snprintf(p->reason, sizeof(p->reason), "%s", PPP_REASON_NO_MPPE);
+		else if (!p->reason[0])
+			snprintf(p->reason, sizeof(p->reason), "%s (ccp: %s)", PPP_REASON_NO_MPPE,
+				 r);
+		fsm_close(&p->lcp.fsm, PPP_REASON_NO_MPPE, p->now);
+		return;
+	}
+	p->ccp_gave_up = 1;
+	ppp_check_ready(p);
+}
+
+static void ppp_ccp_reset_request(void *ctx)
+{
+	struct ppp *p = ctx;
+
+	if (p->mtx_on)
+		mppe_tx_reset(&p->mtx);
+}
+
+static const struct ccp_ops ppp_ccp_ops = {
+    .up = ppp_ccp_up,
+    .down = ppp_ccp_down,
+    .finished = ppp_ccp_finished,
+    .reset_request = ppp_ccp_reset_request,
+};
+
 /* ---- the link ---- */
 
 struct ppp *ppp_new(const struct ppp_params *params, const struct ppp_ops *ops, void *ctx)
 {
 	struct lcp_params lp;
+	struct ccp_params cp;
 	struct ppp *p = calloc(1, sizeof(*p));
 
 	if (!p)
@@ -311,6 +423,9 @@ struct ppp *ppp_new(const struct ppp_params *params, const struct ppp_ops *ops, 
 	lcp_init(&p->lcp, &lp, &ppp_lcp_ops, p, &ppp_fsm_io, p);
 	auth_init(&p->auth, &ppp_auth_ops, p);
 	bcp_init(&p->bcp, &params->bcp, &ppp_bcp_ops, p, &ppp_fsm_io, p);
+	cp.policy = params->encryption;
+	cp.stateful = params->mppe_stateful;
+	ccp_init(&p->ccp, &cp, &ppp_ccp_ops, p, &ppp_fsm_io, p);
 	return p;
 }
 
@@ -318,8 +433,9 @@ void ppp_free(struct ppp *p)
 {
 	if (!p)
 		return;
-	memset(p->password, 0, sizeof(p->password));
-	memset(&p->auth, 0, sizeof(p->auth));
+	ppp_data_free(p);
+	explicit_bzero(p->password, sizeof(p->password));
+	explicit_bzero(&p->auth, sizeof(p->auth));
 	free(p);
 }
 
@@ -334,6 +450,10 @@ void ppp_start(struct ppp *p, uint64_t now)
 	if (p->bcp.fsm.state != FSM_INITIAL) {
 		fsm_lower_down(&p->bcp.fsm, now);
 		fsm_close(&p->bcp.fsm, NULL, now);
+	}
+	if (p->ccp.fsm.state != FSM_INITIAL) {
+		fsm_lower_down(&p->ccp.fsm, now);
+		fsm_close(&p->ccp.fsm, NULL, now);
 	}
 	p->reason[0] = '\0';
 	p->started = 1;
@@ -350,6 +470,7 @@ void ppp_lower_down(struct ppp *p, const char *why, uint64_t now)
 	/* LCP first: its tld takes BCP down, so BCP's tlf finds no network phase. */
 	fsm_lower_down(&p->lcp.fsm, now);
 	fsm_close(&p->bcp.fsm, NULL, now);
+	fsm_close(&p->ccp.fsm, NULL, now);
 	/* Starting + Close -> tlf: the link is Dead without waiting for the peer. */
 	fsm_close(&p->lcp.fsm, NULL, now);
 	ppp_set_phase(p, PPP_PHASE_DEAD);
@@ -360,8 +481,11 @@ void ppp_close(struct ppp *p, const char *why, uint64_t now)
 {
 	p->now = now;
 	ppp_set_reason(p, why ? why : "administratively closed");
-	if (p->phase == PPP_PHASE_NETWORK)
+	if (p->phase == PPP_PHASE_NETWORK) {
 		fsm_close(&p->bcp.fsm, why, now);
+		if (p->ccp.fsm.state != FSM_INITIAL)
+			fsm_close(&p->ccp.fsm, why, now);
+	}
 	fsm_close(&p->lcp.fsm, why, now);
 	if (p->lcp.fsm.state == FSM_CLOSING)
 		ppp_set_phase(p, PPP_PHASE_TERMINATE);
@@ -373,7 +497,9 @@ void ppp_timeout(struct ppp *p, uint64_t now)
 	p->now = now;
 	lcp_timeout(&p->lcp, now);
 	fsm_timeout(&p->bcp.fsm, now);
+	fsm_timeout(&p->ccp.fsm, now);
 	auth_timeout(&p->auth, now);
+	ppp_data_timeout(p, now);
 	ppp_rearm(p);
 }
 
@@ -397,33 +523,46 @@ static void ppp_protocol_reject(struct ppp *p, uint16_t proto, struct buf *info)
 	fsm_send(&p->lcp.fsm, FSM_PROTREJ, fsm_next_id(&p->lcp.fsm), data, w.len);
 }
 
-static int ppp_bridged_input(struct ppp *p, struct buf *info)
+/* A CCP packet: a passive CCP (default/no) starts on the peer's first request. */
+static int ppp_ccp_input(struct ppp *p, struct buf *info)
 {
-	uint8_t eth[PPP_FRAME_MAX];
-	enum bcp_frame_err e;
-	size_t n = 0;
+	struct ccp *c = &p->ccp;
 
-	if (!p->bcp_open) {
-		p->stats.drop_bcp_closed++;
-		return -1;
+	if (c->fsm.state == FSM_INITIAL) {
+		if (buf_left(info) < 1 || buf_cur(info)[0] != FSM_CONFREQ) {
+			p->stats.drop_phase++;
+			return -1;
+		}
+		ccp_peek_request(c, buf_cur(info), buf_left(info));
+		fsm_open(&c->fsm, p->now);
+		fsm_lower_up(&c->fsm, p->now);
 	}
-	e = bcp_frame_decode(info, eth, sizeof(eth), &n, NULL);
-	if (e != BCP_FRAME_OK) {
-		p->stats.drop_bridged[e]++;
-		return -1;
-	}
-	p->stats.rx_bridged++;
-	if (p->ops->frame)
-		p->ops->frame(p->ctx, eth, n);
-	return 0;
+	return fsm_input(&c->fsm, buf_cur(info), buf_left(info), p->now);
 }
 
-/* Demultiplex one frame by protocol and phase (RFC 1661 §3.2, §3.4). */
-static int ppp_dispatch(struct ppp *p, uint16_t proto, struct buf *info)
+/*
+ * Demultiplex one payload by protocol and phase (RFC 1661 §3.2, §3.4).
+ * Link-level protocols (LCP, authentication) never come out of Multilink
+ * or MPPE (RFC 1990 §3 sends LCP on the member link; RFC 3078 §3 encrypts
+ * 0x21-0xFA only).
+ */
+int ppp_dispatch(struct ppp *p, uint16_t proto, struct buf *info, unsigned via)
 {
 	uint64_t termreq;
 	int r;
 
+	switch (proto) {
+	case PPP_PROTO_LCP:
+	case PPP_PROTO_PAP:
+	case PPP_PROTO_CHAP:
+		if (via) {
+			p->stats.drop_nested++;
+			return -1;
+		}
+		break;
+	default:
+		break;
+	}
 	switch (proto) {
 	case PPP_PROTO_LCP:
 		termreq = p->lcp.fsm.stats.termreq_rx;
@@ -447,23 +586,21 @@ static int ppp_dispatch(struct ppp *p, uint16_t proto, struct buf *info)
 		r = auth_input(&p->auth, proto, buf_cur(info), buf_left(info), p->now);
 		break;
 	case PPP_PROTO_BCP:
+	case PPP_PROTO_CCP:
 		/* NCP packets before the network phase are silently discarded (§3.4). */
 		if (p->phase != PPP_PHASE_NETWORK) {
 			p->stats.drop_phase++;
 			return -1;
 		}
-		r = fsm_input(&p->bcp.fsm, buf_cur(info), buf_left(info), p->now);
+		if (proto == PPP_PROTO_CCP)
+			r = ppp_ccp_input(p, info);
+		else
+			r = fsm_input(&p->bcp.fsm, buf_cur(info), buf_left(info), p->now);
 		break;
 	case PPP_PROTO_BRIDGED:
-		return ppp_bridged_input(p, info);
+	case MPPE_PROTO:
 	case PPP_PROTO_MP:
-		if (p->phase == PPP_PHASE_NETWORK && p->lcp.want.mrru && p->lcp.his.mrru &&
-		    p->ops->mp_input) {
-			p->ops->mp_input(p->ctx, buf_cur(info), buf_left(info));
-			return 0;
-		}
-		p->stats.drop_mp++;
-		return -1;
+		return ppp_data_input(p, proto, info, via);
 	default:
 		if (p->lcp.fsm.state != FSM_OPENED) {
 			p->stats.drop_phase++;
@@ -477,11 +614,31 @@ static int ppp_dispatch(struct ppp *p, uint16_t proto, struct buf *info)
 	return r;
 }
 
+int ppp_get_proto(struct buf *b, uint16_t *proto)
+{
+	uint8_t hi, lo;
+
+	if (buf_get_n8(b, &hi) == -1)
+		return -1;
+	if (hi & 1) {
+		/* RFC 1661 §6.5: a compressed (one-byte) protocol field. */
+		*proto = hi;
+		return 0;
+	}
+	if (buf_get_n8(b, &lo) == -1)
+		return -1;
+	/* RFC 1661 §2: the low byte is odd, the high byte even. */
+	if (!(lo & 1))
+		return -2;
+	*proto = (uint16_t)(hi << 8 | lo);
+	return 0;
+}
+
 int ppp_input(struct ppp *p, const uint8_t *frame, size_t len, uint64_t now)
 {
 	struct buf b;
-	uint8_t a, c, hi, lo;
-	uint16_t proto;
+	uint8_t a, c;
+	uint16_t proto = 0;
 	int r;
 
 	p->now = now;
@@ -490,31 +647,21 @@ int ppp_input(struct ppp *p, const uint8_t *frame, size_t len, uint64_t now)
 	/* RFC 1662 §3.1 address/control, absent when ACFC is in use or over L2TP. */
 	if (buf_peek_n8(&b, 0, &a) == 0 && buf_peek_n8(&b, 1, &c) == 0 && a == 0xff && c == 0x03)
 		buf_skip(&b, 2);
-	if (buf_get_n8(&b, &hi) == -1) {
+	r = ppp_get_proto(&b, &proto);
+	if (r == -1) {
 		p->stats.drop_short++;
 		return -1;
 	}
-	if (hi & 1) {
-		/* RFC 1661 §6.5: a compressed (one-byte) protocol field. */
-		proto = hi;
-	} else {
-		if (buf_get_n8(&b, &lo) == -1) {
-			p->stats.drop_short++;
-			return -1;
-		}
-		/* RFC 1661 §2: the low byte is odd, the high byte even. */
-		if (!(lo & 1)) {
-			p->stats.drop_bad_proto++;
-			return -1;
-		}
-		proto = (uint16_t)(hi << 8 | lo);
+	if (r == -2) {
+		p->stats.drop_bad_proto++;
+		return -1;
 	}
 	if (p->phase == PPP_PHASE_DEAD) {
 		p->stats.drop_phase++;
 		return -1;
 	}
 	lcp_traffic(&p->lcp, now);
-	r = ppp_dispatch(p, proto, &b);
+	r = ppp_dispatch(p, proto, &b, 0);
 	ppp_rearm(p);
 	return r;
 }
@@ -522,23 +669,6 @@ int ppp_input(struct ppp *p, const uint8_t *frame, size_t len, uint64_t now)
 void ppp_traffic(struct ppp *p, uint64_t now)
 {
 	lcp_traffic(&p->lcp, now);
-}
-
-int ppp_send_frame(struct ppp *p, const uint8_t *eth, size_t len)
-{
-	uint8_t pkt[PPP_FRAME_MAX];
-	struct wbuf w;
-
-	if (!p->bcp_open)
-		return -1;
-	wbuf_init(&w, pkt, sizeof(pkt));
-	if (bcp_frame_encode(&w, eth, len, &p->enc) == -1) {
-		p->stats.tx_too_big++;
-		return -1;
-	}
-	p->stats.tx_bridged++;
-	ppp_send_raw(p, PPP_PROTO_BRIDGED, pkt, w.len);
-	return 0;
 }
 
 enum ppp_phase ppp_phase(const struct ppp *p)
@@ -564,6 +694,38 @@ const struct bcp *ppp_bcp(const struct ppp *p)
 const struct auth *ppp_auth(const struct ppp *p)
 {
 	return &p->auth;
+}
+
+const struct ccp *ppp_ccp(const struct ppp *p)
+{
+	return &p->ccp;
+}
+
+int ppp_ready(const struct ppp *p)
+{
+	return p->ready;
+}
+
+const char *ppp_encoding(const struct ppp *p)
+{
+	return ccp_encoding(&p->ccp);
+}
+
+uint16_t ppp_mtu(const struct ppp *p)
+{
+	return lcp_his(&p->lcp)->mru;
+}
+
+uint16_t ppp_mru(const struct ppp *p)
+{
+	uint16_t m = lcp_ours(&p->lcp)->mru;
+
+	return m ? m : LCP_DEFAULT_MRU;
+}
+
+uint16_t ppp_mrru(const struct ppp *p)
+{
+	return p->mptx_on ? lcp_his(&p->lcp)->mrru : 0;
 }
 
 const char *ppp_user(const struct ppp *p)

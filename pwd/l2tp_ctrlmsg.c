@@ -57,19 +57,6 @@ int l2tp_tun_signs(const struct l2tp_tunnel *t)
 	return t->secret_len && t->p.version == L2TP_VERSION_3;
 }
 
-void l2tp_eng_text(const struct buf *v, char *dst, size_t cap)
-{
-	struct buf b = *v;
-	size_t i = 0;
-	uint8_t c;
-
-	if (cap == 0)
-		return;
-	while (i + 1 < cap && buf_get_n8(&b, &c) == 0)
-		dst[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	dst[i] = '\0';
-}
-
 static void tun_xmit(void *ctx, uint8_t *pkt, size_t len)
 {
 	struct l2tp_tunnel *t = ctx;

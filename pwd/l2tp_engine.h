@@ -1,8 +1,9 @@
 /*
  * Inside the L2TP engine: what l2tp_tunnel.c (control connection),
- * l2tp_ctrlmsg.c (messages on the wire), l2tp_session.c (sessions) and
- * l2tp_v3avp.c / l2tp_v2avp.c (the AVP sets of each version) share.  Not for the daemon: it uses
- * l2tp_tunnel.h only.
+ * l2tp_ctrlmsg.c (messages on the wire), l2tp_session.c (sessions),
+ * l2tp_v3avp.c / l2tp_v2avp.c (the AVP sets of each version) and
+ * l2tp_avpset.c (what the two AVP sets share) have in common.  Not for the
+ * daemon: it uses l2tp_tunnel.h only.
  *
  * The version-specific parts sit behind struct l2tp_avpset: parsing a
  * message into struct l2tp_cmsg, the mandatory-AVP table, and the AVPs of
@@ -96,13 +97,21 @@ struct l2tp_cmsg {
 struct l2tp_tunnel;
 struct l2tp_session;
 
-/* The version-specific AVP sets (RFC 3931 §6 for v3). */
+/* One row of a version's mandatory-AVP table: a message of type must carry has. */
+struct l2tp_avpset_required {
+	uint16_t type;
+	uint32_t has; /* one enum l2tp_cm_bit */
+	const char *name;
+};
+
+/* The version-specific AVP sets (RFC 2661 §6 for v2, RFC 3931 §6 for v3). */
 struct l2tp_avpset {
 	/* Parse AVPs (header already parsed into m->h).  -1: malformed, *why says what. */
 	int (*parse)(const struct l2tp_tunnel *t, const struct buf *avps, struct l2tp_cmsg *m,
 		     const char **why);
-	/* The first mandatory AVP m lacks for its type, or NULL (RFC 3931 §6). */
-	const char *(*missing)(const struct l2tp_cmsg *m);
+	/* Which AVPs each message type must carry, for l2tp_avpset_missing(). */
+	const struct l2tp_avpset_required *required;
+	size_t n_required;
 	/* Control connection messages: SCCRQ, SCCRP, SCCCN, StopCCN, HELLO. */
 	int (*build_ctrl)(struct l2tp_tunnel *t, struct l2tp_builder *b, uint16_t type,
 			  uint16_t result, const char *msg);
@@ -119,7 +128,8 @@ struct l2tp_avpset {
 				   uint16_t *result, uint16_t *error);
 	/*
 	 * What the peer's ICRQ, ICRP or ICCN says for session s, into s->info
-	 * and checked against s->p.  0, or -1 with the CDN result and why.
+	 * and checked against s->p.  0, or -1 with the CDN result and why.  The
+	 * caller refuses a peer session id of 0 after it, for both versions.
 	 */
 	int (*negotiate)(struct l2tp_session *s, const struct l2tp_cmsg *m, uint16_t *result,
 			 char *why, size_t cap);
@@ -128,8 +138,28 @@ struct l2tp_avpset {
 extern const struct l2tp_avpset l2tp_v3avp_set;
 extern const struct l2tp_avpset l2tp_v2avp_set;
 
+/* l2tp_avpset.c: what the two AVP sets share. */
 /* Copy a received text value for logs and info: truncated, non-printable octets as '?'. */
 void l2tp_eng_text(const struct buf *v, char *dst, size_t cap);
+/*
+ * Read every IETF AVP of avps into m through one (the version's decoder of
+ * one AVP: 0 taken or ignored, -1 malformed).  An unknown AVP with the M bit
+ * ends the walk with L2TP_CM_UNKNOWN_M set and returns 0: the message type
+ * decides what it clears.  -1 when malformed: *why names the AVP (then
+ * *err is L2TP_AVP_OK) or the reader's error *err.
+ */
+int l2tp_avpset_read(const struct l2tp_tunnel *t, uint8_t version, const struct buf *avps,
+		     struct l2tp_cmsg *m, int (*one)(struct l2tp_cmsg *, const struct l2tp_avp *),
+		     enum l2tp_avp_err *err, const char **why);
+/*
+ * The AVPs both versions define alike (Result Code, Protocol Version, Tie
+ * Breaker, Host Name, Receive Window Size, Call Serial Number) into m;
+ * anything else is ignored.  A version's decoder ends in it.  0, or -1
+ * when malformed.
+ */
+int l2tp_avpset_common(struct l2tp_cmsg *m, const struct l2tp_avp *a);
+/* The first mandatory AVP m lacks for its type in set's table, or NULL. */
+const char *l2tp_avpset_missing(const struct l2tp_avpset *set, const struct l2tp_cmsg *m);
 
 struct l2tp_session {
 	struct l2tp_session *next;

@@ -152,13 +152,35 @@ static void sess_cdn_close(struct l2tp_session *s, enum sess_event ev, uint16_t 
 	sess_change(s, L2TP_SESSION_CLOSED, ev, why);
 }
 
+/*
+ * The peer's ICRQ, ICRP or ICCN: what it says is agreed by the version's
+ * negotiate (s->info), then the session goes on to next, or is refused
+ * with a CDN saying why.
+ */
+static void sess_agree(struct l2tp_session *s, enum sess_event ev, const struct l2tp_cmsg *m,
+		       enum l2tp_session_state next)
+{
+	char why[160];
+	uint16_t res;
+
+	if (s->t->avp->negotiate(s, m, &res, why, sizeof(why)) == -1) {
+		sess_cdn_close(s, SE_FAIL, res, why);
+		return;
+	}
+	/* Either version: the peer's session id goes in every message we send it; 0 is none. */
+	if (s->info.peer_session_id == 0) {
+		sess_cdn_close(s, SE_FAIL, L2TP_CDN_GENERAL_ERROR, "peer assigned session id 0");
+		return;
+	}
+	sess_change(s, next, ev, NULL);
+}
+
 /* The dispatcher: every (state, event) pair of a session lands here. */
 static void sess_dispatch(struct l2tp_session *s, enum sess_event ev, const struct l2tp_cmsg *m,
 			  uint16_t result, const char *why)
 {
 	struct l2tp_tunnel *t = s->t;
 	char buf[160];
-	uint16_t res;
 
 	/* Events every state handles alike. */
 	switch (ev) {
@@ -191,11 +213,7 @@ static void sess_dispatch(struct l2tp_session *s, enum sess_event ev, const stru
 			return;
 		}
 		if (ev == SE_RX_ICRQ) {
-			if (t->avp->negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
-				sess_cdn_close(s, SE_FAIL, res, buf);
-				return;
-			}
-			sess_change(s, L2TP_SESSION_WAIT_CONNECT, ev, NULL);
+			sess_agree(s, ev, m, L2TP_SESSION_WAIT_CONNECT);
 			return;
 		}
 		break;
@@ -207,21 +225,13 @@ static void sess_dispatch(struct l2tp_session *s, enum sess_event ev, const stru
 		break;
 	case L2TP_SESSION_WAIT_REPLY:
 		if (ev == SE_RX_ICRP) {
-			if (t->avp->negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
-				sess_cdn_close(s, SE_FAIL, res, buf);
-				return;
-			}
-			sess_change(s, L2TP_SESSION_ESTABLISHED, ev, NULL);
+			sess_agree(s, ev, m, L2TP_SESSION_ESTABLISHED);
 			return;
 		}
 		break;
 	case L2TP_SESSION_WAIT_CONNECT:
 		if (ev == SE_RX_ICCN) {
-			if (t->avp->negotiate(s, m, &res, buf, sizeof(buf)) == -1) {
-				sess_cdn_close(s, SE_FAIL, res, buf);
-				return;
-			}
-			sess_change(s, L2TP_SESSION_ESTABLISHED, ev, NULL);
+			sess_agree(s, ev, m, L2TP_SESSION_ESTABLISHED);
 			return;
 		}
 		break;
@@ -365,7 +375,7 @@ static int sess_we_win_collision(struct l2tp_tunnel *t, const struct l2tp_cmsg *
 static void sess_rx_icrq(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 {
 	struct l2tp_session_params p;
-	const char *why = "refused";
+	const char *why = "refused", *missing;
 	struct l2tp_session *s;
 	uint16_t result, error;
 	char buf[160];
@@ -377,9 +387,10 @@ static void sess_rx_icrq(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 		sess_refuse(t, m, result, error, buf);
 		return;
 	}
-	if (t->avp->missing(m) != NULL) {
+	missing = l2tp_avpset_missing(t->avp, m);
+	if (missing != NULL) {
 		t->st.drop_missing_avp++;
-		snprintf(buf, sizeof(buf), "ICRQ without mandatory AVP %s", t->avp->missing(m));
+		snprintf(buf, sizeof(buf), "ICRQ without mandatory AVP %s", missing);
 		sess_refuse(t, m, L2TP_CDN_GENERAL_ERROR, L2TP_ERR_NONE, buf);
 		return;
 	}
@@ -455,7 +466,7 @@ void l2tp_sess_rx(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 		sess_dispatch(s, SE_FAIL, NULL, result, buf);
 		return;
 	}
-	missing = t->avp->missing(m);
+	missing = l2tp_avpset_missing(t->avp, m);
 	if (missing != NULL && m->h.msg_type != L2TP_MSG_CDN) {
 		t->st.drop_missing_avp++;
 		snprintf(buf, sizeof(buf), "%s without mandatory AVP %s",

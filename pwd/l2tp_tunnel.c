@@ -460,7 +460,7 @@ static void tun_process(struct l2tp_tunnel *t, const struct l2tp_cmsg *m)
 		tun_fail_ev(t, result, error, why);
 		return;
 	}
-	missing = t->avp->missing(m);
+	missing = l2tp_avpset_missing(t->avp, m);
 	if (missing != NULL) {
 		t->st.drop_missing_avp++;
 		snprintf(why, sizeof(why), "%s without mandatory AVP %s", l2tp_msg_name(type),

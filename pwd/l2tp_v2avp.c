@@ -20,7 +20,6 @@
  * hidden AVP of a message.  Hidden AVPs from the peer are always decoded by
  * the codec's reader, with the tunnel secret and the last Random Vector.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "l2tp_engine.h"
@@ -52,38 +51,17 @@ static int v2_avp(struct l2tp_cmsg *m, const struct l2tp_avp *a)
 	size_t n;
 
 	switch (a->type) {
-	case L2TP_AVP_RESULT_CODE:
-		if (l2tp_avp_get_result(a, &m->result) == -1)
-			return -1;
-		l2tp_eng_text(&m->result.message, m->result_msg, sizeof(m->result_msg));
-		m->has |= L2TP_CM_RESULT;
-		return 0;
-	case L2TP_AVP_PROTOCOL_VERSION:
-		m->has |= L2TP_CM_PROTO_VER;
-		return l2tp_avp_get_n16(a, &m->proto_ver);
 	case L2TP_AVP_FRAMING_CAP:
 		m->has |= L2TP_CM_FRAMING_CAP;
 		return l2tp_avp_get_n32(a, &m->framing_caps);
 	case L2TP_AVP_BEARER_CAP:
 		return l2tp_avp_get_n32(a, &m->bearer_caps);
-	case L2TP_AVP_TIE_BREAKER:
-		m->has |= L2TP_CM_TIE_BREAKER;
-		return l2tp_avp_get_n64(a, &m->tie_breaker);
-	case L2TP_AVP_HOST_NAME:
-		if (buf_left(&v) == 0)
-			return -1;
-		l2tp_eng_text(&v, m->host_name, sizeof(m->host_name));
-		m->has |= L2TP_CM_HOST_NAME;
-		return 0;
 	case L2TP_AVP_ASSIGNED_TUNNEL_ID:
 		m->has |= L2TP_CM_CONN_ID;
 		if (l2tp_avp_get_n16(a, &id16) == -1)
 			return -1;
 		m->conn_id = id16;
 		return 0;
-	case L2TP_AVP_RECEIVE_WINDOW:
-		m->has |= L2TP_CM_RWIN;
-		return l2tp_avp_get_n16(a, &m->rwin);
 	case L2TP_AVP_CHALLENGE:
 		/* §4.4.3: one or more octets of random data. */
 		m->has |= L2TP_CM_NONCE;
@@ -97,12 +75,6 @@ static int v2_avp(struct l2tp_cmsg *m, const struct l2tp_avp *a)
 		if (l2tp_avp_get_n16(a, &id16) == -1)
 			return -1;
 		m->local_sid = id16;
-		return 0;
-	case L2TP_AVP_CALL_SERIAL_NUMBER:
-		m->has |= L2TP_CM_SERIAL;
-		if (l2tp_avp_get_n32(a, &m->serial) == -1)
-			return -1;
-		m->call.serial = m->serial;
 		return 0;
 	case L2TP_AVP_BEARER_TYPE:
 		return l2tp_avp_get_n32(a, &m->call.bearer_type);
@@ -165,65 +137,42 @@ static int v2_avp(struct l2tp_cmsg *m, const struct l2tp_avp *a)
 		return 0;
 	default:
 		/*
-		 * Message Type and Random Vector (the reader's), or known but
-		 * unused (Firmware Revision, Vendor Name, Q.931 Cause, Physical
-		 * Channel ID, Min/Max BPS, Private Group ID), or unknown without
-		 * the M bit: ignored (§4.1).
+		 * What v3 shares; the rest (Firmware Revision, Vendor Name,
+		 * Q.931 Cause, Physical Channel ID, Min/Max BPS, Private Group
+		 * ID, unknown without the M bit) is ignored there (§4.1).
 		 */
-		return 0;
+		return l2tp_avpset_common(m, a);
 	}
 }
 
 static int v2_parse(const struct l2tp_tunnel *t, const struct buf *avps, struct l2tp_cmsg *m,
 		    const char **why)
 {
-	struct l2tp_avp_reader r;
-	struct l2tp_avp a;
-	int rc;
+	enum l2tp_avp_err err;
 
 	/* The header's session id is ours: the receiver's id, as v3's Remote Session ID. */
 	m->remote_sid = m->h.session_id;
 	if (l2tp_msg_is_session(m->h.msg_type))
 		m->has |= L2TP_CM_RSID;
-	l2tp_avp_reader_init(&r, L2TP_VERSION_2, avps, t->secret_len ? t->secret : NULL,
-			     t->secret_len);
-	while ((rc = l2tp_avp_read(&r, &a)) == 1) {
-		if (a.vendor != L2TP_VENDOR_IETF)
-			continue;
-		if (v2_avp(m, &a) == -1) {
-			*why = l2tp_avp_name(a.type);
-			return -1;
-		}
-	}
-	if (rc == 0)
-		return 0;
-	if (r.err == L2TP_AVP_UNKNOWN_MANDATORY) {
-		m->has |= L2TP_CM_UNKNOWN_M;
-		m->unknown_type = r.bad.type;
+	if (l2tp_avpset_read(t, L2TP_VERSION_2, avps, m, v2_avp, &err, why) == 0) {
+		/* The call's own copy of the Call Serial Number (0 when absent, as m was). */
+		m->call.serial = m->serial;
 		return 0;
 	}
 	/* Hidden AVPs that do not decode are the operator's secret problem: say so. */
-	if (r.err == L2TP_AVP_HIDDEN_NO_SECRET)
+	if (err == L2TP_AVP_HIDDEN_NO_SECRET)
 		*why = "hidden AVP but no tunnel-secret is set here";
-	else if (r.err == L2TP_AVP_HIDDEN_BAD_LEN)
+	else if (err == L2TP_AVP_HIDDEN_BAD_LEN)
 		*why = "hidden AVP does not decode: wrong tunnel-secret?";
-	else
-		*why = l2tp_avp_err_name(r.err);
 	return -1;
 }
-
-struct v2_required {
-	uint16_t type;
-	uint32_t has;
-	const char *name;
-};
 
 /*
  * RFC 2661 §6.  A StopCCN is taken with its Result Code alone (its Assigned
  * Tunnel ID only helps a peer that never got our SCCRP), as is a CDN with
  * the session found by the header.
  */
-static const struct v2_required v2_required[] = {
+static const struct l2tp_avpset_required v2_required[] = {
     {L2TP_MSG_SCCRQ, L2TP_CM_PROTO_VER, "Protocol Version"},
     {L2TP_MSG_SCCRQ, L2TP_CM_HOST_NAME, "Host Name"},
     {L2TP_MSG_SCCRQ, L2TP_CM_FRAMING_CAP, "Framing Capabilities"},
@@ -243,16 +192,6 @@ static const struct v2_required v2_required[] = {
     {L2TP_MSG_WEN, L2TP_CM_CALL_ERRORS, "Call Errors"},
     {L2TP_MSG_SLI, L2TP_CM_ACCM, "ACCM"},
 };
-
-static const char *v2_missing(const struct l2tp_cmsg *m)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(v2_required) / sizeof(v2_required[0]); i++)
-		if (v2_required[i].type == m->h.msg_type && !(m->has & v2_required[i].has))
-			return v2_required[i].name;
-	return NULL;
-}
 
 /* ---- building ---- */
 
@@ -475,11 +414,15 @@ static const char *v2_accept_peer(struct l2tp_tunnel *t, const struct l2tp_cmsg 
 
 /* ---- sessions: the incoming call ---- */
 
+/* Nothing of a PPP call is refused here: its PPP negotiates the rest once the session is up. */
 static int v2_negotiate(struct l2tp_session *s, const struct l2tp_cmsg *m, uint16_t *result,
 			char *why, size_t cap)
 {
 	struct l2tp_session_info *i = &s->info;
 
+	(void)result;
+	(void)why;
+	(void)cap;
 	switch (m->h.msg_type) {
 	case L2TP_MSG_ICRQ:
 		/* LNS: the LAC describes its call. */
@@ -506,17 +449,13 @@ static int v2_negotiate(struct l2tp_session *s, const struct l2tp_cmsg *m, uint1
 		break;
 	}
 	i->seq_tx = i->seq_rx = i->v2.seq_required;
-	if (i->peer_session_id == 0) {
-		*result = L2TP_CDN_GENERAL_ERROR;
-		snprintf(why, cap, "peer assigned session id 0");
-		return -1;
-	}
 	return 0;
 }
 
 const struct l2tp_avpset l2tp_v2avp_set = {
     .parse = v2_parse,
-    .missing = v2_missing,
+    .required = v2_required,
+    .n_required = sizeof(v2_required) / sizeof(v2_required[0]),
     .build_ctrl = v2_build_ctrl,
     .build_session = v2_build_session,
     .accept_peer = v2_accept_peer,

@@ -54,32 +54,12 @@ static int v3_avp(struct l2tp_cmsg *m, const struct l2tp_avp *a)
 	size_t i;
 
 	switch (a->type) {
-	case L2TP_AVP_MESSAGE_TYPE:
-		return 0;
-	case L2TP_AVP_RESULT_CODE:
-		if (l2tp_avp_get_result(a, &m->result) == -1)
-			return -1;
-		l2tp_eng_text(&m->result.message, m->result_msg, sizeof(m->result_msg));
-		m->has |= L2TP_CM_RESULT;
-		return 0;
-	case L2TP_AVP_HOST_NAME:
-		if (buf_left(&v) == 0)
-			return -1;
-		l2tp_eng_text(&v, m->host_name, sizeof(m->host_name));
-		m->has |= L2TP_CM_HOST_NAME;
-		return 0;
 	case L2TP_AVP_ROUTER_ID:
 		m->has |= L2TP_CM_ROUTER_ID;
 		return l2tp_avp_get_n32(a, &m->router_id);
 	case L2TP_AVP_ASSIGNED_CONN_ID:
 		m->has |= L2TP_CM_CONN_ID;
 		return l2tp_avp_get_n32(a, &m->conn_id);
-	case L2TP_AVP_RECEIVE_WINDOW:
-		m->has |= L2TP_CM_RWIN;
-		return l2tp_avp_get_n16(a, &m->rwin);
-	case L2TP_AVP_TIE_BREAKER:
-		m->has |= L2TP_CM_TIE_BREAKER;
-		return l2tp_avp_get_n64(a, &m->tie_breaker);
 	case L2TP_AVP_PW_CAP_LIST:
 		/* A list of 16-bit types: an odd length is a lie. */
 		if (buf_left(&v) % 2 != 0)
@@ -95,18 +75,12 @@ static int v3_avp(struct l2tp_cmsg *m, const struct l2tp_avp *a)
 	case L2TP_AVP_MESSAGE_DIGEST:
 		m->has |= L2TP_CM_DIGEST;
 		return 0;
-	case L2TP_AVP_PROTOCOL_VERSION:
-		m->has |= L2TP_CM_PROTO_VER;
-		return l2tp_avp_get_n16(a, &m->proto_ver);
 	case L2TP_AVP_LOCAL_SESSION_ID:
 		m->has |= L2TP_CM_LSID;
 		return l2tp_avp_get_n32(a, &m->local_sid);
 	case L2TP_AVP_REMOTE_SESSION_ID:
 		m->has |= L2TP_CM_RSID;
 		return l2tp_avp_get_n32(a, &m->remote_sid);
-	case L2TP_AVP_CALL_SERIAL_NUMBER:
-		m->has |= L2TP_CM_SERIAL;
-		return l2tp_avp_get_n32(a, &m->serial);
 	case L2TP_AVP_ASSIGNED_COOKIE:
 		/* RFC 3931 §5.4.4: 4 or 8 octets; no cookie is signalled by absence. */
 		if (buf_left(&v) != 4 && buf_left(&v) != 8)
@@ -131,43 +105,18 @@ static int v3_avp(struct l2tp_cmsg *m, const struct l2tp_avp *a)
 		m->has |= L2TP_CM_CIRCUIT;
 		return l2tp_avp_get_n16(a, &m->circuit);
 	default:
-		/* Known but unused, or unknown without the M bit: ignored (RFC 3931 §5.2). */
-		return 0;
+		/* What v2 shares; the rest is ignored there (RFC 3931 §5.2). */
+		return l2tp_avpset_common(m, a);
 	}
 }
 
 static int v3_parse(const struct l2tp_tunnel *t, const struct buf *avps, struct l2tp_cmsg *m,
 		    const char **why)
 {
-	struct l2tp_avp_reader r;
-	struct l2tp_avp a;
-	int rc;
+	enum l2tp_avp_err err;
 
-	l2tp_avp_reader_init(&r, 3, avps, t->secret_len ? t->secret : NULL, t->secret_len);
-	while ((rc = l2tp_avp_read(&r, &a)) == 1) {
-		if (a.vendor != L2TP_VENDOR_IETF)
-			continue;
-		if (v3_avp(m, &a) == -1) {
-			*why = l2tp_avp_name(a.type);
-			return -1;
-		}
-	}
-	if (rc == 0)
-		return 0;
-	if (r.err == L2TP_AVP_UNKNOWN_MANDATORY) {
-		m->has |= L2TP_CM_UNKNOWN_M;
-		m->unknown_type = r.bad.type;
-		return 0;
-	}
-	*why = l2tp_avp_err_name(r.err);
-	return -1;
+	return l2tp_avpset_read(t, L2TP_VERSION_3, avps, m, v3_avp, &err, why);
 }
-
-struct v3_required {
-	uint16_t type;
-	uint32_t has;
-	const char *name;
-};
 
 /*
  * RFC 3931 §6.  The ICRQ's Remote End ID is what RFC 4667 §5 and RFC 4719
@@ -175,7 +124,7 @@ struct v3_required {
  * Remote Session ID are listed by the RFC but not needed to work, and some
  * peers leave them out: accepted without.
  */
-static const struct v3_required v3_required[] = {
+static const struct l2tp_avpset_required v3_required[] = {
     {L2TP_MSG_SCCRQ, L2TP_CM_HOST_NAME, "Host Name"},
     {L2TP_MSG_SCCRQ, L2TP_CM_ROUTER_ID, "Router ID"},
     {L2TP_MSG_SCCRQ, L2TP_CM_CONN_ID, "Assigned Control Connection ID"},
@@ -196,16 +145,6 @@ static const struct v3_required v3_required[] = {
     {L2TP_MSG_CDN, L2TP_CM_RSID, "Remote Session ID"},
     {L2TP_MSG_SLI, L2TP_CM_RSID, "Remote Session ID"},
 };
-
-static const char *v3_missing(const struct l2tp_cmsg *m)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(v3_required) / sizeof(v3_required[0]); i++)
-		if (v3_required[i].type == m->h.msg_type && !(m->has & v3_required[i].has))
-			return v3_required[i].name;
-	return NULL;
-}
 
 static int v3_build_ctrl(struct l2tp_tunnel *t, struct l2tp_builder *b, uint16_t type,
 			 uint16_t result, const char *msg)
@@ -362,17 +301,13 @@ static int v3_negotiate(struct l2tp_session *s, const struct l2tp_cmsg *m, uint1
 		snprintf(why, cap, "data sequencing needs the default L2-Specific Sublayer");
 		return -1;
 	}
-	if (i->peer_session_id == 0) {
-		*result = L2TP_CDN_GENERAL_ERROR;
-		snprintf(why, cap, "peer assigned session id 0");
-		return -1;
-	}
 	return 0;
 }
 
 const struct l2tp_avpset l2tp_v3avp_set = {
     .parse = v3_parse,
-    .missing = v3_missing,
+    .required = v3_required,
+    .n_required = sizeof(v3_required) / sizeof(v3_required[0]),
     .build_ctrl = v3_build_ctrl,
     .build_session = v3_build_session,
     .accept_peer = v3_accept_peer,

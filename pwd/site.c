@@ -32,6 +32,16 @@ void site_random(void *out, size_t len)
 	}
 }
 
+int site_log_level(int level)
+{
+	/* Our levels are error, warning, info and debug: fold the others in. */
+	if (level < LOG_ERR)
+		return LOG_ERR;
+	if (level == LOG_NOTICE)
+		return LOG_INFO;
+	return level;
+}
+
 static size_t site_hash_slot(uint32_t sid)
 {
 	/* Ids are random or admin-chosen small numbers: mix before masking. */
@@ -122,8 +132,15 @@ static void site_tr_ctrl(void *ctx, struct transport *t, const struct sockaddr *
 	site_ctl_input(ctx, t, from, fromlen, pkt, len);
 }
 
-static const struct transport_ops site_transport_ops = {
+static void site_tr_v2(void *ctx, struct transport *t, const struct sockaddr *from,
+		       socklen_t fromlen, const uint8_t *pkt, size_t len)
+{
+	site_v2_input(ctx, t, from, fromlen, pkt, len);
+}
+
+const struct transport_ops site_transport_ops = {
     .ctrl = site_tr_ctrl,
+    .v2 = site_tr_v2,
     .data = site_tr_data,
 };
 
@@ -278,7 +295,7 @@ static size_t site_provider_count(void *ctx)
 
 	for (struct pw *p = s->pws; p; p = p->next)
 		n++;
-	return n;
+	return n + site_v2_status_count(s);
 }
 
 static int site_provider_get(void *ctx, size_t i, struct status_iface *out)
@@ -291,7 +308,7 @@ static int site_provider_get(void *ctx, size_t i, struct status_iface *out)
 			return 0;
 		}
 	}
-	return -1;
+	return site_v2_status_get(s, i, out);
 }
 
 struct site *site_new(struct evloop *l, struct cfg *c)
@@ -328,6 +345,7 @@ int site_start(struct site *s)
 	s->fast = pw_fast_open(s->cfg->fastpath, s->cfg->wan_interface);
 	for (size_t i = 0; i < s->cfg->n_pw; i++)
 		site_pw_start(s, &s->cfg->pw[i], &tail);
+	site_v2_start(s);
 	return 0;
 }
 
@@ -386,6 +404,7 @@ void site_reload(struct site *s, struct cfg *c)
 		started++;
 	}
 	log_info("reload: %zu unchanged, %zu stopped, %zu started", kept, stopped, started);
+	site_v2_reload(s, old, c);
 	cfg_unload(old);
 }
 
@@ -401,7 +420,7 @@ static void site_stop_finish(struct site *s)
 
 void site_check_stopped(struct site *s)
 {
-	if (s->stopping && s->stop_done && site_ctl_live_tunnels(s) == 0)
+	if (s->stopping && s->stop_done && site_ctl_live_tunnels(s) + site_v2_live_tunnels(s) == 0)
 		site_stop_finish(s);
 }
 
@@ -424,7 +443,7 @@ void site_stop(struct site *s, void (*done)(void *arg), void *arg)
 	s->stop_arg = arg;
 	evloop_timer_init(&s->stop_timer, site_stop_timer, s);
 	/* Poll-free: the deadline, or site_check_stopped() from tunnel_down. */
-	if (site_ctl_stop_all(s) == 0)
+	if (site_ctl_stop_all(s) + site_v2_stop_all(s) == 0)
 		evloop_timer_arm(s->loop, &s->stop_timer, evloop_now(s->loop));
 	else
 		evloop_timer_arm(s->loop, &s->stop_timer, evloop_now(s->loop) + SITE_STOP_WAIT_MS);
@@ -441,6 +460,7 @@ void site_free(struct site *s)
 		site_pw_stop(s, p, "shutting down");
 	}
 	site_ctl_free_all(s);
+	site_v2_free_all(s);
 	pw_fast_close(s->fast);
 	evloop_timer_disarm(s->loop, &s->retry_timer);
 	if (s->stopping)

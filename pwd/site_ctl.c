@@ -172,12 +172,7 @@ static void ops_log(void *ctx, int level, const char *msg)
 {
 	struct site_tunnel *t = ctx;
 
-	/* Our levels are error, warning, info and debug: fold the others in. */
-	if (level < LOG_ERR)
-		level = LOG_ERR;
-	else if (level == LOG_NOTICE)
-		level = LOG_INFO;
-	log_msg(level, "tunnel to %s: %s", t->peer_text, msg);
+	log_msg(site_log_level(level), "tunnel to %s: %s", t->peer_text, msg);
 }
 
 static void ops_tunnel_up(void *ctx, struct l2tp_tunnel *eng)

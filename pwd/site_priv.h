@@ -17,6 +17,7 @@
 #include "cfg.h"
 #include "evloop.h"
 #include "log.h"
+#include "site_v2.h"
 #include "status.h"
 
 struct l2tp_tunnel;
@@ -84,6 +85,14 @@ struct site {
 	uint64_t refused_peers;
 	struct log_ratelimit rl_unknown_session, rl_ctrl, rl_refused_peer, rl_refused_session;
 	struct ev_timer retry_timer; /* pseudowires whose socket could not be opened */
+	/* L2TPv2 + PPP (site_v2.h) */
+	struct v2_tunnel *v2_tunnels;
+	struct v2_tunnel *v2_thash[V2_HASH_SIZE];    /* by local tunnel id */
+	struct ppp_session *v2_shash[V2_HASH_SIZE]; /* by (tunnel id, session id) */
+	struct l2tp_client *clients;
+	struct l2tp_server server;
+	uint64_t v2_drop_malformed, v2_drop_unknown_tunnel, v2_drop_unknown_session;
+	struct log_ratelimit rl_v2;
 	/* shutdown */
 	int stopping;
 	struct ev_timer stop_timer;
@@ -92,7 +101,10 @@ struct site {
 };
 
 /* site.c */
+extern const struct transport_ops site_transport_ops;
 void site_random(void *out, size_t len);
+/* An engine's syslog level folded into ours (error, warning, info, debug). */
+int site_log_level(int level);
 uint32_t site_alloc_session_id(struct site *s);
 void site_hash_add(struct site *s, struct pw *p);
 void site_hash_del(struct site *s, struct pw *p);

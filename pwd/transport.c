@@ -130,6 +130,7 @@ static void transport_demux(struct transport *t, const struct sockaddr *from, so
 	struct buf b;
 	uint32_t sid;
 	enum l2tp_data_drop why;
+	uint8_t v2;
 	int kind;
 
 	buf_init(&b, pkt, len);
@@ -146,6 +147,15 @@ static void transport_demux(struct transport *t, const struct sockaddr *from, so
 		}
 		buf_init(&rest, buf_cur(&b), buf_left(&b));
 		b = rest;
+	}
+	/* L2TPv2 shares UDP port 1701: its first word says version 2 (RFC 2661 §3.1). */
+	if (t->encap == TRANSPORT_UDP && buf_peek_n8(&b, 1, &v2) == 0 &&
+	    (v2 & 0x0f) == L2TP_VERSION_2) {
+		if (t->ops->v2)
+			t->ops->v2(t->ctx, t, from, fromlen, buf_cur(&b), buf_left(&b));
+		else
+			t->stats.rx_drops[L2TP_DATA_BAD_FLAGS]++;
+		return;
 	}
 	kind = l2tp_data_peek(transport_l2tp_encap(t), &b, &sid, &why);
 	if (kind == -1) {
@@ -348,6 +358,11 @@ free_t:
 	free(t);
 	errno = saved;
 	return NULL;
+}
+
+void transport_hold(struct transport *t)
+{
+	t->refs++;
 }
 
 void transport_put(struct transport *t)

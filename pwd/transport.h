@@ -8,7 +8,8 @@
  * Receive: recvmmsg in batches; each packet is classified once and handed to
  * the site through the ops given at transport_get() (the same ops for every
  * transport of a site):
- *   UDP: first word with the T bit set -> control, else data with the session
+ *   UDP: version 2 in the first word -> L2TPv2 (ops->v2, control or data);
+ *        first word with the T bit set -> control, else data with the session
  *        id of the 8-byte data header (RFC 3931 §4.1.2.1);
  *   IP:  session id 0 -> control (the 4 zero bytes are stripped, §4.1.1.2),
  *        else data.
@@ -46,6 +47,12 @@ struct transport_ops {
 	/* A control message (flags word on) from a peer. */
 	void (*ctrl)(void *ctx, struct transport *t, const struct sockaddr *from, socklen_t fromlen,
 		     const uint8_t *pkt, size_t len);
+	/*
+	 * An L2TPv2 packet (UDP only: version 2 in the first word, RFC 2661
+	 * §3.1), control or data, whole.  NULL: counted as bad flags.
+	 */
+	void (*v2)(void *ctx, struct transport *t, const struct sockaddr *from, socklen_t fromlen,
+		   const uint8_t *pkt, size_t len);
 	/* A data message for session_id: the whole L2TP packet. */
 	void (*data)(void *ctx, struct transport *t, const struct sockaddr *from,
 		     uint32_t session_id, const struct buf *pkt);
@@ -67,6 +74,8 @@ struct transport *transport_get(struct evloop *l, int family, const struct socka
 				socklen_t local_len, enum transport_encap encap, uint16_t port,
 				const struct transport_ops *ops, void *ctx);
 void transport_put(struct transport *t);
+/* One more reference to t (released with transport_put). */
+void transport_hold(struct transport *t);
 
 enum transport_encap transport_encap(const struct transport *t);
 enum l2tp_encap transport_l2tp_encap(const struct transport *t);

@@ -2,9 +2,15 @@
  * libFuzzer target for the PPP engine: arbitrary frames into a real
  * struct ppp in each phase.  The first input byte picks the phase the link
  * is driven to first (Establish, Authenticate as server or client with each
- * method, Network with BCP Opened), the rest is split into frames at 0x7e
- * bytes and fed in, with a timeout call between frames.  Also decodes the
- * input as a bridged frame.
+ * method, Network with BCP Opened), use-encryption on both sides (so CCP
+ * runs and, with MS-CHAP, MPPE is on, stateless or stateful) and Multilink
+ * (MRRU 1600, MRU 600 so big frames are cut); the rest is split into
+ * frames at 0x7e bytes and fed in, with a timeout call between frames.
+ * Every other chunk also crosses the real path first: sent by the peer as
+ * a bridged frame (BCP -> MPPE -> MP fragments) and the peer's packets
+ * mutated by one byte of the chunk before delivery, so the MP reassembly
+ * and MPPE decryption see well-formed and almost-well-formed traffic.
+ * Also decodes the input as a bridged frame.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,7 +23,7 @@ struct fz {
 	struct fz *other;
 	uint64_t rng;
 	int deliver; /* forward to the peer (driving to a phase) */
-	uint8_t q[64][1600];
+	uint8_t q[64][1700];
 	size_t qlen[64];
 	int qh, qn;
 };
@@ -79,12 +85,39 @@ static void fz_pump(struct fz *a, struct fz *b, uint64_t now, int until_auth)
 {
 	int steps;
 
-	for (steps = 0; steps < 200; steps++) {
+	for (steps = 0; steps < 400; steps++) {
 		if (until_auth && ppp_phase(a->self) != PPP_PHASE_ESTABLISH)
 			break;
 		if (!(fz_step(a, now) | fz_step(b, now)))
 			break;
 	}
+}
+
+/*
+ * The chunk as an Ethernet frame from the peer, through its real send path
+ * (BCP, MPPE, MP fragments, grown to 1514 bytes when long so it is cut);
+ * the chunk's first byte picks one byte of one of the resulting packets to
+ * flip (0: none) before they are delivered.
+ */
+static void fz_through_peer(struct fz *src, const uint8_t *chunk, size_t n, uint64_t now)
+{
+	static uint8_t frame[1514];
+	struct fz *dst = src->other;
+	size_t len = n > 100 ? sizeof(frame) : n, k;
+	int qn0 = dst->qn, pick;
+
+	for (k = 0; k < len; k++)
+		frame[k] = chunk[k % n];
+	src->deliver = 1;
+	ppp_send_frame(src->self, frame, len);
+	src->deliver = 0;
+	if (chunk[0] && dst->qn > qn0) {
+		pick = qn0 + chunk[0] % (dst->qn - qn0);
+		if (dst->qlen[pick] > 2)
+			dst->q[pick][2 + chunk[1] % (dst->qlen[pick] - 2)] ^= chunk[2] | 1;
+	}
+	while (fz_step(dst, now))
+		;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -95,6 +128,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ppp_params ps, pc;
 	uint8_t sel = size ? data[0] : 0, eth[PPP_FRAME_MAX];
 	enum ppp_auth m = (enum ppp_auth)(1 + (sel >> 1) % 4);
+	enum cfg_encryption enc = (enum cfg_encryption)((sel >> 3) & 3);
+	int reachable = !(enc == CFG_ENC_REQUIRED && m < PPP_AUTH_MSCHAP1);
+	unsigned chunk = 0;
+	struct fz *src;
 	struct ppp *target;
 	struct buf fb;
 	uint64_t now = 1000;
@@ -104,15 +141,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&pc, 0, sizeof(pc));
 	ps.server = 1;
 	ps.auth = PPP_AUTH_BIT(m);
-	ps.mru = 1450;
+	ps.mru = (sel & 0x20) ? 600 : 1450;
 	ps.mrru = (sel & 0x20) ? 1600 : 0;
+	ps.encryption = enc;
 	ps.keepalive_timeout_s = 5;
 	ps.bcp.tagged = 1;
 	pc.auth = PPP_AUTH_ALL;
 	pc.user = "u";
 	pc.password = "secret";
 	pc.mrru = ps.mrru;
+	pc.mru = ps.mru;
 	pc.short_seq = 1;
+	pc.encryption = enc;
+	pc.mppe_stateful = (sel & 0x80) != 0;
 	pc.bcp.mgmt_inline = 1;
 	pc.bcp.bcp_ind = 1;
 	memset(&a, 0, sizeof(a));
@@ -133,19 +174,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* 1: stop once LCP is up, holding back what authentication sends. */
 		fz_pump(&a, &b, now, (sel & 3) == 1);
 		/* The harness itself must reach the phase it promises. */
-		if ((sel & 3) >= 2 && (ppp_phase(a.self) != PPP_PHASE_NETWORK ||
-				       ppp_phase(b.self) != PPP_PHASE_NETWORK))
+		if ((sel & 3) >= 2 && reachable && (!ppp_ready(a.self) || !ppp_ready(b.self)))
 			abort();
 		if ((sel & 3) == 1 && ppp_phase(a.self) != PPP_PHASE_AUTHENTICATE)
 			abort();
 	}
 	a.deliver = b.deliver = 0;
 	target = (sel & 0x40) ? b.self : a.self;
+	src = (sel & 0x40) ? &a : &b;
 
 	/* The fuzz frames, split at 0x7e like HDLC framing would. */
 	for (start = 1, i = 1; i <= size; i++) {
 		if (i == size || data[i] == 0x7e) {
 			n = i - start;
+			if ((chunk++ & 1) && n >= 14)
+				fz_through_peer(src, data + start, n, now);
 			ppp_input(target, data + start, n, now);
 			now += 700;
 			ppp_timeout(target, now);

@@ -1,8 +1,9 @@
 /*
  * Two L2TP engines back to back through in-memory queues, with a fake clock
  * and deterministic randomness: what the daemon does with sockets and
- * timers, done with arrays.  Shared by tests/unit/test_l2tp_tunnel.c and
- * tests/fuzz/fuzz_l2tp_tunnel.c; no Check here.
+ * timers, done with arrays.  Shared by tests/unit/test_l2tp_tunnel.c,
+ * test_l2tp_v2.c, test_l2tp_v2_interop.c and tests/fuzz/fuzz_l2tp_tunnel.c;
+ * no Check here (the Check helpers over it: l2tp_pair_check.h).
  *
  * The demultiplexing follows what the daemon does: a message to control
  * connection 0 is a new SCCRQ (tie-broken against our own outstanding

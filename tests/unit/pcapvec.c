@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pcap/dlt.h> /* DLT_*, also for includers that keep pcap/bpf.h out */
 #include <pcap/pcap.h>
 
 #include "pcapvec.h"
@@ -133,8 +134,10 @@ static int pcapvec_ip(uint16_t ethertype, struct buf *b, struct pcapvec_pkt *p)
 	return PV_SKIP;
 }
 
-int pcapvec_each(const char *path, int (*cb)(void *ctx, const struct pcapvec_pkt *p), void *ctx,
-		 struct pcapvec_stats *st)
+/* Each frame to cb: only L2TP datagrams, or with every also the rest (p->l2tp empty then). */
+static int pcapvec_walk(const char *path, int every,
+			int (*cb)(void *ctx, const struct pcapvec_pkt *p), void *ctx,
+			struct pcapvec_stats *st)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *hdr;
@@ -153,16 +156,17 @@ int pcapvec_each(const char *path, int (*cb)(void *ctx, const struct pcapvec_pkt
 		struct pcapvec_pkt p;
 		struct buf b;
 		uint16_t et;
+		int kind = PV_BAD;
 
 		st->frames++;
 		memset(&p, 0, sizeof(p));
 		p.frame = st->frames;
 		buf_init(&b, data, hdr->caplen);
-		if (pcapvec_link(dlt, &b, &et) == -1) {
-			st->malformed++;
-			continue;
-		}
-		switch (pcapvec_ip(et, &b, &p)) {
+		p.wire = b;
+		p.wire_len = hdr->len;
+		if (pcapvec_link(dlt, &b, &et) == 0)
+			kind = pcapvec_ip(et, &b, &p);
+		switch (kind) {
 		case PV_SKIP:
 			st->skipped++;
 			break;
@@ -175,9 +179,59 @@ int pcapvec_each(const char *path, int (*cb)(void *ctx, const struct pcapvec_pkt
 		case PV_OK:
 			st->l2tp++;
 			rc = cb(ctx, &p);
-			break;
+			continue;
+		}
+		if (every) {
+			memset(&p.l2tp, 0, sizeof(p.l2tp));
+			rc = cb(ctx, &p);
 		}
 	}
 	pcap_close(pc);
+	return rc;
+}
+
+int pcapvec_each(const char *path, int (*cb)(void *ctx, const struct pcapvec_pkt *p), void *ctx,
+		 struct pcapvec_stats *st)
+{
+	return pcapvec_walk(path, 0, cb, ctx, st);
+}
+
+int pcapvec_each_in(const char *rel, int (*cb)(void *ctx, const struct pcapvec_pkt *p), void *ctx,
+		    struct pcapvec_stats *st)
+{
+	char path[512];
+
+	return pcapvec_walk(pcapvec_path(path, sizeof(path), rel), 0, cb, ctx, st);
+}
+
+struct pcapvec_pick {
+	size_t n, cap, caplen, wire_len;
+	uint8_t *out;
+};
+
+static int pcapvec_pick_cb(void *ctx, const struct pcapvec_pkt *p)
+{
+	struct pcapvec_pick *k = ctx;
+	struct buf w = p->wire;
+
+	if (p->frame != k->n)
+		return 0;
+	k->caplen = buf_left(&w);
+	k->wire_len = p->wire_len;
+	if (k->caplen <= k->cap && buf_get_bytes(&w, k->out, k->caplen) == -1)
+		return -1;
+	return 1;
+}
+
+int pcapvec_frame(const char *rel, size_t n, uint8_t *out, size_t cap, size_t *caplen,
+		  size_t *wire_len)
+{
+	struct pcapvec_pick k = {.n = n, .cap = cap, .out = out};
+	struct pcapvec_stats st;
+	char path[512];
+	int rc = pcapvec_walk(pcapvec_path(path, sizeof(path), rel), 1, pcapvec_pick_cb, &k, &st);
+
+	*caplen = k.caplen;
+	*wire_len = k.wire_len;
 	return rc;
 }

@@ -22,6 +22,8 @@ struct pcapvec_pkt {
 	int proto;		  /* 17 (UDP) or 115 (L2TP over IP) */
 	uint16_t sport, dport;
 	struct buf l2tp; /* the L2TP datagram */
+	struct buf wire; /* the whole frame as captured, link layer on */
+	size_t wire_len; /* its length on the wire (more than captured when the capture cut it) */
 };
 
 struct pcapvec_stats {
@@ -38,6 +40,19 @@ struct pcapvec_stats {
  */
 int pcapvec_each(const char *path, int (*cb)(void *ctx, const struct pcapvec_pkt *p), void *ctx,
 		 struct pcapvec_stats *st);
+
+/* pcapvec_each() on the capture rel under pcapvec_dir(). */
+int pcapvec_each_in(const char *rel, int (*cb)(void *ctx, const struct pcapvec_pkt *p), void *ctx,
+		    struct pcapvec_stats *st);
+
+/*
+ * Frame n (1-based, as tshark counts) of the capture rel (under
+ * pcapvec_dir()), L2TP or not: copied whole, link layer on, into out when it
+ * fits cap.  *caplen is what the file holds of it, *wire_len its length on
+ * the wire.  1 found, 0 no frame n, -1 unreadable file.
+ */
+int pcapvec_frame(const char *rel, size_t n, uint8_t *out, size_t cap, size_t *caplen,
+		  size_t *wire_len);
 
 /* $L2PW_INTEROP_DIR, or "tests/interop" (relative to the repo root where make runs). */
 const char *pcapvec_dir(void);

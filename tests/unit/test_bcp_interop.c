@@ -3,19 +3,22 @@
  * frame of every capture is decoded with our parsers without error; every
  * Configure-Request freeRtr sent (LCP and BCP) is Acked as is by our LCP
  * (with an mrru configured) and BCP; every bridged frame, whole or
- * reassembled from Multilink fragments, is decoded and re-encoded from its
+ * reassembled from Multilink fragments by our own receiver (mp.c, strict:
+ * not one loss or discard allowed), is decoded and re-encoded from its
  * Ethernet payload to the very same bytes.
  *
  * The captures are read with libpcap (test_ppp_pcap.h).
  */
 #include <check.h>
 #include <glob.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bcp.h"
 #include "cpopt.h"
 #include "lcp.h"
+#include "mp.h"
 #include "ppp.h"
 #include "test_ppp_pcap.h"
 
@@ -120,21 +123,42 @@ static void check_bridged(const uint8_t *info, size_t len, const char *file, uns
 	tot.bridged++;
 }
 
-/* ---- Multilink reassembly (RFC 1990 §3), strictly in order as freeRtr sends ---- */
+/*
+ * ---- Multilink reassembly: our receiver (mp.c), strict (window 0) since
+ * freeRtr sends in order over one link; any loss or discard fails ----
+ */
 
 struct mp_dir {
 	uint32_t src;
-	int active;
-	uint32_t next_seq;
-	uint8_t buf[4096];
-	size_t len;
+	struct mp_rx *rx;
+	const char *file;
+	unsigned no;
 };
 
 static struct mp_dir mpd[4];
 static int short_seq;
 
+static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char *file, unsigned no,
+		      int inner);
+
+static void mp_frame(void *ctx, const uint8_t *payload, size_t len)
+{
+	struct mp_dir *d = ctx;
+
+	tot.mp_frames++;
+	check_ppp(payload, len, d->src, d->file, d->no, 1);
+}
+
+static void mp_arm(void *ctx, uint64_t at)
+{
+	(void)ctx, (void)at;
+}
+
+static const struct mp_rx_ops mp_ops = {.frame = mp_frame, .arm_timer = mp_arm};
+
 static struct mp_dir *mp_dir_of(uint32_t src)
 {
+	struct mp_rx_params p;
 	int i;
 
 	for (i = 0; i < 4; i++)
@@ -143,50 +167,39 @@ static struct mp_dir *mp_dir_of(uint32_t src)
 	for (i = 0; i < 4; i++)
 		if (!mpd[i].src) {
 			mpd[i].src = src;
+			/* The header format is known once LCP has negotiated SSNHF. */
+			mp_rx_params_default(&p, PPP_FRAME_MAX, short_seq);
+			p.window = 0;
+			mpd[i].rx = mp_rx_new(&p, &mp_ops, &mpd[i]);
+			ck_assert_ptr_nonnull(mpd[i].rx);
 			return &mpd[i];
 		}
 	ck_abort_msg("too many directions");
 	return NULL;
 }
 
-static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char *file, unsigned no,
-		      int inner);
-
 static void check_mp(struct buf *b, uint32_t src, const char *file, unsigned no)
 {
 	struct mp_dir *d = mp_dir_of(src);
-	uint16_t s16;
-	uint32_t seq;
-	int first, last;
+	const struct mp_rx_stats *st;
 
 	tot.mp_frags++;
-	if (short_seq) {
-		ck_assert_int_eq(buf_get_n16(b, &s16), 0);
-		first = s16 & 0x8000;
-		last = s16 & 0x4000;
-		seq = s16 & 0x0fff;
-	} else {
-		ck_assert_int_eq(buf_get_n32(b, &seq), 0);
-		first = seq & 0x80000000u;
-		last = seq & 0x40000000u;
-		seq &= 0x00ffffffu;
-	}
-	if (first) {
-		d->active = 1;
-		d->len = 0;
-	} else {
-		ck_assert_msg(d->active && seq == d->next_seq,
-			      "%s #%u: MP sequence %u, expected %u", file, no, seq, d->next_seq);
-	}
-	d->next_seq = (seq + 1) & (short_seq ? 0x0fffu : 0x00ffffffu);
-	ck_assert_uint_le(d->len + buf_left(b), sizeof(d->buf));
-	memcpy(d->buf + d->len, buf_cur(b), buf_left(b));
-	d->len += buf_left(b);
-	if (last) {
-		d->active = 0;
-		tot.mp_frames++;
-		check_ppp(d->buf, d->len, src, file, no, 1);
-	}
+	d->file = file;
+	d->no = no;
+	ck_assert_msg(mp_rx_input(d->rx, b, 0) == 0, "%s #%u: MP fragment refused", file, no);
+	st = mp_rx_stats(d->rx);
+	ck_assert_msg(st->lost == 0 && st->discarded == 0 && st->orphans == 0,
+		      "%s #%u: MP lost %" PRIu64 " discarded %" PRIu64 " orphans %" PRIu64, file,
+		      no, st->lost, st->discarded, st->orphans);
+}
+
+static void mp_dirs_free(void)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		mp_rx_free(mpd[i].rx);
+	memset(mpd, 0, sizeof(mpd));
 }
 
 static void check_ppp(const uint8_t *frame, size_t len, uint32_t src, const char *file, unsigned no,
@@ -253,10 +266,11 @@ static void check_file(const char *file)
 {
 	struct walk w = {.file = file};
 
-	memset(mpd, 0, sizeof(mpd));
+	mp_dirs_free();
 	short_seq = 0;
 	tot.files++;
 	pcap_ppp_walk(file, on_frame, &w);
+	mp_dirs_free();
 }
 
 START_TEST(freertr_captures)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "l2tp_avp.h"
 #include "l2tp_data.h"
 #include "pcapvec.c"
@@ -19,58 +20,79 @@
 #define KERNEL_SID 2002 /* sent by the kernel (198.18.7.2) */
 #define PEER_SID   1001 /* sent to the kernel */
 
+/* What every walk below counts alike. */
+struct walk_counts {
+	size_t ctrl, data, fail, mismatch, avps;
+};
+
+/*
+ * The AVPs of control message msg (version v; hidden ones decoded with
+ * secret, which may be NULL), each to one(arg, a), counted in n.  0; -1
+ * when the header is malformed, -2 when an AVP is (h filled then), both
+ * counted as failures and said on stderr.
+ */
+static int ctrl_avps(struct walk_counts *n, const struct buf *msg, uint8_t v, const char *secret,
+		     struct l2tp_ctrl_hdr *h, void (*one)(void *arg, const struct l2tp_avp *a),
+		     void *arg)
+{
+	struct l2tp_avp_reader r;
+	struct l2tp_avp a;
+	enum l2tp_hdr_err e = L2TP_HDR_OK;
+	struct buf avps;
+	int rc;
+
+	if (l2tp_ctrl_parse(msg, h, &avps, &e) == -1 || h->version != v) {
+		fprintf(stderr, "v%u control: %s\n", v, l2tp_hdr_err_name(e));
+		n->fail++;
+		return -1;
+	}
+	n->ctrl++;
+	l2tp_avp_reader_init(&r, v, &avps, secret, secret ? strlen(secret) : 0);
+	while ((rc = l2tp_avp_read(&r, &a)) == 1) {
+		n->avps++;
+		one(arg, &a);
+	}
+	if (rc == -1) {
+		fprintf(stderr, "v%u %s: AVP %s\n", v, l2tp_msg_name(h->msg_type),
+			l2tp_avp_err_name(r.err));
+		n->fail++;
+		return -2;
+	}
+	return 0;
+}
+
 /* ---- Linux 6.1 static pseudowires ---- */
+
+/* The cookies of INDEX.md: on packets with session id 2002 (kernel) and 1001 (peer). */
+struct linux_cookies {
+	uint8_t len;
+	uint8_t kernel[8];
+	uint8_t peer[8];
+};
+
+static const struct linux_cookies no_cookie = {0, {0}, {0}};
+static const struct linux_cookies cookie4 = {4, {0x11, 0x22, 0x33, 0x44}, {0x55, 0x66, 0x77, 0x88}};
+static const struct linux_cookies cookie8 = {
+    8, {1, 2, 3, 4, 5, 6, 7, 8}, {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8}};
 
 struct linux_case {
 	const char *file;
 	enum l2tp_encap encap;
-	uint8_t cookie_len;
-	uint8_t kernel_cookie[8]; /* cookie on packets with session id 2002 */
-	uint8_t peer_cookie[8];	  /* cookie on packets with session id 1001 */
+	const struct linux_cookies *cookie;
 	int sublayer, seq;
 };
 
 static const struct linux_case linux_cases[] = {
-    {"linux-6.1-l2tpv3/l2tpv3-udp.pcap", L2TP_ENCAP_UDP, 0, {0}, {0}, 0, 0},
-    {"linux-6.1-l2tpv3/l2tpv3-udp-cookie4.pcap",
-     L2TP_ENCAP_UDP,
-     4,
-     {0x11, 0x22, 0x33, 0x44},
-     {0x55, 0x66, 0x77, 0x88},
-     0,
-     0},
-    {"linux-6.1-l2tpv3/l2tpv3-udp-cookie8.pcap",
-     L2TP_ENCAP_UDP,
-     8,
-     {1, 2, 3, 4, 5, 6, 7, 8},
-     {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8},
-     0,
-     0},
-    {"linux-6.1-l2tpv3/l2tpv3-udp-l2spec.pcap", L2TP_ENCAP_UDP, 0, {0}, {0}, 1, 0},
-    {"linux-6.1-l2tpv3/l2tpv3-udp-l2spec-seq.pcap", L2TP_ENCAP_UDP, 0, {0}, {0}, 1, 1},
-    {"linux-6.1-l2tpv3/l2tpv3-udp-cookie8-seq.pcap",
-     L2TP_ENCAP_UDP,
-     8,
-     {1, 2, 3, 4, 5, 6, 7, 8},
-     {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8},
-     1,
-     1},
-    {"linux-6.1-l2tpv3/l2tpv3-udp-csum.pcap", L2TP_ENCAP_UDP, 0, {0}, {0}, 0, 0},
-    {"linux-6.1-l2tpv3/l2tpv3-ip.pcap", L2TP_ENCAP_IP, 0, {0}, {0}, 0, 0},
-    {"linux-6.1-l2tpv3/l2tpv3-ip-cookie4.pcap",
-     L2TP_ENCAP_IP,
-     4,
-     {0x11, 0x22, 0x33, 0x44},
-     {0x55, 0x66, 0x77, 0x88},
-     0,
-     0},
-    {"linux-6.1-l2tpv3/l2tpv3-ip-cookie8-seq.pcap",
-     L2TP_ENCAP_IP,
-     8,
-     {1, 2, 3, 4, 5, 6, 7, 8},
-     {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8},
-     1,
-     1},
+    {"linux-6.1-l2tpv3/l2tpv3-udp.pcap", L2TP_ENCAP_UDP, &no_cookie, 0, 0},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-cookie4.pcap", L2TP_ENCAP_UDP, &cookie4, 0, 0},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-cookie8.pcap", L2TP_ENCAP_UDP, &cookie8, 0, 0},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-l2spec.pcap", L2TP_ENCAP_UDP, &no_cookie, 1, 0},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-l2spec-seq.pcap", L2TP_ENCAP_UDP, &no_cookie, 1, 1},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-cookie8-seq.pcap", L2TP_ENCAP_UDP, &cookie8, 1, 1},
+    {"linux-6.1-l2tpv3/l2tpv3-udp-csum.pcap", L2TP_ENCAP_UDP, &no_cookie, 0, 0},
+    {"linux-6.1-l2tpv3/l2tpv3-ip.pcap", L2TP_ENCAP_IP, &no_cookie, 0, 0},
+    {"linux-6.1-l2tpv3/l2tpv3-ip-cookie4.pcap", L2TP_ENCAP_IP, &cookie4, 0, 0},
+    {"linux-6.1-l2tpv3/l2tpv3-ip-cookie8-seq.pcap", L2TP_ENCAP_IP, &cookie8, 1, 1},
 };
 
 /* tshark: 18 L2TP packets in each (ARP + ICMP, 2 ARP frames outside). */
@@ -88,8 +110,7 @@ struct v3_ctx {
 	enum l2tp_encap encap;
 	struct v3_session s[8];
 	int n;
-	size_t data, ctrl, fail, mismatch;
-	size_t avps;
+	struct walk_counts w;
 };
 
 static struct v3_session *v3_find(struct v3_ctx *c, uint32_t sid)
@@ -130,15 +151,15 @@ static void v3_data(struct v3_ctx *c, const struct buf *pkt, uint32_t sid)
 
 	if (!s) {
 		fprintf(stderr, "data for unknown session %u\n", sid);
-		c->fail++;
+		c->w.fail++;
 		return;
 	}
 	if (l2tp_data_rx(&s->rx, c->encap, pkt, &frame, &ns, &why) == -1) {
 		fprintf(stderr, "session %u: drop %s\n", sid, l2tp_data_drop_name(why));
-		c->fail++;
+		c->w.fail++;
 		return;
 	}
-	c->data++;
+	c->w.data++;
 	s->data++;
 	p = s->tx;
 	p.seq = ns >= 0;
@@ -154,7 +175,7 @@ static void v3_data(struct v3_ctx *c, const struct buf *pkt, uint32_t sid)
 	ck_assert_int_eq(wbuf_add_bytes(&w, fp, flen), 0);
 	ck_assert_int_eq(buf_get_ptr(&orig, &op, olen), 0);
 	if (w.len != olen || memcmp(out, op, w.len) != 0)
-		c->mismatch++;
+		c->w.mismatch++;
 }
 
 static int linux_cb(void *ctx, const struct pcapvec_pkt *pp)
@@ -166,7 +187,7 @@ static int linux_cb(void *ctx, const struct pcapvec_pkt *pp)
 
 	if (rc != 0) {
 		/* Static tunnels: no control channel, so a "control" answer is a failure too. */
-		c->fail++;
+		c->w.fail++;
 		return 0;
 	}
 	v3_data(c, &pp->l2tp, sid);
@@ -178,32 +199,30 @@ START_TEST(linux_static_pseudowires)
 	const struct linux_case *lc = &linux_cases[_i];
 	struct pcapvec_stats st;
 	struct v3_ctx c;
-	char path[512];
 	struct v3_session *k, *p;
 
 	memset(&c, 0, sizeof(c));
 	c.encap = lc->encap;
 	k = v3_add(&c, KERNEL_SID);
 	p = v3_add(&c, PEER_SID);
-	k->tx.cookie_len = k->rx.cookie_len = lc->cookie_len;
-	memcpy(k->tx.cookie, lc->kernel_cookie, 8);
-	memcpy(k->rx.cookie, lc->kernel_cookie, 8);
-	p->tx.cookie_len = p->rx.cookie_len = lc->cookie_len;
-	memcpy(p->tx.cookie, lc->peer_cookie, 8);
-	memcpy(p->rx.cookie, lc->peer_cookie, 8);
+	k->tx.cookie_len = k->rx.cookie_len = lc->cookie->len;
+	memcpy(k->tx.cookie, lc->cookie->kernel, 8);
+	memcpy(k->rx.cookie, lc->cookie->kernel, 8);
+	p->tx.cookie_len = p->rx.cookie_len = lc->cookie->len;
+	memcpy(p->tx.cookie, lc->cookie->peer, 8);
+	memcpy(p->rx.cookie, lc->cookie->peer, 8);
 	k->tx.sublayer = k->rx.sublayer = p->tx.sublayer = p->rx.sublayer = lc->sublayer;
 	k->rx.seq = p->rx.seq = lc->seq;
 
-	ck_assert_int_eq(
-	    pcapvec_each(pcapvec_path(path, sizeof(path), lc->file), linux_cb, &c, &st), 0);
+	ck_assert_int_eq(pcapvec_each_in(lc->file, linux_cb, &c, &st), 0);
 	printf("%s: frames %zu l2tp %zu data %zu (kernel %zu, peer %zu) seq %zu+%zu fail %zu "
 	       "mismatch %zu\n",
-	       lc->file, st.frames, st.l2tp, c.data, k->data, p->data, k->seq_frames, p->seq_frames,
-	       c.fail, c.mismatch);
+	       lc->file, st.frames, st.l2tp, c.w.data, k->data, p->data, k->seq_frames,
+	       p->seq_frames, c.w.fail, c.w.mismatch);
 	ck_assert_uint_eq(st.l2tp, LINUX_L2TP_PER_FILE);
-	ck_assert_uint_eq(c.data, LINUX_L2TP_PER_FILE);
-	ck_assert_uint_eq(c.fail, 0);
-	ck_assert_uint_eq(c.mismatch, 0);
+	ck_assert_uint_eq(c.w.data, LINUX_L2TP_PER_FILE);
+	ck_assert_uint_eq(c.w.fail, 0);
+	ck_assert_uint_eq(c.w.mismatch, 0);
 	/* Both directions carry traffic (ARP and ICMP echo both ways). */
 	ck_assert_uint_gt(k->data, 0);
 	ck_assert_uint_gt(p->data, 0);
@@ -223,51 +242,44 @@ END_TEST
  * ICRQ/ICRP names its Local Session ID, the cookie it wants to receive
  * (Assigned Cookie) and the sublayer it requires (RFC 3931 §5.4.4).
  */
+/* What an ICRQ / ICRP says of its sender's session. */
+struct v3_found {
+	uint32_t lsid;
+	uint16_t sub;
+	uint8_t cookie[8];
+	size_t cookie_len;
+};
+
+static void v3_avp(void *arg, const struct l2tp_avp *a)
+{
+	struct v3_found *f = arg;
+
+	if (a->vendor != 0)
+		return;
+	if (a->type == L2TP_AVP_LOCAL_SESSION_ID)
+		ck_assert_int_eq(l2tp_avp_get_n32(a, &f->lsid), 0);
+	else if (a->type == L2TP_AVP_ASSIGNED_COOKIE)
+		ck_assert_int_eq(l2tp_avp_get_bytes(a, f->cookie, 4, 8, &f->cookie_len), 0);
+	else if (a->type == L2TP_AVP_L2_SUBLAYER)
+		ck_assert_int_eq(l2tp_avp_get_n16(a, &f->sub), 0);
+}
+
 static void v3_control(struct v3_ctx *c, const struct buf *msg)
 {
 	struct l2tp_ctrl_hdr h;
-	struct l2tp_avp_reader r;
-	struct l2tp_avp a;
-	enum l2tp_hdr_err e;
-	struct buf avps;
-	uint32_t lsid = 0;
-	uint16_t sub = 0;
-	uint8_t cookie[8];
-	size_t cookie_len = 0;
-	int rc;
+	struct v3_found f;
 
-	if (l2tp_ctrl_parse(msg, &h, &avps, &e) == -1 || h.version != L2TP_VERSION_3) {
-		fprintf(stderr, "control: %s\n", l2tp_hdr_err_name(e));
-		c->fail++;
+	memset(&f, 0, sizeof(f));
+	if (ctrl_avps(&c->w, msg, L2TP_VERSION_3, NULL, &h, v3_avp, &f) != 0)
 		return;
-	}
-	c->ctrl++;
-	l2tp_avp_reader_init(&r, L2TP_VERSION_3, &avps, NULL, 0);
-	while ((rc = l2tp_avp_read(&r, &a)) == 1) {
-		c->avps++;
-		if (a.vendor != 0)
-			continue;
-		if (a.type == L2TP_AVP_LOCAL_SESSION_ID)
-			ck_assert_int_eq(l2tp_avp_get_n32(&a, &lsid), 0);
-		else if (a.type == L2TP_AVP_ASSIGNED_COOKIE)
-			ck_assert_int_eq(l2tp_avp_get_bytes(&a, cookie, 4, 8, &cookie_len), 0);
-		else if (a.type == L2TP_AVP_L2_SUBLAYER)
-			ck_assert_int_eq(l2tp_avp_get_n16(&a, &sub), 0);
-	}
-	if (rc == -1) {
-		fprintf(stderr, "%s: AVP %s\n", l2tp_msg_name(h.msg_type),
-			l2tp_avp_err_name(r.err));
-		c->fail++;
-		return;
-	}
-	if ((h.msg_type == L2TP_MSG_ICRQ || h.msg_type == L2TP_MSG_ICRP) && lsid) {
-		struct v3_session *s = v3_add(c, lsid);
+	if ((h.msg_type == L2TP_MSG_ICRQ || h.msg_type == L2TP_MSG_ICRP) && f.lsid) {
+		struct v3_session *s = v3_add(c, f.lsid);
 
 		ck_assert_ptr_nonnull(s);
-		s->tx.cookie_len = s->rx.cookie_len = (uint8_t)cookie_len;
-		memcpy(s->tx.cookie, cookie, cookie_len);
-		memcpy(s->rx.cookie, cookie, cookie_len);
-		s->tx.sublayer = s->rx.sublayer = sub == L2TP_L2SUBLAYER_DEFAULT;
+		s->tx.cookie_len = s->rx.cookie_len = (uint8_t)f.cookie_len;
+		memcpy(s->tx.cookie, f.cookie, f.cookie_len);
+		memcpy(s->rx.cookie, f.cookie, f.cookie_len);
+		s->tx.sublayer = s->rx.sublayer = f.sub == L2TP_L2SUBLAYER_DEFAULT;
 	}
 }
 
@@ -286,7 +298,7 @@ static int freertr_v3_cb(void *ctx, const struct pcapvec_pkt *pp)
 	} else if (rc == 0) {
 		v3_data(c, &pp->l2tp, sid);
 	} else {
-		c->fail++;
+		c->w.fail++;
 	}
 	return 0;
 }
@@ -306,20 +318,19 @@ START_TEST(freertr_l2tpv3_ip)
 	const struct freertr_v3_case *fc = &freertr_v3_cases[_i];
 	struct pcapvec_stats st;
 	struct v3_ctx c;
-	char path[512];
 
 	memset(&c, 0, sizeof(c));
 	c.encap = L2TP_ENCAP_IP;
-	ck_assert_int_eq(
-	    pcapvec_each(pcapvec_path(path, sizeof(path), fc->file), freertr_v3_cb, &c, &st), 0);
+	ck_assert_int_eq(pcapvec_each_in(fc->file, freertr_v3_cb, &c, &st), 0);
 	printf("%s: frames %zu l2tp %zu control %zu (avps %zu) data %zu sessions %d fail %zu "
 	       "mismatch %zu\n",
-	       fc->file, st.frames, st.l2tp, c.ctrl, c.avps, c.data, c.n, c.fail, c.mismatch);
-	ck_assert_uint_eq(c.fail, 0);
-	ck_assert_uint_eq(c.mismatch, 0);
-	ck_assert_uint_eq(c.ctrl, fc->ctrl);
-	ck_assert_uint_eq(c.ctrl + c.data, st.l2tp);
-	ck_assert_uint_gt(c.data, 0);
+	       fc->file, st.frames, st.l2tp, c.w.ctrl, c.w.avps, c.w.data, c.n, c.w.fail,
+	       c.w.mismatch);
+	ck_assert_uint_eq(c.w.fail, 0);
+	ck_assert_uint_eq(c.w.mismatch, 0);
+	ck_assert_uint_eq(c.w.ctrl, fc->ctrl);
+	ck_assert_uint_eq(c.w.ctrl + c.w.data, st.l2tp);
+	ck_assert_uint_gt(c.w.data, 0);
 	ck_assert_int_eq(c.n, 2); /* one session, one id each way */
 }
 END_TEST
@@ -328,40 +339,27 @@ END_TEST
 
 struct v2_ctx {
 	const char *secret;
-	size_t ctrl, zlb, data, fail, mismatch, avps, challenges, responses;
+	struct walk_counts w;
+	size_t zlb, challenges, responses;
 };
+
+static void v2_avp(void *arg, const struct l2tp_avp *a)
+{
+	struct v2_ctx *c = arg;
+
+	if (a->vendor == 0 && a->type == L2TP_AVP_CHALLENGE)
+		c->challenges++;
+	if (a->vendor == 0 && a->type == L2TP_AVP_CHALLENGE_RESPONSE)
+		c->responses++;
+}
 
 static void v2_control(struct v2_ctx *c, const struct buf *msg)
 {
 	struct l2tp_ctrl_hdr h;
-	struct l2tp_avp_reader r;
-	struct l2tp_avp a;
-	enum l2tp_hdr_err e;
-	struct buf avps;
-	int rc;
 
-	if (l2tp_ctrl_parse(msg, &h, &avps, &e) == -1 || h.version != L2TP_VERSION_2) {
-		fprintf(stderr, "v2 control: %s\n", l2tp_hdr_err_name(e));
-		c->fail++;
-		return;
-	}
-	c->ctrl++;
-	if (h.msg_type == L2TP_MSG_ZLB)
+	if (ctrl_avps(&c->w, msg, L2TP_VERSION_2, c->secret, &h, v2_avp, c) != -1 &&
+	    h.msg_type == L2TP_MSG_ZLB)
 		c->zlb++;
-	l2tp_avp_reader_init(&r, L2TP_VERSION_2, &avps, c->secret,
-			     c->secret ? strlen(c->secret) : 0);
-	while ((rc = l2tp_avp_read(&r, &a)) == 1) {
-		c->avps++;
-		if (a.vendor == 0 && a.type == L2TP_AVP_CHALLENGE)
-			c->challenges++;
-		if (a.vendor == 0 && a.type == L2TP_AVP_CHALLENGE_RESPONSE)
-			c->responses++;
-	}
-	if (rc == -1) {
-		fprintf(stderr, "v2 %s: AVP %s\n", l2tp_msg_name(h.msg_type),
-			l2tp_avp_err_name(r.err));
-		c->fail++;
-	}
 }
 
 /* Parse a v2 data header and rebuild it (same flags, ids, Ns/Nr, offset) + payload. */
@@ -377,10 +375,10 @@ static void v2_data(struct v2_ctx *c, const struct buf *pkt)
 
 	if (l2tp_v2_data_parse(pkt, &h, &payload, &why) == -1) {
 		fprintf(stderr, "v2 data: %s\n", l2tp_data_drop_name(why));
-		c->fail++;
+		c->w.fail++;
 		return;
 	}
-	c->data++;
+	c->w.data++;
 	wbuf_init(&w, out, sizeof(out));
 	plen = buf_left(&payload);
 	olen = buf_left(&orig);
@@ -393,7 +391,7 @@ static void v2_data(struct v2_ctx *c, const struct buf *pkt)
 	/* Offset padding is zeros on the wire in these captures; Length, if any, bounds the rest.
 	 */
 	if (w.len > olen || memcmp(out, op, w.len) != 0)
-		c->mismatch++;
+		c->w.mismatch++;
 }
 
 static int v2_cb(void *ctx, const struct pcapvec_pkt *pp)
@@ -401,7 +399,7 @@ static int v2_cb(void *ctx, const struct pcapvec_pkt *pp)
 	struct v2_ctx *c = ctx;
 
 	if (l2tp_peek_version(&pp->l2tp) != L2TP_VERSION_2) {
-		c->fail++;
+		c->w.fail++;
 		return 0;
 	}
 	if (l2tp_is_control(&pp->l2tp))
@@ -441,23 +439,22 @@ START_TEST(l2tpv2_captures)
 	const struct v2_case *vc = &v2_cases[_i];
 	struct pcapvec_stats st;
 	struct v2_ctx c;
-	char path[512];
 
 	memset(&c, 0, sizeof(c));
 	c.secret = vc->secret;
-	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), vc->file), v2_cb, &c, &st),
-			 0);
+	ck_assert_int_eq(pcapvec_each_in(vc->file, v2_cb, &c, &st), 0);
 	printf("%s: frames %zu l2tp %zu control %zu (zlb %zu, avps %zu) data %zu fail %zu mismatch "
 	       "%zu\n",
-	       vc->file, st.frames, st.l2tp, c.ctrl, c.zlb, c.avps, c.data, c.fail, c.mismatch);
-	ck_assert_uint_eq(c.fail, 0);
-	ck_assert_uint_eq(c.mismatch, 0);
-	ck_assert_uint_eq(c.ctrl, vc->ctrl);
-	ck_assert_uint_eq(c.ctrl + c.data, st.l2tp);
+	       vc->file, st.frames, st.l2tp, c.w.ctrl, c.zlb, c.w.avps, c.w.data, c.w.fail,
+	       c.w.mismatch);
+	ck_assert_uint_eq(c.w.fail, 0);
+	ck_assert_uint_eq(c.w.mismatch, 0);
+	ck_assert_uint_eq(c.w.ctrl, vc->ctrl);
+	ck_assert_uint_eq(c.w.ctrl + c.w.data, st.l2tp);
 	ck_assert_uint_eq(c.challenges, vc->challenges);
 	if (vc->ctrl) {
-		ck_assert_uint_gt(c.avps, c.ctrl - c.zlb);
-		ck_assert_uint_gt(c.data, 0);
+		ck_assert_uint_gt(c.w.avps, c.w.ctrl - c.zlb);
+		ck_assert_uint_gt(c.w.data, 0);
 	}
 }
 END_TEST
@@ -479,11 +476,5 @@ static Suite *interop_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(interop_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(interop_suite());
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "l2tp_avp.h"
 #include "l2tp_digest.h"
 #include "pcapvec.c"
@@ -797,15 +798,12 @@ START_TEST(challenge_response_freertr)
 {
 	struct chap_ctx c;
 	struct pcapvec_stats st;
-	char path[512];
 	uint8_t out[16], want[16];
 
 	memset(&c, 0, sizeof(c));
 	ck_assert_int_eq(
-	    pcapvec_each(
-		pcapvec_path(path, sizeof(path),
-			     "freertr/l2tpv2_bcp_mp-long_frag512_tunnel-auth-secret-s3cret.pcap"),
-		chap_cb, &c, &st),
+	    pcapvec_each_in("freertr/l2tpv2_bcp_mp-long_frag512_tunnel-auth-secret-s3cret.pcap",
+			    chap_cb, &c, &st),
 	    0);
 	printf("challenge responses checked %d, good %d\n", c.checked, c.good);
 	/* SCCRP (sent twice in the capture) and SCCCN */
@@ -850,11 +848,5 @@ static Suite *codec_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(codec_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(codec_suite());
 }

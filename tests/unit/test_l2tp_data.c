@@ -7,6 +7,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "l2tp_data.h"
 
 static const uint8_t cookie8[8] = {1, 2, 3, 4, 5, 6, 7, 8};
@@ -307,11 +308,5 @@ static Suite *data_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(data_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(data_suite());
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "buf.h"
 #include "l2tp_rel.h"
 
@@ -366,11 +367,5 @@ static Suite *rel_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rel_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(rel_suite());
 }

@@ -4,21 +4,9 @@
  * breaking, sessions and what they agree, teardown, give-up timing, and
  * every state against every message type.
  */
-#include <check.h>
-
-#include "l2tp_avp.h"
-#include "l2tp_engine.h"
-#include "l2tp_pair.h"
+#include "check_main.h"
+#include "l2tp_pair_check.h"
 #include "pcapvec.c"
-
-#define SEC 1000ULL
-
-static void up_pair(struct pair *n)
-{
-	pair_start(n, 0);
-	pair_run(n, n->now + 10 * SEC);
-	ck_assert(pair_established(n));
-}
 
 static int count_lines(const char *log, const char *needle)
 {
@@ -591,10 +579,8 @@ static void fake_ack(struct l2tp_tunnel *t, uint64_t now)
 	struct wbuf w;
 	size_t len;
 
-	wbuf_init(&w, pkt, sizeof(pkt));
-	l2tp_build_begin(&b, &w, 3, t->local_id, 0, L2TP_MSG_ZLB);
-	l2tp_build_finish(&b, &len);
-	l2tp_ctrl_set_nsnr(pkt, len, t->rel.nr, t->rel.ns_next);
+	peer_msg_begin(&b, &w, pkt, sizeof(pkt), t, 0, L2TP_MSG_ZLB);
+	len = peer_msg_finish(&b, pkt, t, t->rel.ns_next);
 	ck_assert_int_eq(l2tp_tunnel_input(t, pkt, len, now), 0);
 }
 
@@ -636,12 +622,8 @@ static size_t mk_msg(struct l2tp_tunnel *t, uint16_t type, int full, uint8_t *me
 {
 	struct l2tp_builder b;
 	struct wbuf w;
-	size_t len = 0;
 
-	wbuf_init(&w, mem, cap);
-	l2tp_build_begin(&b, &w, 3,
-			 type == L2TP_MSG_SCCRQ && t->state == L2TP_TUNNEL_IDLE ? 0 : t->local_id,
-			 0, type);
+	peer_msg_begin(&b, &w, mem, cap, t, 0, type);
 	if (full) {
 		l2tp_build_string(&b, L2TP_AVP_HOST_NAME, 1, "x");
 		l2tp_build_n32(&b, L2TP_AVP_ROUTER_ID, 1, 1);
@@ -653,16 +635,7 @@ static size_t mk_msg(struct l2tp_tunnel *t, uint16_t type, int full, uint8_t *me
 		l2tp_build_n16(&b, L2TP_AVP_PW_TYPE, 1, 5);
 		l2tp_build_n32(&b, L2TP_AVP_REMOTE_END_ID, 1, 5);
 	}
-	l2tp_build_finish(&b, &len);
-	l2tp_ctrl_set_nsnr(mem, len, t->rel.nr, t->rel.una);
-	return len;
-}
-
-static uint64_t drops(const struct l2tp_tunnel_stats *s)
-{
-	return s->drop_malformed + s->drop_digest + s->drop_duplicate + s->drop_out_of_window +
-	       s->drop_unknown_session + s->drop_bad_state + s->drop_missing_avp +
-	       s->unknown_mandatory + s->refused_calls;
+	return peer_msg_finish(&b, mem, t, t->rel.una);
 }
 
 START_TEST(test_every_state_every_message)
@@ -671,61 +644,22 @@ START_TEST(test_every_state_every_message)
 					 11, 12, 14, 15, 16, 20, 21, 22, 99};
 	int st, i, full;
 
-	for (st = 0; st < 6; st++) {
+	for (st = PAIR_IDLE_RESPONDER; st <= PAIR_CLOSED; st++) {
 		for (i = 0; i < (int)(sizeof(types) / sizeof(types[0])); i++) {
 			for (full = 0; full < 2; full++) {
 				struct pair n;
 				struct l2tp_tunnel *t;
-				enum l2tp_tunnel_state before;
-				uint64_t d0;
 				uint8_t pkt[512];
 				size_t len;
 
 				pair_init(&n, 0);
 				n.s[1].accept_pw[n.s[1].n_accept++] = 5;
-				switch (st) {
-				case 0: /* idle responder */
-					pair_tunnel(&n.s[1], 0);
-					t = n.s[1].t;
-					break;
-				case 1: /* wait-ctl-reply */
-					n.drop_all_from = 0;
-					pair_start(&n, 0);
-					t = n.s[0].t;
-					break;
-				case 2: /* wait-ctl-conn */
-					n.drop_all_from = 1;
-					pair_start(&n, 0);
-					pair_run(&n, n.now + 1);
-					t = n.s[1].t;
-					break;
-				case 3: /* established */
-					up_pair(&n);
-					t = n.s[1].t;
-					break;
-				case 4: /* closing (receiver of a StopCCN) */
-					up_pair(&n);
-					l2tp_tunnel_stop(n.s[0].t, 0, NULL, n.now);
-					pair_run(&n, n.now + 1 * SEC);
-					t = n.s[1].t;
-					break;
-				default: /* closed */
-					n.drop_all_from = 0;
-					pair_start(&n, 0);
-					pair_run(&n, n.now + 100 * SEC);
-					t = n.s[0].t;
-					break;
-				}
+				t = pair_stage(&n, (enum pair_stage)st);
 				ck_assert_ptr_nonnull(t);
-				before = l2tp_tunnel_state(t);
-				d0 = drops(l2tp_tunnel_stats(t));
 				len = mk_msg(t, types[i], full, pkt, sizeof(pkt));
-				l2tp_tunnel_input(t, pkt, len, n.now);
-				pair_run(&n, n.now + 200 * SEC);
 				/* Either it was a legitimate event (state moved) or it was counted.
 				 */
-				ck_assert_msg(drops(l2tp_tunnel_stats(t)) > d0 ||
-						  l2tp_tunnel_state(t) != before ||
+				ck_assert_msg(pair_feed_acted(&n, t, pkt, len) ||
 						  types[i] == L2TP_MSG_HELLO ||
 						  types[i] == L2TP_MSG_ACK ||
 						  (types[i] == L2TP_MSG_ICRQ && full),
@@ -740,22 +674,13 @@ END_TEST
 START_TEST(test_unknown_mandatory_avp)
 {
 	struct pair n;
-	uint8_t pkt[256];
-	struct l2tp_builder b;
-	struct wbuf w;
-	size_t len;
 	struct l2tp_tunnel *t;
 
 	pair_init(&n, 1);
 	up_pair(&n);
 	t = n.s[1].t;
 	/* An unknown M=1 AVP in a HELLO clears the control connection (RFC 3931 §5.2). */
-	wbuf_init(&w, pkt, sizeof(pkt));
-	l2tp_build_begin(&b, &w, 3, t->local_id, 0, L2TP_MSG_HELLO);
-	l2tp_build_n16(&b, 250, 1, 1);
-	l2tp_build_finish(&b, &len);
-	l2tp_ctrl_set_nsnr(pkt, len, t->rel.nr, t->rel.una);
-	ck_assert_int_eq(l2tp_tunnel_input(t, pkt, len, n.now), 0);
+	ck_assert_int_eq(pair_input_unknown_m(&n, t, 0, L2TP_MSG_HELLO, 250), 0);
 	ck_assert_uint_eq(l2tp_tunnel_stats(t)->unknown_mandatory, 1);
 	pair_run(&n, n.now + 2 * SEC);
 	ck_assert_ptr_nonnull(strstr(n.s[0].down_why, "unknown mandatory AVP 250"));
@@ -829,7 +754,6 @@ START_TEST(test_interop_freertr_replay)
 	struct pair_side *sd;
 	const struct l2tp_session_info *si;
 	struct pcapvec_stats st;
-	char path[512];
 
 	/* We are 198.18.0.2, the responder: freeRtr's 198.18.0.1 packets come in. */
 	pair_init(&r->n, 1);
@@ -840,8 +764,7 @@ START_TEST(test_interop_freertr_replay)
 	sd->sp.cookie_len = 0;
 	sd->sp.l2spec_default = 0;
 	sd->accept_pw[sd->n_accept++] = 1234;
-	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), file), replay_cb, r, &st),
-			 0);
+	ck_assert_int_eq(pcapvec_each_in(file, replay_cb, r, &st), 0);
 	/* SCCRQ SCCCN ICRQ ZLB ICCN ZLB SLI, then HELLOs and their acks */
 	ck_assert_int_eq(r->fed, 12);
 	/* Frame 45 re-sends the HELLO of frame 43 (its ack went to the real peer). */
@@ -872,7 +795,6 @@ START_TEST(test_interop_freertr_replay_initiator)
 	struct l2tp_session_params sp;
 	const struct l2tp_session_info *si;
 	struct pcapvec_stats st;
-	char path[512];
 
 	/* We are 198.18.0.1, the initiator, with a pseudowire waiting for the tunnel. */
 	pair_init(&r->n, 1);
@@ -888,8 +810,7 @@ START_TEST(test_interop_freertr_replay_initiator)
 	sd->sess[sd->n_sess++] = l2tp_session_open(sd->t, &sp, r->n.now);
 	ck_assert_ptr_nonnull(sd->sess[0]);
 	r->n.qhead = r->n.qtail;
-	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), file), replay_cb, r, &st),
-			 0);
+	ck_assert_int_eq(pcapvec_each_in(file, replay_cb, r, &st), 0);
 	ck_assert_int_eq(l2tp_tunnel_state(sd->t), L2TP_TUNNEL_ESTABLISHED);
 	ck_assert_uint_eq(l2tp_tunnel_peer_id(sd->t), 0x674714FE);
 	ck_assert_int_eq(sd->tx_by_type[L2TP_MSG_SCCCN], 1);
@@ -941,11 +862,5 @@ static Suite *tunnel_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tunnel_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(tunnel_suite());
 }

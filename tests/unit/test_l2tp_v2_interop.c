@@ -14,6 +14,7 @@
  */
 #include <check.h>
 
+#include "check_main.h"
 #include "l2tp_avp.h"
 #include "l2tp_engine.h"
 #include "l2tp_pair.h"
@@ -225,7 +226,6 @@ static struct rp *rp_run(const char *file, uint8_t net, uint8_t us_last, uint8_t
 	struct rp *r = calloc(1, sizeof(*r));
 	struct pair_side *sd;
 	struct pcapvec_stats st;
-	char path[512];
 
 	ck_assert_ptr_nonnull(r);
 	pair_init_v2(&r->n, 1);
@@ -236,8 +236,7 @@ static struct rp *rp_run(const char *file, uint8_t net, uint8_t us_last, uint8_t
 	r->us[2] = r->peer[2] = net;
 	r->us[3] = us_last;
 	r->peer[3] = peer_last;
-	pcapvec_path(path, sizeof(path), file);
-	ck_assert_int_eq(pcapvec_each(path, prepass_cb, r, &st), 0);
+	ck_assert_int_eq(pcapvec_each_in(file, prepass_cb, r, &st), 0);
 	ck_assert_msg(r->our_tid != 0 && r->our_sid != 0, "%s: ids not found", file);
 	sd->tunnel_id = r->our_tid;
 	sd->next_sid = r->our_sid;
@@ -245,7 +244,7 @@ static struct rp *rp_run(const char *file, uint8_t net, uint8_t us_last, uint8_t
 	sd->tp.tie_breaker = 1; /* our random bytes are the captured Challenge only */
 	memcpy(sd->canned, r->our_chal, r->our_chal_len);
 	sd->canned_len = r->our_chal_len;
-	ck_assert_int_eq(pcapvec_each(path, replay_cb, r, &st), 0);
+	ck_assert_int_eq(pcapvec_each_in(file, replay_cb, r, &st), 0);
 	ck_assert_msg(r->mismatch[0] == '\0', "%s: %s", file, r->mismatch);
 	ck_assert_msg(r->n_pend == 0, "%s: frame %zu: we never sent the %s", file, r->pend[0].frame,
 		      l2tp_msg_name(r->pend[0].type));
@@ -339,16 +338,14 @@ START_TEST(test_freertr_tunnel_secret)
 	r = calloc(1, sizeof(*r));
 	{
 		struct pcapvec_stats st;
-		char path[512];
 
 		pair_init_v2(&r->n, 1);
 		memcpy(r->us, "\xc6\x12\x00\x02", 4);
 		memcpy(r->peer, "\xc6\x12\x00\x01", 4);
-		pcapvec_path(path, sizeof(path), file);
-		ck_assert_int_eq(pcapvec_each(path, prepass_cb, r, &st), 0);
+		ck_assert_int_eq(pcapvec_each_in(file, prepass_cb, r, &st), 0);
 		r->n.s[1].tunnel_id = r->our_tid;
 		r->n.s[1].tp.secret = "wrong";
-		ck_assert_int_eq(pcapvec_each(path, replay_cb, r, &st), 0);
+		ck_assert_int_eq(pcapvec_each_in(file, replay_cb, r, &st), 0);
 	}
 	ck_assert_int_eq(r->n.s[1].tunnel_up, 0);
 	ck_assert_ptr_nonnull(strstr(r->n.s[1].log,
@@ -394,11 +391,5 @@ static Suite *interop_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(interop_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(interop_suite());
 }

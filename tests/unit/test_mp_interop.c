@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "l2tp_data.h"
 #include "mp.h"
 #include "pcapvec.c"
@@ -215,13 +216,11 @@ START_TEST(freertr_reassemble_and_refragment)
 	const struct capfile *f = &files[_i];
 	struct pcapvec_stats st;
 	struct ctx c;
-	char path[512];
 	unsigned frames = 0, frames_1514 = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.f = f;
-	ck_assert_int_eq(pcapvec_each(pcapvec_path(path, sizeof(path), f->name), on_l2tp, &c, &st),
-			 0);
+	ck_assert_int_eq(pcapvec_each_in(f->name, on_l2tp, &c, &st), 0);
 	for (int i = 0; i < DIRS; i++) {
 		struct dir *d = &c.d[i];
 		const struct mp_rx_stats *s;
@@ -266,11 +265,5 @@ static Suite *mp_interop_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(mp_interop_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(mp_interop_suite());
 }

@@ -166,15 +166,26 @@ START_TEST(frames_cross_both_ways)
 	default_up(&pr);
 	for (i = 0; i < sizeof(f); i++)
 		f[i] = (uint8_t)(i * 7);
-	ck_assert_int_eq(ppp_send_frame(pr.a.ppp, f, sizeof(f)), 0);
+	/* The client's MRU is 1460: 1458 bytes + the 2-byte BCP header fill it exactly. */
+	ck_assert_int_eq(ppp_send_frame(pr.a.ppp, f, 1458), 0);
 	ck_assert_int_eq(ppp_send_frame(pr.b.ppp, f, 60), 0);
 	pair_run(&pr, 10);
 	ck_assert_int_eq(pr.b.frames, 1);
-	ck_assert_uint_eq(pr.b.last_frame_len, sizeof(f));
-	ck_assert_mem_eq(pr.b.last_frame, f, sizeof(f));
+	ck_assert_uint_eq(pr.b.last_frame_len, 1458);
+	ck_assert_mem_eq(pr.b.last_frame, f, 1458);
 	ck_assert_int_eq(pr.a.frames, 1);
 	ck_assert_uint_eq(pr.a.last_frame_len, 60);
 	ck_assert_uint_eq(ppp_stats(pr.a.ppp)->rx_bridged, 1);
+	/* Without Multilink, one byte more than the peer's MRU is dropped and counted. */
+	ck_assert_int_eq(ppp_send_frame(pr.a.ppp, f, 1459), -1);
+	ck_assert_int_eq(ppp_send_frame(pr.a.ppp, f, sizeof(f)), -1);
+	ck_assert_uint_eq(ppp_stats(pr.a.ppp)->tx_over_mru, 2);
+	pair_run(&pr, 10);
+	ck_assert_int_eq(pr.b.frames, 1);
+	ck_assert_str_eq(ppp_encoding(pr.a.ppp), "none");
+	ck_assert_uint_eq(ppp_mtu(pr.a.ppp), 1460);
+	ck_assert_uint_eq(ppp_mru(pr.a.ppp), 1450);
+	ck_assert_uint_eq(ppp_mrru(pr.a.ppp), 0);
 	pair_free(&pr);
 }
 END_TEST

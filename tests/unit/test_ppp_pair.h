@@ -14,7 +14,7 @@
 #include "ppp.h"
 
 #define PAIR_QLEN 256
-#define PAIR_PKT  2048
+#define PAIR_PKT  4096
 
 struct pair_pkt {
 	size_t len;
@@ -30,13 +30,18 @@ struct pair_side {
 	uint64_t timer_at;
 	uint64_t rng;
 	int ups, downs;
-	char reason[160];
+	char reason[200];
 	uint8_t last_frame[PAIR_PKT];
 	size_t last_frame_len;
 	int frames;
 	const char *secret_user, *secret_pw; /* server's one ppp-secret */
 	int wire_cut;			     /* drop everything this side sends */
 	unsigned sent_proto_count[4];	     /* lcp, auth, bcp, other */
+	unsigned ccp_code_tx[16];	     /* CCP packets sent, by code */
+	unsigned proto_tx[4];		     /* bridged, MPPE, MP, CCP sent */
+	/* Loss: of the packets this side sends with cut_proto, skip cut_skip, drop cut_count. */
+	uint16_t cut_proto;
+	int cut_skip, cut_count, cut_dropped;
 	int verbose;
 };
 
@@ -59,6 +64,25 @@ static void pair_send(void *ctx, uint16_t proto, const uint8_t *info, size_t len
 		s->sent_proto_count[2]++;
 	else
 		s->sent_proto_count[3]++;
+	if (proto == 0x0031)
+		s->proto_tx[0]++;
+	else if (proto == 0x00fd)
+		s->proto_tx[1]++;
+	else if (proto == 0x003d)
+		s->proto_tx[2]++;
+	else if (proto == 0x80fd)
+		s->proto_tx[3]++;
+	if (proto == 0x80fd && len > 0)
+		s->ccp_code_tx[info[0] & 15]++;
+	if (s->cut_proto == proto) {
+		if (s->cut_skip > 0) {
+			s->cut_skip--;
+		} else if (s->cut_count > 0) {
+			s->cut_count--;
+			s->cut_dropped++;
+			return;
+		}
+	}
 	if (s->wire_cut || d->qtail - d->qhead >= PAIR_QLEN || len + 4 > PAIR_PKT)
 		return;
 	p = &d->q[d->qtail++ % PAIR_QLEN];
@@ -228,6 +252,28 @@ static inline void pair_run(struct pair *pr, uint64_t limit_ms)
 	}
 	if (pr->now < end)
 		pr->now = end;
+}
+
+/* Both links started and run until quiet, 30 s of fake time at most. */
+static inline void pair_start(struct pair *pr)
+{
+	ppp_start(pr->a.ppp, pr->now);
+	ppp_start(pr->b.ppp, pr->now);
+	pair_run(pr, 30000);
+}
+
+/* The default pair with the server's methods and each side's use-encryption, started. */
+static inline void pair_start_enc(struct pair *pr, uint32_t srv_auth, enum cfg_encryption srv_enc,
+				  enum cfg_encryption cli_enc)
+{
+	struct ppp_params srv, cli;
+
+	pair_defaults(&srv, &cli);
+	srv.auth = srv_auth;
+	srv.encryption = srv_enc;
+	cli.encryption = cli_enc;
+	pair_init(pr, &srv, &cli, "office-b", "secret");
+	pair_start(pr);
 }
 
 #endif

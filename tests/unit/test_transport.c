@@ -22,7 +22,7 @@
 #include "transport.h"
 
 struct seen {
-	int ctrl, data;
+	int ctrl, data, v2;
 	uint32_t sid;
 	uint8_t first[8];
 	size_t len;
@@ -41,7 +41,22 @@ static void seen_ctrl(void *ctx, struct transport *t, const struct sockaddr *fro
 	s->ctrl++;
 	s->len = len;
 	memcpy(s->first, pkt, len < 8 ? len : 8);
-	if (s->ctrl + s->data >= s->want)
+	if (s->ctrl + s->data + s->v2 >= s->want)
+		evloop_break(s->l);
+}
+
+static void seen_v2(void *ctx, struct transport *t, const struct sockaddr *from, socklen_t fromlen,
+		    const uint8_t *pkt, size_t len)
+{
+	struct seen *s = ctx;
+
+	(void)t;
+	(void)from;
+	(void)fromlen;
+	s->v2++;
+	s->len = len;
+	memcpy(s->first, pkt, len < 8 ? len : 8);
+	if (s->ctrl + s->data + s->v2 >= s->want)
 		evloop_break(s->l);
 }
 
@@ -55,11 +70,13 @@ static void seen_data(void *ctx, struct transport *t, const struct sockaddr *fro
 	s->data++;
 	s->sid = session_id;
 	s->len = buf_left(pkt);
-	if (s->ctrl + s->data >= s->want)
+	if (s->ctrl + s->data + s->v2 >= s->want)
 		evloop_break(s->l);
 }
 
 static const struct transport_ops seen_ops = {.ctrl = seen_ctrl, .data = seen_data};
+static const struct transport_ops seen_v2_ops = {
+    .ctrl = seen_ctrl, .v2 = seen_v2, .data = seen_data};
 
 /* A private network namespace with lo up, or the test is skipped loudly. */
 static void private_netns(void)
@@ -111,7 +128,7 @@ static void run_until(struct seen *s, int want)
 	s->want = want;
 	evloop_timer_init(&deadline, deadline_cb, s);
 	evloop_timer_arm(s->l, &deadline, evloop_now(s->l) + 2000);
-	if (s->ctrl + s->data < want)
+	if (s->ctrl + s->data + s->v2 < want)
 		evloop_run(s->l);
 	evloop_timer_disarm(s->l, &deadline);
 }
@@ -166,6 +183,44 @@ START_TEST(test_udp_demux)
 	ck_assert_uint_eq(transport_stats(t)->rx_packets, 5);
 	ck_assert_uint_eq(transport_stats(t)->rx_drops[L2TP_DATA_BAD_FLAGS], 1);
 	ck_assert_uint_eq(transport_stats(t)->rx_drops[L2TP_DATA_SHORT], 1);
+	transport_put(t);
+	evloop_free(s.l);
+}
+END_TEST
+
+/*
+ * L2TPv2 and L2TPv3 on one UDP port: version 2 in the first word (RFC 2661
+ * §3.1) goes to ops->v2 whole, control or data; version 3 as before.
+ */
+START_TEST(test_udp_v2_shares_port)
+{
+	struct seen s = {0};
+	struct transport *t;
+	/* v2 SCCRQ header: T L S, Ver 2, Length 12, tunnel 0, session 0, Ns, Nr. */
+	static const uint8_t v2ctrl[] = {0xc8, 0x02, 0x00, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0};
+	/* v2 data: Ver 2, tunnel 1, session 1, FF 03 + LCP. */
+	static const uint8_t v2data[] = {0x00, 0x02, 0x00, 0x01, 0x00, 0x01, 0xff, 0x03, 0xc0, 0x21};
+	uint8_t v3data[8 + 60] = {0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07};
+
+	private_netns();
+	s.l = evloop_new();
+	t = transport_get(s.l, AF_INET, NULL, 0, TRANSPORT_UDP, 17012, &seen_v2_ops, &s);
+	ck_assert_ptr_nonnull(t);
+	udp_send(17012, v2ctrl, sizeof(v2ctrl));
+	run_until(&s, 1);
+	ck_assert_int_eq(s.v2, 1);
+	ck_assert_uint_eq(s.len, sizeof(v2ctrl));
+	ck_assert_int_eq(memcmp(s.first, v2ctrl, 8), 0);
+	udp_send(17012, v2data, sizeof(v2data));
+	run_until(&s, 2);
+	ck_assert_int_eq(s.v2, 2);
+	ck_assert_uint_eq(s.len, sizeof(v2data));
+	udp_send(17012, v3data, sizeof(v3data));
+	run_until(&s, 3);
+	ck_assert_int_eq(s.data, 1);
+	ck_assert_uint_eq(s.sid, 7);
+	ck_assert_int_eq(s.ctrl, 0);
+	ck_assert_uint_eq(transport_stats(t)->rx_drops[L2TP_DATA_BAD_FLAGS], 0);
 	transport_put(t);
 	evloop_free(s.l);
 }
@@ -230,6 +285,7 @@ static Suite *transport_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_udp_demux);
+	tcase_add_test(tc, test_udp_v2_shares_port);
 	tcase_add_test(tc, test_ip_demux_and_ctrl_prefix);
 	suite_add_tcase(s, tc);
 	return s;
