@@ -31,7 +31,6 @@ static const char *const ps_drop_names[PS_DROP_MAX] = {
     [PS_DROP_NOT_BRIDGING] = "not-bridging",
     [PS_DROP_TAP_FULL] = "tap-full",
     [PS_DROP_SEND_FAILED] = "send-failed",
-    [PS_DROP_BAD_HEADER] = "bad-header",
     [PS_DROP_PPP] = "ppp-refused",
 };
 

@@ -122,14 +122,12 @@ static void v2_tunnel_down(void *ctx, struct l2tp_tunnel *eng, const char *why)
 
 	(void)eng;
 	t->down = 1;
-	if (t->client) {
-		log_info("l2tp-client %s: tunnel to %s down: %s", t->client->title, t->peer_text,
-			 why);
-		if (t->client->tun == t)
-			l2tp_client_dropped(t->client, why);
-	} else {
-		log_info("l2tp-server: tunnel from %s down: %s", t->peer_text, why);
-	}
+	if (t->is_client)
+		log_info("%s: tunnel to %s down: %s", t->who, t->peer_text, why);
+	else
+		log_info("%s down: %s", t->who, why);
+	if (t->client && t->client->tun == t)
+		l2tp_client_dropped(t->client, why);
 	site_check_stopped(t->site);
 }
 
@@ -287,6 +285,7 @@ struct v2_tunnel *v2_tunnel_new(struct site *s, struct transport *tr, const stru
 	memcpy(&t->peer, peer, peer_len < sizeof(t->peer) ? peer_len : sizeof(t->peer));
 	t->peer_len = peer_len;
 	transport_addr_text(peer, t->peer_text, sizeof(t->peer_text));
+	t->is_client = client != NULL;
 	if (client)
 		snprintf(t->who, sizeof(t->who), "l2tp-client %s", client->title);
 	else
