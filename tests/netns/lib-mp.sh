@@ -137,7 +137,7 @@ big_ping_none() {
 # 12-bit form, else the 24-bit one.  Fragments of one frame: up to 16.
 mp_ts_prefs() {
 	local short=FALSE
-	if [ "$(pts_count "$1" 'lcp.code == 2 && lcp.opt.type == 18')" -gt 0 ] 2>/dev/null; then
+	if [ "$(pts_count "$1" 'lcp && ppp.code == 2 && lcp.opt.type == 18')" -gt 0 ] 2>/dev/null; then
 		short=TRUE
 	fi
 	printf '%s\n' -o "mp.short_seqno:$short" -o mp.max_fragments:16
@@ -167,4 +167,31 @@ while off + 16 <= len(data):
 print(f"{hits} of {n} packets contain {sys.argv[2]}")
 sys.exit(0 if hits else 1)
 EOF
+}
+
+# mpts_count FILE FILTER: like lib-ppp.sh's pts_count (a filter tshark
+# refuses is an error, never 0) with the Multilink prefs in MPP (an array set
+# by the scenario from mp_ts_prefs).
+mpts_count() {
+	local out
+	out=$(tshark -n -r "$1" "${MPP[@]}" -Y "$2" -T fields -e frame.number 2>"$T/tshark.err") || {
+		grep -v '^Running as' "$T/tshark.err" | head -n 3 >&2
+		return 1
+	}
+	grep -c . <<<"$out" || true
+}
+# mpts_at_least N FILE FILTER
+mpts_at_least() {
+	local c
+	c=$(mpts_count "$2" "$3") || return 1
+	echo "$c packets match '$3' (want >= $1)"
+	[ "$c" -ge "$1" ]
+}
+# mpts_none FILE FILTER: none match; the first few are shown.
+mpts_none() {
+	local c
+	c=$(mpts_count "$1" "$2") || return 1
+	echo "$c packets match '$2' (want 0)"
+	[ "$c" -eq 0 ] || ts "$1" "${MPP[@]}" -Y "$2" | sed -n 1,10p
+	[ "$c" -eq 0 ]
 }
