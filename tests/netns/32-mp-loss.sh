@@ -57,7 +57,9 @@ L2T_PIDS+=("$ping_pid")
 ip netns exec "${HNS[S]}" iperf3 -s -1 -B "${SHOST4[S]}" >"$T/iperf3-loss-server.out" 2>&1 &
 srv_pid=$!
 L2T_PIDS+=("$srv_pid")
-wait_for 10 eval "ip netns exec ${HNS[S]} ss -ltn | grep -q ':5201'" || say "  (iperf3 server not listening yet)"
+# listening NS: something listens on TCP 5201 in NS (no `| grep -q` under pipefail).
+listening() { grep -q ':5201 ' <<<"$(ip netns exec "$1" ss -ltn)"; }
+wait_for 10 listening "${HNS[S]}" || say "  (iperf3 server not listening yet)"
 in_ns "${HNS[C1]}" timeout $((LOSS_SECS + 30)) iperf3 -c "${SHOST4[S]}" -t $((LOSS_SECS - 2)) -J \
 	>"$T/iperf3-loss.json" 2>&1 &
 cli_pid=$!

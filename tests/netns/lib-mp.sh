@@ -111,10 +111,12 @@ mp_log_since() {
 	awk '/^=== .* -c / { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "${DAEMON_LOG[$1]}"
 }
 # mp_log_has SITE ERE: a line of the current run's log matches (case-insensitive).
+# (No grep -m: under pipefail an early exit would SIGPIPE the writer and fail.)
 mp_log_has() {
-	local out
-	out=$(mp_log_since "$1" | grep -iE -m 3 -- "$2") || return 1
-	printf '%s\n' "$out"
+	local all out
+	all=$(mp_log_since "$1")
+	out=$(grep -iE -- "$2" <<<"$all") || return 1
+	sed -n 1,3p <<<"$out"
 }
 
 # big_ping NS DST [COUNT]: full-size Ethernet frames (1472 + 28 = 1500-byte
@@ -143,30 +145,46 @@ mp_ts_prefs() {
 	printf '%s\n' -o "mp.short_seqno:$short" -o mp.max_fragments:16
 }
 
-# ts_payload_has FILE HEX: the bytes of some packet in FILE contain HEX
-# (lowercase, no separators).  The whole capture is searched as hex, per
-# packet (frame.raw-less: tshark -x would wrap lines, so use the raw dump).
-pcap_has_hex() {
-	local hex=$1 f=$2
-	# One line of hex per packet, from the pcap itself (not tshark's decode).
-	"$PY" - "$f" "$hex" <<'EOF'
+# pcap_hex_count FILE HEX: "HITS PACKETS": how many packets of the pcap FILE
+# contain the bytes HEX anywhere (raw bytes as captured, not tshark's
+# decode); fails if the file cannot be read, so an absent pattern is never
+# confused with a broken capture.
+pcap_hex_count() {
+	"$PY" - "$1" "$2" <<'EOF'
 import struct, sys
 path, needle = sys.argv[1], bytes.fromhex(sys.argv[2])
 with open(path, "rb") as fh:
     data = fh.read()
-magic = struct.unpack("<I", data[:4])[0]
-endian = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+magic = data[:4]
+if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+    endian = "<"
+elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+    endian = ">"
+else:
+    sys.exit(f"{path}: not a pcap file")
 off, n, hits = 24, 0, 0
 while off + 16 <= len(data):
-    _, _, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+    incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
     pkt = data[off + 16:off + 16 + incl]
     off += 16 + incl
     n += 1
-    if needle in pkt:
-        hits += 1
-print(f"{hits} of {n} packets contain {sys.argv[2]}")
-sys.exit(0 if hits else 1)
+    hits += needle in pkt
+print(hits, n)
 EOF
+}
+# pcap_has_hex HEX FILE: some packet contains HEX.
+pcap_has_hex() {
+	local r
+	r=$(pcap_hex_count "$2" "$1") || return 1
+	echo "${r% *} of ${r#* } packets contain $1"
+	[ "${r% *}" -gt 0 ]
+}
+# pcap_lacks_hex HEX FILE: the capture holds at least 10 packets and none contains HEX.
+pcap_lacks_hex() {
+	local r
+	r=$(pcap_hex_count "$2" "$1") || return 1
+	echo "${r% *} of ${r#* } packets contain $1"
+	[ "${r% *}" -eq 0 ] && [ "${r#* }" -ge 10 ]
 }
 
 # mpts_count FILE FILTER: like lib-ppp.sh's pts_count (a filter tshark
