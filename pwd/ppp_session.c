@@ -29,6 +29,7 @@
 
 static const char *const ps_drop_names[PS_DROP_MAX] = {
     [PS_DROP_NOT_BRIDGING] = "not-bridging",
+    [PS_DROP_TOO_BIG] = "too-big",
     [PS_DROP_TAP_FULL] = "tap-full",
     [PS_DROP_SEND_FAILED] = "send-failed",
     [PS_DROP_PPP] = "ppp-refused",
@@ -108,8 +109,13 @@ static void ps_tap_readable(struct ev_io *io, uint32_t events)
 
 		if (n <= 0)
 			break;
-		if (!ps->up || ppp_send_frame(ps->ppp, ps->frame, (size_t)n) == -1) {
+		if (!ps->up || !ppp_ready(ps->ppp)) {
 			ps->drops[PS_DROP_NOT_BRIDGING]++;
+			continue;
+		}
+		/* Ready, so a refusal means the frame does not fit (see ppp.h). */
+		if (ppp_send_frame(ps->ppp, ps->frame, (size_t)n) == -1) {
+			ps->drops[PS_DROP_TOO_BIG]++;
 			continue;
 		}
 		ps->tx_packets++;
@@ -269,6 +275,14 @@ static void ps_down(void *ctx, struct ppp *p, const char *why)
 			log_warnx("l2tp-client %s: authentication failed (%s): %s",
 				  ps->client ? ps->client->title : "?", method, a->reason);
 		why = "authentication failed";
+	} else if (!ps->up_since && strstr(why, "authentication")) {
+		/* Refused before any password was checked (no common method, ...). */
+		if (ps->server)
+			log_warnx("l2tp-server: tunnel from %s: authentication refused: %s",
+				  ps->tun->peer_text, why);
+		else
+			log_warnx("l2tp-client %s: authentication refused: %s",
+				  ps->client ? ps->client->title : "?", why);
 	}
 	ppp_session_kill(ps, why);
 }
@@ -548,7 +562,8 @@ void ppp_session_status(const struct ppp_session *ps, struct status_iface *o)
 	o->tx_bytes = ps->tx_bytes;
 	o->rx_errors = ps->rx_errors;
 	o->rx_dropped = ps->drops[PS_DROP_TAP_FULL];
-	o->tx_dropped = ps->drops[PS_DROP_NOT_BRIDGING] + ps->drops[PS_DROP_SEND_FAILED];
+	o->tx_dropped = ps->drops[PS_DROP_NOT_BRIDGING] + ps->drops[PS_DROP_TOO_BIG] +
+			ps->drops[PS_DROP_SEND_FAILED];
 	snprintf(o->fastpath, sizeof(o->fastpath), "off");
 	snprintf(o->encap, sizeof(o->encap), "udp");
 	snprintf(o->bridge, sizeof(o->bridge), "%s", ps->bridge);

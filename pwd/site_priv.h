@@ -115,6 +115,9 @@ int site_ctl_add(struct site *s, struct pw *p, struct transport *tr);
 void site_ctl_remove(struct site *s, struct pw *p);
 void site_ctl_input(struct site *s, struct transport *tr, const struct sockaddr *from,
 		    socklen_t fromlen, const uint8_t *pkt, size_t len);
+/* StopCCN (result 4) to a stranger, sent once: no control connection exists. */
+void site_refuse_ctrl(struct transport *tr, const struct sockaddr *from, socklen_t fromlen,
+		      uint8_t version, uint32_t peer_conn_id, const char *why);
 /* Shared by site_ctl.c and site_input.c. */
 struct site_tunnel *site_ctl_find_tunnel(struct site *s, uint32_t local_id);
 int site_group_has_live_tunnel(const struct site_group *g);

@@ -98,6 +98,7 @@ static void v2_log(void *ctx, int level, const char *msg)
 {
 	struct v2_tunnel *t = ctx;
 
+	snprintf(t->last_msg, sizeof(t->last_msg), "%s", msg);
 	log_msg(site_log_level(level), "%s: %s", t->who, msg);
 }
 
@@ -344,6 +345,27 @@ static void v2_drop_log(struct site *s, const struct sockaddr *from, const char 
 		  suppressed);
 }
 
+/*
+ * A first SCCRQ the engine could not use (counted and logged there): tell
+ * the client with a StopCCN rather than leave it retransmitting.  Hidden
+ * AVPs that do not decode mean the client has another tunnel-secret (RFC
+ * 2661 §4.3): that is a tunnel authentication failure.
+ */
+static void v2_refuse_sccrq(struct v2_tunnel *t, const struct l2tp_ctrl_peek *pk)
+{
+	struct site *s = t->site;
+	const char *why = t->last_msg[0] ? t->last_msg : "SCCRQ refused";
+	uint32_t suppressed;
+
+	if (strstr(why, "hidden AVP") || strstr(why, "secret"))
+		why = "tunnel authentication failed: hidden AVPs do not decode (wrong tunnel-secret?)";
+	if (log_ratelimit_ok(&s->rl_v2, evloop_now(s->loop), &suppressed))
+		log_warnx("%s: %s (%u similar suppressed)", t->who, why, suppressed);
+	site_refuse_ctrl(t->tr, (const struct sockaddr *)&t->peer, t->peer_len, L2TP_VERSION_2,
+			 pk->assigned_id, why);
+	v2_tunnel_stop(t, "refused");
+}
+
 static void v2_ctrl_input(struct site *s, struct transport *tr, const struct sockaddr *from,
 			  socklen_t fromlen, const uint8_t *pkt, size_t len)
 {
@@ -370,6 +392,8 @@ static void v2_ctrl_input(struct site *s, struct transport *tr, const struct soc
 		if (!s->server.tr || s->stopping) {
 			s->refused_peers++;
 			v2_drop_log(s, from, "SCCRQ (no l2tp-server) tunnel", pk.assigned_id, 0);
+			site_refuse_ctrl(tr, from, fromlen, L2TP_VERSION_2, pk.assigned_id,
+					 s->stopping ? "shutting down" : "no l2tp-server here");
 			return;
 		}
 		transport_hold(tr);
@@ -380,8 +404,7 @@ static void v2_ctrl_input(struct site *s, struct transport *tr, const struct soc
 		}
 		if (l2tp_tunnel_input(t->eng, pkt, len, evloop_now(s->loop)) == -1 &&
 		    l2tp_tunnel_state(t->eng) == L2TP_TUNNEL_IDLE) {
-			/* Not a usable SCCRQ (bad secret, missing AVP): the engine counted it. */
-			v2_tunnel_stop(t, "refused");
+			v2_refuse_sccrq(t, &pk);
 			return;
 		}
 		log_info("l2tp-server: tunnel from %s: SCCRQ accepted (tunnel id %u, peer tunnel id "

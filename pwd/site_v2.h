@@ -61,7 +61,8 @@ struct v2_tunnel {
 	char peer_text[64];
 	struct l2tp_client *client; /* NULL: an l2tp-server tunnel (or a client's, stopped) */
 	int is_client;		    /* stays set after the client lets go */
-	char who[96];		    /* log prefix: "l2tp-client NAME" / "l2tp-server: tunnel from ADDR" */
+	char who[96];
+	char last_msg[160]; /* the engine's last log line: why a first SCCRQ was refused */		    /* log prefix: "l2tp-client NAME" / "l2tp-server: tunnel from ADDR" */
 	int up, down, closed, stopped;
 	struct ppp_session *sessions;
 };
@@ -69,6 +70,7 @@ struct v2_tunnel {
 /* Drop reasons of a PPP session's data path (status "drops"). */
 enum ppp_session_drop {
 	PS_DROP_NOT_BRIDGING, /* frame from the LAN before BCP opened / after it closed */
+	PS_DROP_TOO_BIG,      /* frame from the LAN over the peer's MRU (no Multilink) */
 	PS_DROP_TAP_FULL,     /* the TAP refused a frame from the WAN */
 	PS_DROP_SEND_FAILED,  /* the socket refused a packet */
 	PS_DROP_PPP,	      /* the PPP engine dropped the frame (see ppp stats) */
