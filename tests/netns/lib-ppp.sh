@@ -34,6 +34,10 @@ L2T_PRE_CLEANUP=()  # commands run before lib.sh's cleanup (e.g. SIGCONT a stopp
 # Run the pre-cleanup hooks, then lib.sh's cleanup with the original status.
 ppp_cleanup() {
 	local rc=$? c
+	# Not under set -e / the ERR trap: `(exit 1)` below would end the shell
+	# right here, before anything is cleaned up.
+	set +eE
+	trap - ERR
 	for c in "${L2T_PRE_CLEANUP[@]}"; do
 		eval "$c" >/dev/null 2>&1 || true
 	done
