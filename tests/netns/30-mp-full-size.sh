@@ -45,10 +45,8 @@ check "hostC1 -> hostS: ping -M do -s 1472, every echo answered" \
 check "S: tx-packets moved with the full-size pings" counter_grew_ppp S tx-packets "$txs"
 check "C1: tx-packets moved with the full-size pings" counter_grew_ppp C1 tx-packets "$txc"
 say "  (Multilink counters are not part of status: MP activity is judged on the wire)"
-cap_stop wan1
-PCAP=$(cap_file wan1)
-mapfile -t MPP < <(mp_ts_prefs "$PCAP")
-say "  tshark prefs: ${MPP[*]}"
+mp_read_capture wan1
+PCAP=$W
 check "the WAN carried Multilink fragments (PPP protocol 0x003d) both ways" eval \
 	"pts_at_least 10 '$PCAP' 'ppp.protocol == 0x003d && ip.src == 198.18.0.1' && pts_at_least 10 '$PCAP' 'ppp.protocol == 0x003d && ip.src == 198.18.0.2'"
 check "no IP fragments on the WAN (every L2TP packet fits MTU $MP_WAN_MTU)" \

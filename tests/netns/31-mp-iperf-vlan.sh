@@ -62,11 +62,10 @@ check "hS pings hC1 on VLAN 100" ping_ok "${HNS[S]}" 198.51.100.2 3
 check "hS -> hC1 on VLAN 100: ping -M do -s 1472 (1518-byte tagged frames)" \
 	big_ping "${HNS[S]}" 198.51.100.2 5
 check "hC1 -> hS on VLAN 100: ping -M do -s 1472" big_ping "${HNS[C1]}" 198.51.100.1 5
-cap_stop wan
-PCAP=$(cap_file wan)
-mapfile -t MPP < <(mp_ts_prefs "$PCAP")
+mp_read_capture wan
+PCAP=$W
 check "tagged full-size frames reassembled from Multilink fragments on the WAN (VLAN 100, 1500-byte IP)" \
-	ts_at_least 10 "$PCAP" 'mp && vlan.id == 100 && icmp && ip.len == 1500' "${MPP[@]}"
+	pts_at_least 10 "$PCAP" 'mp && vlan.id == 100 && icmp && ip.len == 1500'
 check "no IP fragments on the WAN" pts_none "$PCAP" 'ip.flags.mf == 1 || ip.frag_offset > 0'
 check "no WAN packet longer than $MP_WAN_MTU bytes of IP" pts_none "$PCAP" "frame.len > $((MP_WAN_MTU + 14))"
 check "the session is still connected" mp_connected

@@ -25,7 +25,7 @@ S4=198.18.0.1 C4=198.18.0.2
 seq_consecutive() {
 	local f
 	f=$(if [ "${MPP[1]}" = mp.short_seqno:TRUE ]; then echo mp.sseq; else echo mp.seq; fi)
-	tshark -n -r "$1" "${MPP[@]}" -Y "ppp.protocol == 0x003d && ip.src == $2" -T fields -e "$f" 2>/dev/null |
+	tshark -n -r "$1" -Y "ppp.protocol == 0x003d && ip.src == $2" -T fields -e "$f" 2>/dev/null |
 		awk -v src="$2" 'NF { n++; if (n > 1 && $1 != prev + 1) { bad++; if (bad < 4) printf "gap: %s then %s\n", prev, $1 }
 			prev = $1 } END { printf "%s: %d fragments, %d gaps\n", src, n, bad; exit (n < 10 || bad > 0) }'
 }
@@ -41,34 +41,30 @@ ppp_start S C1
 require "the session is connected on both sides within 40 s" wait_for 40 mp_connected
 check "full-size pings hS -> hC1" big_ping "${HNS[S]}" "${SHOST4[C1]}" 5
 check "full-size pings hC1 -> hS" big_ping "${HNS[C1]}" "${SHOST4[S]}" 5
-cap_stop wan1
-W=$(cap_file wan1)
-mapfile -t MPP < <(mp_ts_prefs "$W")
-say "  tshark prefs: ${MPP[*]}; protocol hierarchy:"
-{ ts "$W" "${MPP[@]}" -q -z io,phs | sed -n '/^eth/,/^=/p' | sed 's/^/    /' | sed -n 1,30p; } || true
+mp_read_capture wan1
 for src in $S4 $C4; do
 	check "LCP Configure-Request from $src offers MRRU 1600" \
-		mpts_at_least 1 "$W" "ip.src == $src && lcp && ppp.code == 1 && lcp.opt.mrru == 1600"
+		pts_at_least 1 "$W" "ip.src == $src && lcp && ppp.code == 1 && lcp.opt.mrru == 1600"
 	check "LCP Configure-Ack from $src accepts MRRU 1600" \
-		mpts_at_least 1 "$W" "ip.src == $src && lcp && ppp.code == 2 && lcp.opt.mrru == 1600"
-	check "Multilink fragments from $src (PPP 0x003d)" mpts_at_least 20 "$W" "ip.src == $src && ppp.protocol == 0x003d"
-	check "first fragments (B bit, not E) from $src" mpts_at_least 10 "$W" "ip.src == $src && mp.first == 1 && mp.last == 0"
-	check "last fragments (E bit, not B) from $src" mpts_at_least 10 "$W" "ip.src == $src && mp.first == 0 && mp.last == 1"
+		pts_at_least 1 "$W" "ip.src == $src && lcp && ppp.code == 2 && lcp.opt.mrru == 1600"
+	check "Multilink fragments from $src (PPP 0x003d)" pts_at_least 20 "$W" "ip.src == $src && ppp.protocol == 0x003d"
+	check "first fragments (B bit, not E) from $src" pts_at_least 10 "$W" "ip.src == $src && mp.first == 1 && mp.last == 0"
+	check "last fragments (E bit, not B) from $src" pts_at_least 10 "$W" "ip.src == $src && mp.first == 0 && mp.last == 1"
 	check "sequence numbers from $src are consecutive" seq_consecutive "$W" "$src"
 done
 check "tshark reassembles fragments into bridged frames with 1500-byte ICMP echo requests hS -> hC1" \
-	mpts_at_least 5 "$W" 'mp.fragment.count >= 2 && bcp_bpdu && icmp.type == 8 && ip.src == 192.0.2.1 && ip.len == 1500'
+	pts_at_least 5 "$W" 'mp.fragment.count >= 2 && bcp_bpdu && icmp.type == 8 && ip.src == 192.0.2.1 && ip.len == 1500'
 check "... and the echo replies hC1 -> hS" \
-	mpts_at_least 5 "$W" 'mp.fragment.count >= 2 && bcp_bpdu && icmp.type == 0 && ip.src == 192.0.2.2 && ip.len == 1500'
+	pts_at_least 5 "$W" 'mp.fragment.count >= 2 && bcp_bpdu && icmp.type == 0 && ip.src == 192.0.2.2 && ip.len == 1500'
 check "... and hC1's requests / hS's replies" \
-	mpts_at_least 10 "$W" 'mp.fragment.count >= 2 && bcp_bpdu && icmp && ip.len == 1500 && (ip.src == 192.0.2.2 && icmp.type == 8 || ip.src == 192.0.2.1 && icmp.type == 0)'
+	pts_at_least 10 "$W" 'mp.fragment.count >= 2 && bcp_bpdu && icmp && ip.len == 1500 && (ip.src == 192.0.2.2 && icmp.type == 8 || ip.src == 192.0.2.1 && icmp.type == 0)'
 check "reassembled lengths are the BCP frame of a 1514-byte Ethernet frame (>= 1516)" \
-	mpts_at_least 20 "$W" 'mp.reassembled.length >= 1516'
+	pts_at_least 20 "$W" 'mp.reassembled.length >= 1516'
 check "no reassembly errors or conflicting overlaps" \
-	mpts_none "$W" 'mp.fragment.error || mp.fragment.overlap.conflicts || mp.fragment.multiple_tails || mp.fragment.too_long_fragment'
-check "no CCP without encryption configured" mpts_none "$W" 'ccp'
-check "no malformed packets" mpts_none "$W" '_ws.malformed'
-check "no Error-severity expert info" mpts_none "$W" '_ws.expert.severity >= 8388608'
+	pts_none "$W" 'mp.fragment.error || mp.fragment.overlap.conflicts || mp.fragment.multiple_tails || mp.fragment.too_long_fragment'
+check "no CCP without encryption configured" pts_none "$W" 'ccp'
+check "no malformed packets" pts_none "$W" '_ws.malformed'
+check "no Error-severity expert info" pts_none "$W" '_ws.expert.severity >= 8388608'
 
 step "part 2: mrru 1600, use-encryption = required on both ends"
 mp_confs 1600 1600 required required
@@ -78,24 +74,20 @@ require "the session is connected on both sides within 40 s" wait_for 40 mp_conn
 check "S: encoding \"MPPE128 stateless\"" mp_key_is S encoding "MPPE128 stateless"
 check "full-size pings hS -> hC1 through MPPE + Multilink" big_ping "${HNS[S]}" "${SHOST4[C1]}" 5
 check "full-size pings hC1 -> hS" big_ping "${HNS[C1]}" "${SHOST4[S]}" 5
-cap_stop wan2
-W=$(cap_file wan2)
-mapfile -t MPP < <(mp_ts_prefs "$W")
-say "  tshark prefs: ${MPP[*]}; protocol hierarchy:"
-{ ts "$W" "${MPP[@]}" -q -z io,phs | sed -n '/^eth/,/^=/p' | sed 's/^/    /' | sed -n 1,30p; } || true
+mp_read_capture wan2
 for src in $S4 $C4; do
 	check "CCP Configure-Request from $src with the MPPE option, 128-bit, stateless" \
-		mpts_at_least 1 "$W" "ip.src == $src && ccp && ppp.code == 1 && ccp.opt.type == 18 && ccp.opt.supported_bits.s == 1 && ccp.opt.supported_bits.h == 1"
+		pts_at_least 1 "$W" "ip.src == $src && ccp && ppp.code == 1 && ccp.opt.type == 18 && ccp.opt.supported_bits.s == 1 && ccp.opt.supported_bits.h == 1"
 	check "CCP Configure-Ack from $src with the MPPE option" \
-		mpts_at_least 1 "$W" "ip.src == $src && ccp && ppp.code == 2 && ccp.opt.type == 18"
-	check "Multilink fragments from $src" mpts_at_least 10 "$W" "ip.src == $src && ppp.protocol == 0x003d"
+		pts_at_least 1 "$W" "ip.src == $src && ccp && ppp.code == 2 && ccp.opt.type == 18"
+	check "Multilink fragments from $src" pts_at_least 10 "$W" "ip.src == $src && ppp.protocol == 0x003d"
 	check "sequence numbers from $src are consecutive" seq_consecutive "$W" "$src"
 done
 check "CCP negotiated no 40/56-bit MPPE nor MPPC" \
-	mpts_none "$W" 'ccp && ppp.code == 2 && (ccp.opt.supported_bits.l == 1 || ccp.opt.supported_bits.m == 1 || ccp.opt.supported_bits.c == 1)'
+	pts_none "$W" 'ccp && ppp.code == 2 && (ccp.opt.supported_bits.l == 1 || ccp.opt.supported_bits.m == 1 || ccp.opt.supported_bits.c == 1)'
 check "reassembled Multilink frames carry MPPE (PPP 0x00fd)" \
-	mpts_at_least 10 "$W" 'mp.fragment.count >= 2 && ppp.protocol == 0x00fd'
-check "no bridged frame in the clear" mpts_none "$W" 'bcp_bpdu'
-check "no reassembly errors" mpts_none "$W" 'mp.fragment.error || mp.fragment.overlap.conflicts'
-check "no malformed packets" mpts_none "$W" '_ws.malformed'
-check "no Error-severity expert info" mpts_none "$W" '_ws.expert.severity >= 8388608'
+	pts_at_least 10 "$W" 'mp.fragment.count >= 2 && ppp.protocol == 0x00fd'
+check "no bridged frame in the clear" pts_none "$W" 'bcp_bpdu'
+check "no reassembly errors" pts_none "$W" 'mp.fragment.error || mp.fragment.overlap.conflicts'
+check "no malformed packets" pts_none "$W" '_ws.malformed'
+check "no Error-severity expert info" pts_none "$W" '_ws.expert.severity >= 8388608'

@@ -133,12 +133,18 @@ big_ping_none() {
 
 # --- tshark ----------------------------------------------------------------------
 
+# Every tshark call of these scenarios (lib.sh's ts*, lib-ppp.sh's pts_*)
+# reads Multilink with the prefs in MPP, which a scenario sets per capture
+# from mp_ts_prefs: one set of capture helpers serves, prefs included.
+MPP=()
+tshark() { command tshark "$@" "${MPP[@]}"; }
+
 # mp_ts_prefs FILE: tshark options for Multilink in that capture.  The
 # sequence number format is read from the capture's LCP: Short Sequence
 # Number Header Format (option 18, RFC 1990 §5.1.2) acknowledged means the
 # 12-bit form, else the 24-bit one.  Fragments of one frame: up to 16.
 mp_ts_prefs() {
-	local short=FALSE
+	local short=FALSE MPP=()
 	if [ "$(pts_count "$1" 'lcp && ppp.code == 2 && lcp.opt.type == 18')" -gt 0 ] 2>/dev/null; then
 		short=TRUE
 	fi
@@ -187,29 +193,13 @@ pcap_lacks_hex() {
 	[ "${r% *}" -eq 0 ] && [ "${r#* }" -ge 10 ]
 }
 
-# mpts_count FILE FILTER: like lib-ppp.sh's pts_count (a filter tshark
-# refuses is an error, never 0) with the Multilink prefs in MPP (an array set
-# by the scenario from mp_ts_prefs).
-mpts_count() {
-	local out
-	out=$(tshark -n -r "$1" "${MPP[@]}" -Y "$2" -T fields -e frame.number 2>"$T/tshark.err") || {
-		grep -v '^Running as' "$T/tshark.err" | head -n 3 >&2
-		return 1
-	}
-	grep -c . <<<"$out" || true
-}
-# mpts_at_least N FILE FILTER
-mpts_at_least() {
-	local c
-	c=$(mpts_count "$2" "$3") || return 1
-	echo "$c packets match '$3' (want >= $1)"
-	[ "$c" -ge "$1" ]
-}
-# mpts_none FILE FILTER: none match; the first few are shown.
-mpts_none() {
-	local c
-	c=$(mpts_count "$1" "$2") || return 1
-	echo "$c packets match '$2' (want 0)"
-	[ "$c" -eq 0 ] || ts "$1" "${MPP[@]}" -Y "$2" | sed -n 1,10p
-	[ "$c" -eq 0 ]
+# mp_read_capture NAME: stop capture NAME, set W (its file) and MPP (its
+# Multilink prefs), print the prefs and tshark's protocol hierarchy.
+mp_read_capture() {
+	cap_stop "$1"
+	W=$(cap_file "$1")
+	MPP=()
+	mapfile -t MPP < <(mp_ts_prefs "$W")
+	say "  tshark prefs: ${MPP[*]}; protocol hierarchy of $1:"
+	say "$(ts "$W" -q -z io,phs | sed -n '/^eth/,/^=/p' | sed 's/^/    /' | sed -n 1,30p)"
 }
