@@ -10,8 +10,8 @@
 # `ping -M do -s 1472` (1514-byte frames) works both ways; the WAN carries
 # Multilink fragments (PPP protocol 0x003d) and no IP fragments.
 # Part 2, mrru = 0 (disabled) on both ends: status mrru 0; the same ping
-# fails (small pings still work, so it is the size), tx-dropped rises on the
-# sending side, and the daemon says why (a named drop counter about the
+# fails both ways (small and 1300-byte pings still work, so it is the size),
+# tx-dropped rises on the sending side, and the daemon says why (a named drop counter about the
 # MRU/size, or a log line).
 L2T_TIMEOUT=180
 . "$(dirname "$0")/lib.sh"
@@ -92,6 +92,10 @@ why_said() {
 	return 1
 }
 check "S says why the full-size frames were dropped (a named counter or a log line)" why_said
+drop_c=$(mp_get C1 tx-dropped)
+check "hostC1 -> hostS: ping -M do -s 1472 gets no answer either" big_ping_none "${HNS[C1]}" "${SHOST4[S]}" 3
+check "C1: tx-dropped rose too" counter_grew_ppp C1 tx-dropped "$drop_c"
+say "  C1 drop counters: $(jq -c '.drops // {}' <<<"$(ppp_row C1 "$MP_USER")")"
 cap_stop wan2
 check "without Multilink, no 0x003d on the WAN" pts_none "$(cap_file wan2)" 'ppp.protocol == 0x003d'
 check "the session is still connected on both sides" mp_connected
