@@ -12,7 +12,9 @@
 # Part 2 (the control that proves part 1 can fail): use-encryption = no on
 # both ends: encoding "none", and the same pattern IS in the WAN capture.
 # Part 3: required on the server, no on the client; part 4: the other way
-# round.  The session never connects, no traffic crosses, the requiring side
+# round.  The requiring side never shows the session connected (the other,
+# which waits for no CCP, may for a moment before the refusal arrives: never
+# in two status polls 0.5 s apart), no traffic crosses, the requiring side
 # logs "encryption required but peer refused MPPE" (or similar), and some
 # status row shows the reason.
 L2T_TIMEOUT=240
@@ -46,17 +48,33 @@ reason_shown() {
 	grep -iqE -- "$REFUSED_RE" <<<"$rows"
 }
 
-# never_connected SECS: for SECS seconds, neither side shows the session connected.
+# never_connected SECS REQ OTHER: for SECS seconds (a poll every 0.5 s), the
+# requiring site REQ never shows the session connected, and OTHER never in
+# two polls running.  OTHER does not wait for CCP (use-encryption = no asks
+# for nothing), so it may open BCP and call itself connected for the moment
+# before REQ's refusal arrives and the session is torn down; that moment may
+# be seen, a session that stays up may not.
 never_connected() {
-	local end=$(($(now_ms) + $1 * 1000))
+	local end=$(($(now_ms) + $1 * 1000)) polls=0 seen=0 prev=0 cur
 	while [ "$(now_ms)" -lt "$end" ]; do
-		if ppp_connected C1 "$MP_USER" 2>/dev/null || ppp_connected S "$MP_USER" 2>/dev/null; then
-			echo "connected at $(date +%T)"
+		polls=$((polls + 1))
+		if ppp_connected "$2" "$MP_USER" 2>/dev/null; then
+			echo "site $2 (requires MPPE) connected at $(date +%T.%N | cut -c1-12)"
 			return 1
 		fi
+		cur=0
+		if ppp_connected "$3" "$MP_USER" 2>/dev/null; then
+			cur=1 seen=$((seen + 1))
+			if [ "$prev" = 1 ]; then
+				echo "site $3 connected in two polls running at $(date +%T.%N | cut -c1-12)"
+				return 1
+			fi
+		fi
+		prev=$cur
 		sleep 0.5
 	done
-	echo "not connected during ${1}s"
+	echo "$polls polls in ${1}s: site $2 never connected, site $3 connected in $seen (never twice running)" |
+		tee "$T/never.txt"
 }
 
 require_binaries
@@ -103,7 +121,9 @@ check "without MPPE no 0x00fd on the WAN" pts_none "$(cap_file wan2)" 'ppp.proto
 refused_case() {
 	local req=$1 other=$2
 	require "both daemons answer" ppp_all_up S C1
-	check "the session stays down for 15 s" never_connected 15
+	rm -f "$T/never.txt"
+	check "the session stays down for 15 s" never_connected 15 "$req" "$other"
+	[ ! -s "$T/never.txt" ] || say "  $(cat "$T/never.txt")"
 	check "site $req logs the refusal (/$REFUSED_RE/)" mp_log_has "$req" "$REFUSED_RE"
 	local line
 	if line=$(mp_log_has "$other" "$REFUSED_RE"); then
