@@ -37,7 +37,7 @@ mp_topo() {
 	say "  WAN MTU $MP_WAN_MTU on ${P}wS ${P}wC1 $WAN_BR and both sites' $PPP_WAN_IF; LAN hosts at 1500"
 }
 
-# mp_mtus: what the links actually have (for the log and as a check).
+# mp_mtus_ok: what the links actually have (for the log and as a check).
 mp_mtus_ok() {
 	local m
 	for m in "${SNS[S]}:$PPP_WAN_IF:$MP_WAN_MTU" "${SNS[C1]}:$PPP_WAN_IF:$MP_WAN_MTU" \
