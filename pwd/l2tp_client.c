@@ -78,8 +78,8 @@ static void client_drop_timer(struct ev_timer *et)
 	log_info("l2tp-client %s: disconnected: %s, reconnecting in %u s", cl->title,
 		 cl->last_error, cl->backoff_ms / 1000);
 	evloop_timer_arm(s->loop, &cl->reconnect_timer, evloop_now(s->loop) + cl->backoff_ms);
-	cl->backoff_ms = cl->backoff_ms * 2 > V2_RECONNECT_MAX_MS ? V2_RECONNECT_MAX_MS
-								  : cl->backoff_ms * 2;
+	cl->backoff_ms =
+	    cl->backoff_ms * 2 > V2_RECONNECT_MAX_MS ? V2_RECONNECT_MAX_MS : cl->backoff_ms * 2;
 }
 
 void l2tp_client_dropped(struct l2tp_client *cl, const char *why)
@@ -87,6 +87,13 @@ void l2tp_client_dropped(struct l2tp_client *cl, const char *why)
 	if (evloop_timer_armed(&cl->drop_timer) || evloop_timer_armed(&cl->reconnect_timer))
 		return;
 	snprintf(cl->last_error, sizeof(cl->last_error), "%s", why);
+	/*
+	 * Status is a short reason; last-error keeps the whole chain.  A chain
+	 * too long for status ("peer sent CDN: disconnected for administrative
+	 * reasons: no common authentication method") shows its innermost cause.
+	 */
+	if (strlen(why) >= sizeof(cl->status) && strrchr(why, ':') && strrchr(why, ':')[1])
+		why = strrchr(why, ':') + 1 + (strrchr(why, ':')[1] == ' ');
 	snprintf(cl->status, sizeof(cl->status), "%s", why);
 	evloop_timer_arm(cl->site->loop, &cl->drop_timer, evloop_now(cl->site->loop));
 }

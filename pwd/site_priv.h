@@ -87,7 +87,7 @@ struct site {
 	struct ev_timer retry_timer; /* pseudowires whose socket could not be opened */
 	/* L2TPv2 + PPP (site_v2.h) */
 	struct v2_tunnel *v2_tunnels;
-	struct v2_tunnel *v2_thash[V2_HASH_SIZE];    /* by local tunnel id */
+	struct v2_tunnel *v2_thash[V2_HASH_SIZE];   /* by local tunnel id */
 	struct ppp_session *v2_shash[V2_HASH_SIZE]; /* by (tunnel id, session id) */
 	struct l2tp_client *clients;
 	struct l2tp_server server;

@@ -332,8 +332,8 @@ void v2_tunnel_stop(struct v2_tunnel *t, const char *why)
 
 /* ---- input ---- */
 
-static void v2_drop_log(struct site *s, const struct sockaddr *from, const char *what,
-			unsigned a, unsigned b)
+static void v2_drop_log(struct site *s, const struct sockaddr *from, const char *what, unsigned a,
+			unsigned b)
 {
 	uint32_t suppressed;
 	char addr[64];
@@ -358,7 +358,8 @@ static void v2_refuse_sccrq(struct v2_tunnel *t, const struct l2tp_ctrl_peek *pk
 	uint32_t suppressed;
 
 	if (strstr(why, "hidden AVP") || strstr(why, "secret"))
-		why = "tunnel authentication failed: hidden AVPs do not decode (wrong tunnel-secret?)";
+		why = "tunnel authentication failed: hidden AVPs do not decode (wrong "
+		      "tunnel-secret?)";
 	if (log_ratelimit_ok(&s->rl_v2, evloop_now(s->loop), &suppressed))
 		log_warnx("%s: %s (%u similar suppressed)", t->who, why, suppressed);
 	site_refuse_ctrl(t->tr, (const struct sockaddr *)&t->peer, t->peer_len, L2TP_VERSION_2,
@@ -407,9 +408,10 @@ static void v2_ctrl_input(struct site *s, struct transport *tr, const struct soc
 			v2_refuse_sccrq(t, &pk);
 			return;
 		}
-		log_info("l2tp-server: tunnel from %s: SCCRQ accepted (tunnel id %u, peer tunnel id "
-			 "%u)",
-			 t->peer_text, t->local_id, pk.assigned_id);
+		log_info(
+		    "l2tp-server: tunnel from %s: SCCRQ accepted (tunnel id %u, peer tunnel id "
+		    "%u)",
+		    t->peer_text, t->local_id, pk.assigned_id);
 		return;
 	}
 	t = v2_tunnel_find(s, (uint16_t)pk.conn_id);
