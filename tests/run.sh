@@ -6,10 +6,12 @@
 #     tests/unit/test_*.c; a source without its binary is a failure); the
 #     counts are Check's own "Checks: N, Failures: F, Errors: E"
 #  3. every libFuzzer target briefly: tests/fuzz/run-one.sh BIN SECONDS
-#  4. every tests/netns/*.sh scenario against the ASan+UBSan daemon in
-#     build-san/ (demo.sh runs the demo against build/), JOBS at a time, each
-#     with its own name prefix and a hard timeout; a scenario that cannot run
-#     fails
+#  4. every tests/netns/*.sh and tests/netns/*/*.sh scenario (not lib*.sh)
+#     against the ASan+UBSan daemon in build-san/ (demo.sh runs the demo
+#     against build/), JOBS at a time, each with its own name prefix and a
+#     hard timeout; a scenario passes only with exit 0 and its own verdict
+#     line ("RESULT name: PASS ..." or "PASS name ..."), so one that cannot
+#     run, or asserts nothing, fails
 #
 # It prints one PASS/FAIL line per test, the log of every failure (scenario
 # logs include the daemons' logs), and as its very last line
@@ -107,6 +109,13 @@ job_reap() {
 		say "runner: $name left namespaces behind, deleted: $leaked" >>"$log"
 		[ "$rc" -ne 0 ] || rc=1
 	fi
+	# A scenario passes with exit 0 *and* its own verdict line; anything else
+	# that exits 0 (a library run by mistake, a script that asserted nothing)
+	# is a failure.
+	if [ "$rc" -eq 0 ] && [ -n "$pfx" ] && ! grep -qE '^(RESULT [^:]+: PASS|PASS )' "$log"; then
+		say "runner: exit 0 but no 'RESULT name: PASS' or 'PASS name' line" >>"$log"
+		rc=1
+	fi
 	case $rc in
 	0) pass "$name ($(job_summary "$log"))" ;;
 	124 | 137) failed "$name (timed out)" 1 "$log" ;;
@@ -120,7 +129,7 @@ job_reap_all() {
 }
 job_summary() {
 	local r
-	r=$(grep -E '^RESULT ' "$1" | tail -n 1 | sed -e 's/^RESULT [^:]*: [A-Z]* (//' -e 's/)$//')
+	r=$(grep -E '^(RESULT |PASS )' "$1" | tail -n 1 | sed -e 's/^RESULT [^:]*: [A-Z]* (//' -e 's/)$//' -e 's/^PASS [^:]*: //')
 	if [ -n "$r" ]; then
 		echo "$r"
 	else
@@ -265,13 +274,17 @@ job_reap_all
 
 say "runner: namespace scenarios, $JOBS at a time, daemon build-san/l2pwd ($(since))"
 idx=0
-for sc in tests/netns/*.sh; do
-	[ "$(basename "$sc")" != lib.sh ] || continue
-	t=$(basename "$sc" .sh)
+# Scenarios: tests/netns/*.sh and one directory down (tests/netns/ipsec/...);
+# lib*.sh are libraries, not scenarios.
+for sc in tests/netns/*.sh tests/netns/*/*.sh; do
+	[ -e "$sc" ] || continue
+	case $(basename "$sc") in lib*.sh) continue ;; esac
+	t=${sc#tests/netns/}
+	t=${t%.sh}
 	idx=$((idx + 1))
 	selected "$t" || continue
 	pfx=$RUN_PFX$(printf '%s' 0123456789abcdefghijklmnopqrstuvwxyz | cut -c$((idx % 36 + 1)))
-	job_start "netns $t" "$pfx" "$LOGDIR/netns-$t.log" \
+	job_start "netns $t" "$pfx" "$LOGDIR/netns-${t//\//-}.log" \
 		env L2T_PFX="$pfx" L2PWD="$ROOT/build-san/l2pwd" L2PWCTL="$ROOT/build-san/l2pwctl" \
 		timeout -k 20 400 bash "$sc"
 done

@@ -39,8 +39,8 @@ check "site A shows local $a_addr, remote $b_addr" \
 	eval '[ "$(pw_get A local-address)" = $a_addr ] && [ "$(pw_get A remote-address)" = $b_addr ]'
 check "site B shows local $b_addr, remote $a_addr" \
 	eval '[ "$(pw_get B local-address)" = $b_addr ] && [ "$(pw_get B remote-address)" = $a_addr ]'
-check "site A's TAP $PW_IF is a port of $BR_A" eval "ip -n $NS_SA -o link show $PW_IF | grep -q 'master $BR_A'"
-check "site B's TAP $PW_IF is a port of $BR_B" eval "ip -n $NS_SB -o link show $PW_IF | grep -q 'master $BR_B'"
+check "site A's TAP $PW_IF is a port of $BR_A" out_has "master $BR_A " ip -n "$NS_SA" -o link show "$PW_IF"
+check "site B's TAP $PW_IF is a port of $BR_B" out_has "master $BR_B " ip -n "$NS_SB" -o link show "$PW_IF"
 
 step "traffic across the pseudowire"
 declare -A before

@@ -33,7 +33,7 @@ cap_stop wan
 PCAP=$(cap_file wan)
 say "  control messages as tshark shows them:"
 ts "$PCAP" -Y 'l2tp.type == 1 && l2tp.avp.message_type' -T fields -e ip.src -e _ws.col.Info |
-	head -n 20 | sed 's/^/    /'
+	head -n 20 | sed 's/^/    /' || true
 
 step "control connection and session setup"
 for m in 1:SCCRQ 2:SCCRP 3:SCCCN 10:ICRQ 11:ICRP 12:ICCN 4:StopCCN; do

@@ -35,7 +35,7 @@ say "  ids: A $ids_a, B $ids_b"
 # hup SITE...: SIGHUP, then wait until the daemon logs the outcome of that
 # reload ("reload: N unchanged, ..." or "reload failed ...").
 reload_logged() {
-	tail -n +"$(($2 + 1))" "${DAEMON_LOG[$1]}" | grep -qE 'reload: [0-9]+ unchanged|reload failed'
+	out_has 'reload: [0-9]+ unchanged|reload failed' tail -n +"$(($2 + 1))" "${DAEMON_LOG[$1]}"
 }
 hup() {
 	local s n
@@ -87,7 +87,7 @@ EOF
 done
 check "SIGHUP to both sites" hup A B
 check "pseudowire x \"connected\" on both sites within 10 s" wait_for 10 both_connected "$PWX"
-check "site A's TAP $PWX is a port of $BRX" eval "ip -n $NS_SA -o link show $PWX | grep -q 'master $BRX'"
+check "site A's TAP $PWX is a port of $BRX" out_has "master $BRX " ip -n "$NS_SA" -o link show "$PWX"
 check "the first pseudowire kept its ids on both sites" eval '[ "$(ids A)" = "$ids_a" ] && [ "$(ids B)" = "$ids_b" ]'
 check "hostA still pings hostB" ping_ok "$NS_HA" 192.0.2.2 3
 

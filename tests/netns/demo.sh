@@ -24,7 +24,7 @@ check "it saw both offices connected" grep -q 'Both offices say: connected' "$T/
 check "hostA's pings were answered" grep -qE ' 3 received' "$T/demo.out"
 # status_rows SITE: the pseudowire rows of one site's l2pwctl status table.
 status_rows() { sed -n "/l2pwctl status, office-$1/,/^\$/p" "$T/demo.out" | grep -E 'pw-|connected'; }
-check "office-a's status table shows the pseudowire connected" eval 'status_rows a | grep -q connected'
-check "office-b's status table shows the pseudowire connected" eval 'status_rows b | grep -q connected'
-check "no namespace left behind" eval '! ip netns list | grep -q "^$P-"'
+check "office-a's status table shows the pseudowire connected" out_has connected status_rows a
+check "office-b's status table shows the pseudowire connected" out_has connected status_rows b
+check "no namespace left behind" l2t_not out_has "^$P-" ip netns list
 check "no daemon left running" eval '! pgrep -f -- "-c /tmp/$P-demo"'

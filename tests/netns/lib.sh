@@ -123,6 +123,16 @@ check_not() {
 }
 l2t_not() { ! "$@"; }
 
+# out_has REGEX CMD...: CMD's output matches REGEX.  Not `CMD | grep -q`:
+# under pipefail, grep leaving early kills CMD with SIGPIPE and the
+# pipeline fails although the line was there.
+out_has() {
+	local re=$1 out
+	shift
+	out=$("$@" 2>/dev/null) || true
+	grep -qE -- "$re" <<<"$out"
+}
+
 # wait_for TIMEOUT CMD...: poll CMD every 0.2 s until it succeeds (0) or
 # TIMEOUT seconds pass (1).  No fixed sleeps elsewhere.
 wait_for() {
@@ -492,7 +502,7 @@ iperf3_across() {
 	# left to the cleanup's PID list.
 	ip netns exec "$2" iperf3 -s -1 -B "$3" >"$T/iperf3-server.out" 2>&1 &
 	spid=$!
-	if wait_for 10 eval "ip netns exec $2 ss -ltn | grep -q ':5201'"; then
+	if wait_for 10 out_has ':5201' ip netns exec "$2" ss -ltn; then
 		out=$(in_ns "$1" timeout $(($4 + 15)) iperf3 -c "$3" -t "$4" -J) || rc=1
 	else
 		out='{"error": "the iperf3 server did not listen"}'
