@@ -54,6 +54,11 @@ lcp_echo_seen() {
 	[ "$(pts_count "$(cap_file wan)" '(lcp && ppp.code == 9) || (lcp && ppp.code == 10)')" -ge 1 ]
 }
 check "an LCP Echo-Request/Reply crossed within 20 s" wait_for 20 lcp_echo_seen
+for c in C1 C2; do
+	u=site-$(tr C c <<<"$c")
+	check "$u: encoding \"none\" on both sides (use-encryption = no)" \
+		eval "[ \"\$(ppp_get $c $u encoding)\" = none ] && [ \"\$(ppp_get S $u encoding)\" = none ]"
+done
 
 step "C1's l2pwd stops (SIGTERM): it says goodbye on the wire"
 stop_daemon C1
