@@ -36,7 +36,7 @@ BPF_SRCS = $(sort $(wildcard xdp/*.bpf.c))
 BPF_OBJS = $(BPF_SRCS:xdp/%.bpf.c=$(BUILD)/xdp/%.bpf.o)
 BPF_SKELS = $(BPF_SRCS:xdp/%.bpf.c=$(BUILD)/xdp/%.skel.h)
 
-.PHONY: all deps units check demo fuzz fuzz-build install clean
+.PHONY: all deps units check demo bench fuzz fuzz-build install clean
 all: $(BUILD)/l2pwd $(BUILD)/l2pwctl
 
 deps:
@@ -104,6 +104,10 @@ check: deps
 
 demo: deps all
 	@examples/site-to-site/demo.sh
+
+# Side-by-side data-path figures (bench/run.sh; BENCH_SECONDS, BENCH_ONLY).
+bench: deps all
+	@bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8

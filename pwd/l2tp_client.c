@@ -52,7 +52,9 @@ static void client_connect(struct l2tp_client *cl)
 		l2tp_client_dropped(cl, "out of memory");
 		return;
 	}
-	snprintf(cl->status, sizeof(cl->status), "connecting");
+	/* After a failure the status keeps saying why until the link is up again. */
+	if (!cl->last_error[0])
+		snprintf(cl->status, sizeof(cl->status), "connecting");
 	log_info("l2tp-client %s: connecting to %s:%u (tunnel id %u)", cl->title,
 		 c->connect_to.text, c->port, t->local_id);
 	l2tp_tunnel_start(t->eng, evloop_now(s->loop));
@@ -76,8 +78,8 @@ static void client_drop_timer(struct ev_timer *et)
 	log_info("l2tp-client %s: disconnected: %s, reconnecting in %u s", cl->title,
 		 cl->last_error, cl->backoff_ms / 1000);
 	evloop_timer_arm(s->loop, &cl->reconnect_timer, evloop_now(s->loop) + cl->backoff_ms);
-	cl->backoff_ms = cl->backoff_ms * 2 > V2_RECONNECT_MAX_MS ? V2_RECONNECT_MAX_MS
-								  : cl->backoff_ms * 2;
+	cl->backoff_ms =
+	    cl->backoff_ms * 2 > V2_RECONNECT_MAX_MS ? V2_RECONNECT_MAX_MS : cl->backoff_ms * 2;
 }
 
 void l2tp_client_dropped(struct l2tp_client *cl, const char *why)
@@ -125,6 +127,12 @@ void l2tp_client_start(struct site *s, const struct cfg_l2tp_client *c)
 	for (pp = &s->clients; *pp; pp = &(*pp)->next)
 		;
 	*pp = cl;
+	/* Keys the daemon does not act on yet: say so rather than pretend. */
+	if (c->dial_on_demand)
+		log_warnx("l2tp-client %s: dial-on-demand is not supported, connecting at once",
+			  cl->title);
+	if (c->ipsec.use != CFG_IPSEC_NO)
+		log_warnx("l2tp-client %s: use-ipsec is not applied to L2TPv2 yet", cl->title);
 	if (c->disabled) {
 		snprintf(cl->status, sizeof(cl->status), "disabled");
 		log_info("l2tp-client %s: disabled", cl->title);
@@ -177,7 +185,8 @@ void l2tp_client_status(const struct l2tp_client *cl, struct status_iface *o)
 	o->tx_bytes += cl->tx_bytes;
 	o->rx_errors += cl->rx_errors;
 	o->rx_dropped += cl->drops[PS_DROP_TAP_FULL];
-	o->tx_dropped += cl->drops[PS_DROP_NOT_BRIDGING] + cl->drops[PS_DROP_SEND_FAILED];
+	o->tx_dropped += cl->drops[PS_DROP_NOT_BRIDGING] + cl->drops[PS_DROP_TOO_BIG] +
+			 cl->drops[PS_DROP_SEND_FAILED];
 	for (int i = 0; i < PS_DROP_MAX; i++)
 		o->drops[i].count += cl->drops[i];
 	if (!o->last_error[0])

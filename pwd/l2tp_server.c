@@ -23,6 +23,8 @@ void l2tp_server_start(struct site *s)
 	s->server.cfg = c;
 	if (!c->enabled)
 		return;
+	if (c->ipsec.use != CFG_IPSEC_NO)
+		log_warnx("l2tp-server: use-ipsec is not applied to L2TPv2 yet");
 	if (c->listen.ss.ss_family != AF_UNSPEC) {
 		local = (const struct sockaddr *)&c->listen.ss;
 		family = c->listen.ss.ss_family;
@@ -34,8 +36,8 @@ void l2tp_server_start(struct site *s)
 	s->server.tr = transport_get(s->loop, family, local, local ? c->listen.len : 0,
 				     TRANSPORT_UDP, c->port, &site_transport_ops, s);
 	if (!s->server.tr) {
-		log_warn("l2tp-server: cannot listen on %s:%u",
-			 local ? c->listen.text : "0.0.0.0", c->port);
+		log_warn("l2tp-server: cannot listen on %s:%u", local ? c->listen.text : "0.0.0.0",
+			 c->port);
 		return;
 	}
 	log_info("l2tp-server: listening on %s", transport_name(s->server.tr));
@@ -54,8 +56,7 @@ void l2tp_server_stop(struct site *s)
 	s->server.tr = NULL;
 }
 
-const struct cfg_ppp_secret *l2tp_server_secret(struct site *s, const char *user,
-						const char **why)
+const struct cfg_ppp_secret *l2tp_server_secret(struct site *s, const char *user, const char **why)
 {
 	for (size_t i = 0; i < s->cfg->n_secret; i++) {
 		const struct cfg_ppp_secret *sec = &s->cfg->secret[i];
@@ -166,11 +167,13 @@ void l2tp_server_reload_sessions(struct site *s, const struct cfg *old)
 			n = l2tp_server_secret(s, ps->user, &why);
 			if (n && o && cfg_ppp_secret_equal(o, n) && server_profile(old, o) &&
 			    server_profile(s->cfg, n) &&
-			    cfg_ppp_profile_equal(server_profile(old, o), server_profile(s->cfg, n)))
+			    cfg_ppp_profile_equal(server_profile(old, o),
+						  server_profile(s->cfg, n)))
 				continue;
-			log_info("l2tp-server: user %s: ppp-secret or profile changed, dropping the "
-				 "session",
-				 ps->user);
+			log_info(
+			    "l2tp-server: user %s: ppp-secret or profile changed, dropping the "
+			    "session",
+			    ps->user);
 			ppp_session_kill(ps, "ppp-secret changed");
 		}
 	}

@@ -28,10 +28,8 @@
 	 sizeof(((struct status_iface *)NULL)->drops[0]))
 
 static const char *const ps_drop_names[PS_DROP_MAX] = {
-    [PS_DROP_NOT_BRIDGING] = "not-bridging",
-    [PS_DROP_TAP_FULL] = "tap-full",
-    [PS_DROP_SEND_FAILED] = "send-failed",
-    [PS_DROP_BAD_HEADER] = "bad-header",
+    [PS_DROP_NOT_BRIDGING] = "not-bridging", [PS_DROP_TOO_BIG] = "too-big",
+    [PS_DROP_TAP_FULL] = "tap-full",	     [PS_DROP_SEND_FAILED] = "send-failed",
     [PS_DROP_PPP] = "ppp-refused",
 };
 
@@ -70,9 +68,8 @@ static void ps_bridge_try(struct ppp_session *ps)
 	char kind[32];
 	int br = 0;
 
-	if (ps->bridge[0] &&
-	    (netlink_link_kind(s->nl, ps->bridge, kind, sizeof(kind), &br) == -1 ||
-	     strcmp(kind, "bridge") != 0)) {
+	if (ps->bridge[0] && (netlink_link_kind(s->nl, ps->bridge, kind, sizeof(kind), &br) == -1 ||
+			      strcmp(kind, "bridge") != 0)) {
 		if (!ps->bridged && !evloop_timer_armed(&ps->bridge_timer))
 			log_warnx("ppp %s: bridge %s missing, retrying every %d s", ps->ifname,
 				  ps->bridge, V2_BRIDGE_RETRY_MS / 1000);
@@ -109,8 +106,13 @@ static void ps_tap_readable(struct ev_io *io, uint32_t events)
 
 		if (n <= 0)
 			break;
-		if (!ps->up || ppp_send_frame(ps->ppp, ps->frame, (size_t)n) == -1) {
+		if (!ps->up || !ppp_ready(ps->ppp)) {
 			ps->drops[PS_DROP_NOT_BRIDGING]++;
+			continue;
+		}
+		/* Ready, so a refusal means the frame does not fit (see ppp.h). */
+		if (ppp_send_frame(ps->ppp, ps->frame, (size_t)n) == -1) {
+			ps->drops[PS_DROP_TOO_BIG]++;
 			continue;
 		}
 		ps->tx_packets++;
@@ -270,6 +272,14 @@ static void ps_down(void *ctx, struct ppp *p, const char *why)
 			log_warnx("l2tp-client %s: authentication failed (%s): %s",
 				  ps->client ? ps->client->title : "?", method, a->reason);
 		why = "authentication failed";
+	} else if (!ps->up_since && strstr(why, "authentication")) {
+		/* Refused before any password was checked (no common method, ...). */
+		if (ps->server)
+			log_warnx("l2tp-server: tunnel from %s: authentication refused: %s",
+				  ps->tun->peer_text, why);
+		else
+			log_warnx("l2tp-client %s: authentication refused: %s",
+				  ps->client ? ps->client->title : "?", why);
 	}
 	ppp_session_kill(ps, why);
 }
@@ -519,15 +529,17 @@ void ppp_session_status(const struct ppp_session *ps, struct status_iface *o)
 	snprintf(o->name, sizeof(o->name), "%s", ps->ifname);
 	snprintf(o->kind, sizeof(o->kind), "%s", ps->server ? "l2tp-server" : "l2tp-client");
 	snprintf(o->status, sizeof(o->status), "%.47s",
-		 ps->up ? "connected" : ps->dead ? ps->why : "connecting");
+		 ps->up	    ? "connected"
+		 : ps->dead ? ps->why
+			    : "connecting");
 	snprintf(o->user, sizeof(o->user), "%s", ps->user);
 	if (ps->up)
 		o->uptime = (now - ps->up_since) / 1000;
 	o->idle_time = (now - (ps->last_frame ? ps->last_frame : ps->created)) / 1000;
 	snprintf(o->encoding, sizeof(o->encoding), "%s", ps->ppp ? ppp_encoding(ps->ppp) : "none");
 	if (ps->ppp && ps->up) {
-		uint32_t max_mtu = ps->server ? ps->site->cfg->server.max_mtu
-					      : ps->client->cfg->max_mtu;
+		uint32_t max_mtu =
+		    ps->server ? ps->site->cfg->server.max_mtu : ps->client->cfg->max_mtu;
 
 		/* We never send more than max-mtu nor more than the peer's MRU. */
 		o->mtu = ppp_mtu(ps->ppp) < max_mtu ? ppp_mtu(ps->ppp) : max_mtu;
@@ -549,7 +561,8 @@ void ppp_session_status(const struct ppp_session *ps, struct status_iface *o)
 	o->tx_bytes = ps->tx_bytes;
 	o->rx_errors = ps->rx_errors;
 	o->rx_dropped = ps->drops[PS_DROP_TAP_FULL];
-	o->tx_dropped = ps->drops[PS_DROP_NOT_BRIDGING] + ps->drops[PS_DROP_SEND_FAILED];
+	o->tx_dropped = ps->drops[PS_DROP_NOT_BRIDGING] + ps->drops[PS_DROP_TOO_BIG] +
+			ps->drops[PS_DROP_SEND_FAILED];
 	snprintf(o->fastpath, sizeof(o->fastpath), "off");
 	snprintf(o->encap, sizeof(o->encap), "udp");
 	snprintf(o->bridge, sizeof(o->bridge), "%s", ps->bridge);

@@ -13,21 +13,24 @@
 #include "transport.h"
 
 /*
- * RFC 3931 §3.3: StopCCN to a peer we will not talk to.  Sent once, not
- * reliably: there is no control connection to retransmit it on.
+ * RFC 3931 §3.3 / RFC 2661 §5.7: StopCCN to a peer we will not talk to
+ * (result 4, not authorized).  Sent once, not reliably: there is no control
+ * connection to retransmit it on.
  */
-static void input_refuse(struct site *s, struct transport *tr, const struct sockaddr *from,
-			 socklen_t fromlen, uint32_t peer_conn_id, const char *why)
+void site_refuse_ctrl(struct transport *tr, const struct sockaddr *from, socklen_t fromlen,
+		      uint8_t version, uint32_t peer_conn_id, const char *why)
 {
-	uint8_t pkt[160];
+	uint8_t pkt[200];
 	struct wbuf w;
 	struct l2tp_builder b;
 	size_t len;
 
-	(void)s;
 	wbuf_init(&w, pkt, sizeof(pkt));
-	l2tp_build_begin(&b, &w, L2TP_VERSION_3, peer_conn_id, 0, L2TP_MSG_STOPCCN);
-	l2tp_build_n32(&b, L2TP_AVP_ASSIGNED_CONN_ID, 1, 0);
+	l2tp_build_begin(&b, &w, version, peer_conn_id, 0, L2TP_MSG_STOPCCN);
+	if (version == L2TP_VERSION_2)
+		l2tp_build_n16(&b, L2TP_AVP_ASSIGNED_TUNNEL_ID, 1, 0);
+	else
+		l2tp_build_n32(&b, L2TP_AVP_ASSIGNED_CONN_ID, 1, 0);
 	l2tp_build_result(&b, L2TP_STOPCCN_NOT_AUTHORIZED, L2TP_ERR_NONE, why);
 	if (l2tp_build_finish(&b, &len) == -1)
 		return;
@@ -56,7 +59,7 @@ static void input_accept_sccrq(struct site *s, struct transport *tr, const struc
 		if (log_ratelimit_ok(&s->rl_refused_peer, evloop_now(s->loop), &suppressed))
 			log_warnx("refused SCCRQ from %s on %s: %s (%u similar suppressed)", addr,
 				  transport_name(tr), why, suppressed);
-		input_refuse(s, tr, from, fromlen, pk->assigned_id, why);
+		site_refuse_ctrl(tr, from, fromlen, L2TP_VERSION_3, pk->assigned_id, why);
 		return;
 	}
 	for (t = g->tunnels; t; t = t->next) {

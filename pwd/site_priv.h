@@ -87,7 +87,7 @@ struct site {
 	struct ev_timer retry_timer; /* pseudowires whose socket could not be opened */
 	/* L2TPv2 + PPP (site_v2.h) */
 	struct v2_tunnel *v2_tunnels;
-	struct v2_tunnel *v2_thash[V2_HASH_SIZE];    /* by local tunnel id */
+	struct v2_tunnel *v2_thash[V2_HASH_SIZE];   /* by local tunnel id */
 	struct ppp_session *v2_shash[V2_HASH_SIZE]; /* by (tunnel id, session id) */
 	struct l2tp_client *clients;
 	struct l2tp_server server;
@@ -115,6 +115,9 @@ int site_ctl_add(struct site *s, struct pw *p, struct transport *tr);
 void site_ctl_remove(struct site *s, struct pw *p);
 void site_ctl_input(struct site *s, struct transport *tr, const struct sockaddr *from,
 		    socklen_t fromlen, const uint8_t *pkt, size_t len);
+/* StopCCN (result 4) to a stranger, sent once: no control connection exists. */
+void site_refuse_ctrl(struct transport *tr, const struct sockaddr *from, socklen_t fromlen,
+		      uint8_t version, uint32_t peer_conn_id, const char *why);
 /* Shared by site_ctl.c and site_input.c. */
 struct site_tunnel *site_ctl_find_tunnel(struct site *s, uint32_t local_id);
 int site_group_has_live_tunnel(const struct site_group *g);

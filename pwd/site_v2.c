@@ -98,6 +98,7 @@ static void v2_log(void *ctx, int level, const char *msg)
 {
 	struct v2_tunnel *t = ctx;
 
+	snprintf(t->last_msg, sizeof(t->last_msg), "%s", msg);
 	log_msg(site_log_level(level), "%s: %s", t->who, msg);
 }
 
@@ -122,14 +123,12 @@ static void v2_tunnel_down(void *ctx, struct l2tp_tunnel *eng, const char *why)
 
 	(void)eng;
 	t->down = 1;
-	if (t->client) {
-		log_info("l2tp-client %s: tunnel to %s down: %s", t->client->title, t->peer_text,
-			 why);
-		if (t->client->tun == t)
-			l2tp_client_dropped(t->client, why);
-	} else {
-		log_info("l2tp-server: tunnel from %s down: %s", t->peer_text, why);
-	}
+	if (t->is_client)
+		log_info("%s: tunnel to %s down: %s", t->who, t->peer_text, why);
+	else
+		log_info("%s down: %s", t->who, why);
+	if (t->client && t->client->tun == t)
+		l2tp_client_dropped(t->client, why);
 	site_check_stopped(t->site);
 }
 
@@ -287,6 +286,7 @@ struct v2_tunnel *v2_tunnel_new(struct site *s, struct transport *tr, const stru
 	memcpy(&t->peer, peer, peer_len < sizeof(t->peer) ? peer_len : sizeof(t->peer));
 	t->peer_len = peer_len;
 	transport_addr_text(peer, t->peer_text, sizeof(t->peer_text));
+	t->is_client = client != NULL;
 	if (client)
 		snprintf(t->who, sizeof(t->who), "l2tp-client %s", client->title);
 	else
@@ -332,8 +332,8 @@ void v2_tunnel_stop(struct v2_tunnel *t, const char *why)
 
 /* ---- input ---- */
 
-static void v2_drop_log(struct site *s, const struct sockaddr *from, const char *what,
-			unsigned a, unsigned b)
+static void v2_drop_log(struct site *s, const struct sockaddr *from, const char *what, unsigned a,
+			unsigned b)
 {
 	uint32_t suppressed;
 	char addr[64];
@@ -343,6 +343,28 @@ static void v2_drop_log(struct site *s, const struct sockaddr *from, const char 
 	transport_addr_text(from, addr, sizeof(addr));
 	log_warnx("L2TPv2 %s %u/%u from %s dropped (%u similar suppressed)", what, a, b, addr,
 		  suppressed);
+}
+
+/*
+ * A first SCCRQ the engine could not use (counted and logged there): tell
+ * the client with a StopCCN rather than leave it retransmitting.  Hidden
+ * AVPs that do not decode mean the client has another tunnel-secret (RFC
+ * 2661 §4.3): that is a tunnel authentication failure.
+ */
+static void v2_refuse_sccrq(struct v2_tunnel *t, const struct l2tp_ctrl_peek *pk)
+{
+	struct site *s = t->site;
+	const char *why = t->last_msg[0] ? t->last_msg : "SCCRQ refused";
+	uint32_t suppressed;
+
+	if (strstr(why, "hidden AVP") || strstr(why, "secret"))
+		why = "tunnel authentication failed: hidden AVPs do not decode (wrong "
+		      "tunnel-secret?)";
+	if (log_ratelimit_ok(&s->rl_v2, evloop_now(s->loop), &suppressed))
+		log_warnx("%s: %s (%u similar suppressed)", t->who, why, suppressed);
+	site_refuse_ctrl(t->tr, (const struct sockaddr *)&t->peer, t->peer_len, L2TP_VERSION_2,
+			 pk->assigned_id, why);
+	v2_tunnel_stop(t, "refused");
 }
 
 static void v2_ctrl_input(struct site *s, struct transport *tr, const struct sockaddr *from,
@@ -371,6 +393,8 @@ static void v2_ctrl_input(struct site *s, struct transport *tr, const struct soc
 		if (!s->server.tr || s->stopping) {
 			s->refused_peers++;
 			v2_drop_log(s, from, "SCCRQ (no l2tp-server) tunnel", pk.assigned_id, 0);
+			site_refuse_ctrl(tr, from, fromlen, L2TP_VERSION_2, pk.assigned_id,
+					 s->stopping ? "shutting down" : "no l2tp-server here");
 			return;
 		}
 		transport_hold(tr);
@@ -381,13 +405,13 @@ static void v2_ctrl_input(struct site *s, struct transport *tr, const struct soc
 		}
 		if (l2tp_tunnel_input(t->eng, pkt, len, evloop_now(s->loop)) == -1 &&
 		    l2tp_tunnel_state(t->eng) == L2TP_TUNNEL_IDLE) {
-			/* Not a usable SCCRQ (bad secret, missing AVP): the engine counted it. */
-			v2_tunnel_stop(t, "refused");
+			v2_refuse_sccrq(t, &pk);
 			return;
 		}
-		log_info("l2tp-server: tunnel from %s: SCCRQ accepted (tunnel id %u, peer tunnel id "
-			 "%u)",
-			 t->peer_text, t->local_id, pk.assigned_id);
+		log_info(
+		    "l2tp-server: tunnel from %s: SCCRQ accepted (tunnel id %u, peer tunnel id "
+		    "%u)",
+		    t->peer_text, t->local_id, pk.assigned_id);
 		return;
 	}
 	t = v2_tunnel_find(s, (uint16_t)pk.conn_id);

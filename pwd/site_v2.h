@@ -38,12 +38,12 @@ struct status_iface;
 struct transport;
 struct buf;
 
-#define V2_HASH_SIZE	     256
-#define V2_RECONNECT_MIN_MS  2000
-#define V2_RECONNECT_MAX_MS  60000
-#define V2_FRAME_MAX	     2048 /* TAP MTU 1500 + Ethernet header + tags, with room */
-#define V2_TAP_BATCH	     32	  /* frames read from a TAP per wakeup */
-#define V2_BRIDGE_RETRY_MS   3000
+#define V2_HASH_SIZE	    256
+#define V2_RECONNECT_MIN_MS 2000
+#define V2_RECONNECT_MAX_MS 60000
+#define V2_FRAME_MAX	    2048 /* TAP MTU 1500 + Ethernet header + tags, with room */
+#define V2_TAP_BATCH	    32	 /* frames read from a TAP per wakeup */
+#define V2_BRIDGE_RETRY_MS  3000
 
 struct l2tp_client;
 
@@ -60,7 +60,13 @@ struct v2_tunnel {
 	socklen_t peer_len;
 	char peer_text[64];
 	struct l2tp_client *client; /* NULL: an l2tp-server tunnel (or a client's, stopped) */
-	char who[96];		    /* log prefix: "l2tp-client NAME" / "l2tp-server: tunnel from ADDR" */
+	int is_client;		    /* stays set after the client lets go */
+	char who[96];
+	char last_msg[160];
+	    /* the engine's last log line: why a first SCCRQ was refused */ /* log prefix:
+									       "l2tp-client NAME" /
+									       "l2tp-server: tunnel
+									       from ADDR" */
 	int up, down, closed, stopped;
 	struct ppp_session *sessions;
 };
@@ -68,9 +74,9 @@ struct v2_tunnel {
 /* Drop reasons of a PPP session's data path (status "drops"). */
 enum ppp_session_drop {
 	PS_DROP_NOT_BRIDGING, /* frame from the LAN before BCP opened / after it closed */
+	PS_DROP_TOO_BIG,      /* frame from the LAN over the peer's MRU (no Multilink) */
 	PS_DROP_TAP_FULL,     /* the TAP refused a frame from the WAN */
 	PS_DROP_SEND_FAILED,  /* the socket refused a packet */
-	PS_DROP_BAD_HEADER,   /* L2TPv2 data header malformed */
 	PS_DROP_PPP,	      /* the PPP engine dropped the frame (see ppp stats) */
 	PS_DROP_MAX
 };
@@ -178,8 +184,7 @@ void l2tp_client_add_counters(struct l2tp_client *cl, const struct ppp_session *
 void l2tp_server_start(struct site *s);
 void l2tp_server_stop(struct site *s);
 /* The ppp-secret for user, or NULL with *why ("unknown user", "user disabled", ...). */
-const struct cfg_ppp_secret *l2tp_server_secret(struct site *s, const char *user,
-						const char **why);
+const struct cfg_ppp_secret *l2tp_server_secret(struct site *s, const char *user, const char **why);
 /* A server session authenticated: profile, interface name, duplicate users. */
 int l2tp_server_session_up(struct ppp_session *ps);
 void l2tp_server_reload_sessions(struct site *s, const struct cfg *old);

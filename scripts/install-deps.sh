@@ -6,7 +6,7 @@ set -eu
 PKGS="make gcc clang llvm pkg-config libclang-rt-14-dev
 libconfuse-dev check nettle-dev libjansson-dev libmnl-dev libpcap-dev libbpf-dev bpftool
 iproute2 nftables iputils-ping iputils-arping iperf3 tshark tcpdump jq ethtool
-procps psmisc python3 python3-scapy
+procps psmisc python3 python3-scapy openvpn openssl
 strongswan-swanctl strongswan-charon libstrongswan-standard-plugins libcharon-extra-plugins"
 
 missing=""
