@@ -97,3 +97,17 @@ check "iperf3 h1 -> h2 completes with > 0 bytes" iperf3_moves 1 "${HNS[C1]}" "${
 [ ! -s "$T/iperf3.sum" ] || say "  iperf3 C1 host -> C2 host: $(cat "$T/iperf3.sum")"
 check "the clients are still connected after the transfer" \
 	eval 'ppp_both_connected C1 site-c1 && ppp_both_connected C2 site-c2'
+
+step "a healthy link counts no errors"
+# no_errors SITE USER: rx-errors 0 and every drop counter 0 (printed).
+no_errors() {
+	local row
+	row=$(ppp_row "$1" "$2") || return 1
+	jq -c '{name, "rx-errors", "rx-dropped", "tx-dropped", drops}' <<<"$row"
+	jq -e '."rx-errors" == 0 and ."rx-dropped" == 0 and ."tx-dropped" == 0 and ([(.drops // {})[]] | add // 0) == 0' <<<"$row" >/dev/null
+}
+for c in C1 C2; do
+	u=site-$(tr C c <<<"$c")
+	check "$c: no errors or drops on the client row" no_errors "$c" "$u"
+	check "S: no errors or drops on the row of $u" no_errors S "$u"
+done
