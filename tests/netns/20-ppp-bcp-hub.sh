@@ -88,9 +88,9 @@ for u in site-c1 site-c2; do
 done
 
 check "full-size frames: host of C1 pings host of C2 with 1500-byte packets, DF set" \
-	ping_ok "${HNS[C1]}" "${SHOST4[C2]}" 3 -M do -s 1472
+	ping_ok "${HNS[C1]}" "${SHOST4[C2]}" 3 -M "do" -s 1472
 check "full-size frames: host of S pings host of C1 with 1500-byte packets, DF set" \
-	ping_ok "${HNS[S]}" "${SHOST4[C1]}" 3 -M do -s 1472
+	ping_ok "${HNS[S]}" "${SHOST4[C1]}" 3 -M "do" -s 1472
 
 step "iperf3 TCP from C1's host to C2's host, through the server's bridge (5 s)"
 check "iperf3 h1 -> h2 completes with > 0 bytes" iperf3_moves 1 "${HNS[C1]}" "${HNS[C2]}" "${SHOST4[C2]}" 5

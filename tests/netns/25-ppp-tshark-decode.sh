@@ -66,7 +66,7 @@ step "without MRRU a full-size frame does not fit the link: dropped and counted"
 too_big_before=$(ppp_row C1 site-c1 | jq -r '.drops["too-big"] // 0') || too_big_before=0
 big_ping_unanswered() {
 	local out got
-	out=$(in_ns "${HNS[C1]}" ping -n -c 2 -i 0.3 -W 1 -M do -s 1472 192.0.2.1 2>&1) || true
+	out=$(in_ns "${HNS[C1]}" ping -n -c 2 -i 0.3 -W 1 -M "do" -s 1472 192.0.2.1 2>&1) || true
 	got=$(sed -n 's/.* \([0-9]\+\) received.*/\1/p' <<<"$out")
 	printf '%s\n' "$out" | tail -n 2
 	[ "${got:-0}" -eq 0 ]
