@@ -87,6 +87,13 @@ void l2tp_client_dropped(struct l2tp_client *cl, const char *why)
 	if (evloop_timer_armed(&cl->drop_timer) || evloop_timer_armed(&cl->reconnect_timer))
 		return;
 	snprintf(cl->last_error, sizeof(cl->last_error), "%s", why);
+	/*
+	 * Status is a short reason; last-error keeps the whole chain.  A chain
+	 * too long for status ("peer sent CDN: disconnected for administrative
+	 * reasons: no common authentication method") shows its innermost cause.
+	 */
+	if (strlen(why) >= sizeof(cl->status) && strrchr(why, ':') && strrchr(why, ':')[1])
+		why = strrchr(why, ':') + 1 + (strrchr(why, ':')[1] == ' ');
 	snprintf(cl->status, sizeof(cl->status), "%s", why);
 	evloop_timer_arm(cl->site->loop, &cl->drop_timer, evloop_now(cl->site->loop));
 }
