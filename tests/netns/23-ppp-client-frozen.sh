@@ -5,8 +5,11 @@
 # client notices and reconnects on its own.
 #
 # Server S: keepalive-timeout = 5 (s).  Clients C1 and C2, keepalive-timeout = 5.
-# Bounds: the server no longer shows site-c1 connected within
-# keepalive-timeout + 5 = 10 s of the SIGSTOP; a ping from C2's host to the
+# Bounds: the server drops site-c1's session within keepalive-timeout + 5 =
+# 10 s of the SIGSTOP, measured on the wire (the WAN capture's timestamp of
+# the first CDN or StopCCN the server sends C1, against the clock read right
+# after the SIGSTOP), and its status no longer shows site-c1 connected (polled,
+# so given 2 s more for the polling itself); a ping from C2's host to the
 # server's host running the whole time loses nothing; after SIGCONT, site-c1
 # is connected again on both sides within RECONNECT_BOUND = 30 s (RouterOS
 # redials a failed l2tp-client in a few seconds; 30 s leaves room for the
@@ -50,6 +53,7 @@ c1_tunnel=$(ppp_get S site-c1 peer-tunnel-id) || c1_tunnel='?'
 say "  site-c1 before the freeze: server row peer-tunnel-id $c1_tunnel, tap $(ppp_tap S site-c1 || true)"
 
 step "freeze C1's l2pwd (SIGSTOP)"
+cap_start wan "$NS_W" "$WAN_BR" udp port 1701
 C1_PID=${DAEMON_PID[C1]}
 # Whatever happens, the frozen daemon is thawed before lib.sh stops it.
 L2T_PRE_CLEANUP+=("kill -CONT $C1_PID")
@@ -63,11 +67,27 @@ t_stop=$(now_ms)
 say "  SIGSTOP sent to pid $C1_PID"
 if wait_for $((DROP_BOUND + 5)) ppp_not_connected S site-c1; then
 	dt=$(($(now_ms) - t_stop))
-	say "  the server dropped site-c1 after $dt ms (bound ${DROP_BOUND} s); its status now: $(ppp_get S site-c1 status 2>/dev/null || echo '(no row)')"
-	check "the server dropped site-c1 within keepalive-timeout + 5 = ${DROP_BOUND} s (took $dt ms)" \
-		test "$dt" -le $((DROP_BOUND * 1000))
+	say "  the server's status stopped showing site-c1 connected after $dt ms; its status now: $(ppp_get S site-c1 status 2>/dev/null || echo '(no row)')"
+	check "the server's status no longer shows site-c1 connected within ${DROP_BOUND} s + 2 s of polling (took $dt ms)" \
+		test "$dt" -le $(((DROP_BOUND + 2) * 1000))
 else
 	fail "the server still shows site-c1 connected $((DROP_BOUND + 5)) s after the SIGSTOP"
+fi
+# drop_on_wire: ms from the SIGSTOP to the server's first CDN/StopCCN to C1.
+drop_on_wire() {
+	local t
+	t=$(ts "$(cap_file wan)" -Y 'ip.src == 198.18.0.1 && ip.dst == 198.18.0.2 && (l2tp.avp.message_type == 14 || l2tp.avp.message_type == 4)' \
+		-T fields -e frame.time_epoch | head -n 1) || true
+	[ -n "$t" ] || return 1
+	echo $(($(printf '%.0f' "$(echo "$t * 1000" | bc)") - t_stop))
+}
+if wait_for 5 drop_on_wire; then
+	dw=$(drop_on_wire)
+	say "  on the wire: the server's first CDN/StopCCN to C1 left $dw ms after the SIGSTOP"
+	check "the server dropped site-c1 within keepalive-timeout + 5 = ${DROP_BOUND} s (wire: $dw ms)" \
+		test "$dw" -le $((DROP_BOUND * 1000))
+else
+	fail "no CDN or StopCCN from the server to C1 on the wire"
 fi
 check "the server logs the keepalive timeout of site-c1's session" \
 	log_has S 'keepalive|echo|timeout|timed out|dead peer|no reply'

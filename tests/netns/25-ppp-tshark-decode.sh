@@ -54,6 +54,33 @@ lcp_echo_seen() {
 	[ "$(pts_count "$(cap_file wan)" '(lcp && ppp.code == 9) || (lcp && ppp.code == 10)')" -ge 1 ]
 }
 check "an LCP Echo-Request/Reply crossed within 20 s" wait_for 20 lcp_echo_seen
+for c in C1 C2; do
+	u=site-$(tr C c <<<"$c")
+	check "$u: encoding \"none\" on both sides (use-encryption = no)" \
+		eval "[ \"\$(ppp_get $c $u encoding)\" = none ] && [ \"\$(ppp_get S $u encoding)\" = none ]"
+done
+
+step "without MRRU a full-size frame does not fit the link: dropped and counted"
+# max-mtu 1450, mrru 0: a 1514-byte frame exceeds the peer's MRU, so C1 must
+# drop it (RFC 1661 6.1) and say so in its too-big counter.
+too_big_before=$(ppp_row C1 site-c1 | jq -r '.drops["too-big"] // 0') || too_big_before=0
+big_ping_unanswered() {
+	local out got
+	out=$(in_ns "${HNS[C1]}" ping -n -c 2 -i 0.3 -W 1 -M "do" -s 1472 192.0.2.1 2>&1) || true
+	got=$(sed -n 's/.* \([0-9]\+\) received.*/\1/p' <<<"$out")
+	printf '%s\n' "$out" | tail -n 2
+	[ "${got:-0}" -eq 0 ]
+}
+check "a 1500-byte DF ping from C1's host gets no answer" big_ping_unanswered
+too_big_grew() {
+	local n
+	n=$(ppp_row C1 site-c1 | jq -r '.drops["too-big"] // 0') || return 1
+	echo "C1 too-big drops: $too_big_before -> $n"
+	[ "$n" -ge $((too_big_before + 2)) ]
+}
+check "C1's too-big drop counter counted both frames" too_big_grew
+check "site-c1 still connected, small pings still cross" \
+	eval 'ppp_both_connected C1 site-c1 && ping_ok "${HNS[C1]}" 192.0.2.1 2'
 
 step "C1's l2pwd stops (SIGTERM): it says goodbye on the wire"
 stop_daemon C1
@@ -68,7 +95,7 @@ W=$(cap_file wan)
 
 step "tshark's reading of the capture ($(pts_count "$W" frame || echo ?) frames)"
 say "  protocol hierarchy:"
-{ ts "$W" -q -z io,phs | sed -n '/^frame/,/^=/p' | sed 's/^/    /' | head -n 30; } || true
+{ ts "$W" -q -z io,phs | grep 'frames:' | sed 's/^/    /' | head -n 30; } || true
 # count_kind DESC FILTER: prints and asserts "> 0".
 count_kind() { check "$1" pts_at_least 1 "$W" "$2"; }
 count_kind "L2TPv2 SCCRQ" 'l2tp.version == 2 && l2tp.avp.message_type == 1'
