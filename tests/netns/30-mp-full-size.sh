@@ -64,7 +64,7 @@ check "S: mrru 0 in status" mp_key_is S mrru 0
 check "C1: mrru 0 in status" mp_key_is C1 mrru 0
 check "hostS pings hostC1 with small packets (the link works)" ping_ok "${HNS[S]}" "${SHOST4[C1]}" 3
 check "hostS pings hostC1 with 1300-byte packets (fit one PPP frame)" \
-	ping_ok "${HNS[S]}" "${SHOST4[C1]}" 3 -M do -s 1272
+	ping_ok "${HNS[S]}" "${SHOST4[C1]}" 3 -M 'do' -s 1272
 drop_s=$(mp_get S tx-dropped)
 drops_before=$(jq -c '.drops // {}' <<<"$(ppp_row S "$MP_USER")")
 check "hostS -> hostC1: ping -M do -s 1472 gets no answer" big_ping_none "${HNS[S]}" "${SHOST4[C1]}" 5

@@ -51,7 +51,7 @@ done
 step "$LOSS_PCT% loss both ways for $LOSS_SECS s, with full-size pings and iperf3 running"
 wan_loss "$LOSS_PCT"
 ok "loss rules installed on ${WAN_A} and ${WAN_B} (ingress of the WAN switch: both directions)"
-in_ns "${HNS[S]}" ping -n -i 0.02 -W 1 -M do -s 1472 -w "$LOSS_SECS" "${SHOST4[C1]}" >"$T/ping-loss.out" 2>&1 &
+in_ns "${HNS[S]}" ping -n -i 0.02 -W 1 -M 'do' -s 1472 -w "$LOSS_SECS" "${SHOST4[C1]}" >"$T/ping-loss.out" 2>&1 &
 ping_pid=$!
 L2T_PIDS+=("$ping_pid")
 ip netns exec "${HNS[S]}" iperf3 -s -1 -B "${SHOST4[S]}" >"$T/iperf3-loss-server.out" 2>&1 &

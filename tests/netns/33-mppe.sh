@@ -28,7 +28,7 @@ REFUSED_RE='(encrypt|mppe).*(requir|refus|reject)|(requir|refus|reject).*(encryp
 # pattern_ping NS DST: pings with $PATTERN as payload, small (one PPP frame)
 # and full-size (Multilink fragments), every echo answered.
 pattern_ping() {
-	ping_ok "$1" "$2" 3 -s 200 -p "$PATTERN" && ping_ok "$1" "$2" 3 -M do -s 1472 -p "$PATTERN"
+	ping_ok "$1" "$2" 3 -s 200 -p "$PATTERN" && ping_ok "$1" "$2" 3 -M 'do' -s 1472 -p "$PATTERN"
 }
 
 # lan_cap_start NAME: capture hC1's LAN port (where the pattern is cleartext).

@@ -121,11 +121,11 @@ mp_log_has() {
 
 # big_ping NS DST [COUNT]: full-size Ethernet frames (1472 + 28 = 1500-byte
 # IP packets, DF set) all answered.
-big_ping() { ping_ok "$1" "$2" "${3:-5}" -M do -s 1472; }
+big_ping() { ping_ok "$1" "$2" "${3:-5}" -M 'do' -s 1472; }
 # big_ping_none NS DST [COUNT]: not one answered (DF set, 1500-byte packets).
 big_ping_none() {
 	local out got
-	out=$(in_ns "$1" ping -n -c "${3:-5}" -i 0.2 -W 1 -M do -s 1472 "$2" 2>&1) || true
+	out=$(in_ns "$1" ping -n -c "${3:-5}" -i 0.2 -W 1 -M 'do' -s 1472 "$2" 2>&1) || true
 	got=$(sed -n 's/.* \([0-9]\+\) received.*/\1/p' <<<"$out")
 	printf '%s\n' "$out" | tail -n 3
 	[ "${got:-0}" -eq 0 ]
