@@ -278,7 +278,21 @@ static int ppp_ccp_settled(const struct ppp *p)
 		return on;
 	case CFG_ENC_DEFAULT:
 	case CFG_ENC_NO:
-		return 1;
+		/*
+		 * We do not start CCP, but once the peer has (it sends its CCP
+		 * Configure-Request beside its BCP one), wait for the outcome:
+		 * a peer that encrypts would drop whatever plaintext frames we
+		 * bridged meanwhile.  Max-Configure bounds the wait (finished
+		 * sets ccp_gave_up).
+		 */
+		switch (p->ccp.fsm.state) {
+		case FSM_REQ_SENT:
+		case FSM_ACK_RCVD:
+		case FSM_ACK_SENT:
+			return p->ccp_gave_up;
+		default:
+			return 1;
+		}
 	default:
 		return 0;
 	}

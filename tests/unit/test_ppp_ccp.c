@@ -80,6 +80,12 @@ START_TEST(policy_matrix)
 		break;
 	case OUT_MPPE:
 		assert_up(&pr, "MPPE128 stateless");
+		/*
+		 * Bridging starts only once MPPE is on, also on a side whose
+		 * policy is "default": the peer would drop plaintext frames.
+		 */
+		ck_assert_str_eq(pr.a.first_up_encoding, "MPPE128 stateless");
+		ck_assert_str_eq(pr.b.first_up_encoding, "MPPE128 stateless");
 		ck_assert_int_eq(cross(&pr, 1400), 2);
 		ck_assert_int_eq(cross(&pr, 60), 2);
 		/* Not one bridged frame in plaintext. */

@@ -30,6 +30,7 @@ struct pair_side {
 	uint64_t timer_at;
 	uint64_t rng;
 	int ups, downs;
+	char first_up_encoding[32]; /* ppp_encoding() when bridging first started */
 	char reason[200];
 	uint8_t last_frame[PAIR_PKT];
 	size_t last_frame_len;
@@ -134,8 +135,11 @@ static int pair_secret(void *ctx, const char *user, char *pw, size_t cap)
 
 static void pair_up(void *ctx, struct ppp *p)
 {
-	(void)p;
-	((struct pair_side *)ctx)->ups++;
+	struct pair_side *sd = ctx;
+
+	if (sd->ups++ == 0)
+		snprintf(sd->first_up_encoding, sizeof(sd->first_up_encoding), "%s",
+			 ppp_encoding(p));
 }
 
 static void pair_down(void *ctx, struct ppp *p, const char *why)
