@@ -354,30 +354,14 @@ log_has_auth_fail() {
 }
 
 # --- tshark ----------------------------------------------------------------------
-# Like lib.sh's ts_count/ts_at_least/ts_none, except that a display filter
-# tshark refuses (a misspelt field) is an error, never a count of 0: with
-# ts_none that would pass whatever the capture holds.
-
-# pts_count FILE FILTER: packets matching FILTER.
-pts_count() {
-	local out
-	out=$(tshark -n -r "$1" -Y "$2" -T fields -e frame.number 2>"$T/tshark.err") || {
-		grep -v '^Running as' "$T/tshark.err" | head -n 3 >&2
-		return 1
-	}
-	grep -c . <<<"$out" || true
-}
-# pts_at_least N FILE FILTER
-pts_at_least() {
-	local c
-	c=$(pts_count "$2" "$3") || return 1
-	echo "$c packets match '$3' (want >= $1)"
-	[ "$c" -ge "$1" ]
-}
-# pts_none FILE FILTER: none match; the first few are shown.
+# lib.sh's ts_count/ts_at_least/ts_none, which fail on a display filter tshark
+# refuses (never a count of 0).  pts_none also shows why the first matches
+# matched.
+pts_count() { ts_count "$@"; }
+pts_at_least() { ts_at_least "$@"; }
 pts_none() {
 	local c
-	c=$(pts_count "$1" "$2") || return 1
+	c=$(ts_count "$1" "$2") || return 1
 	echo "$c packets match '$2' (want 0)"
 	[ "$c" -eq 0 ] || ts "$1" -Y "$2" -V | grep -E '^Frame|Expert|Malformed|\[' | head -n 20
 	[ "$c" -eq 0 ]

@@ -556,23 +556,32 @@ ts() {
 	tshark -n -r "$f" "$@" 2>/dev/null
 }
 # ts_count FILE FILTER [tshark args...]: packets matching a display filter.
+# A filter tshark rejects (a misspelt field) fails with tshark's message
+# instead of counting 0, so ts_none cannot pass on a typo.
 ts_count() {
-	local f=$1 flt=$2
+	local f=$1 flt=$2 out err
 	shift 2
-	ts "$f" "$@" -Y "$flt" -T fields -e frame.number | wc -l
+	err=$(mktemp "$T/tshark.XXXXXX")
+	out=$(tshark -n -r "$f" "$@" -Y "$flt" -T fields -e frame.number 2>"$err") || {
+		grep -v '^Running as' "$err" | head -n 3 >&2
+		rm -f "$err"
+		return 1
+	}
+	rm -f "$err"
+	grep -c . <<<"$out" || true
 }
 # ts_at_least N FILE FILTER [args...]
 ts_at_least() {
 	local n=$1 c
 	shift
-	c=$(ts_count "$@")
+	c=$(ts_count "$@") || return 1
 	echo "$c packets match '$2' (want >= $n)"
 	[ "$c" -ge "$n" ]
 }
 # ts_none FILE FILTER [args...]
 ts_none() {
 	local c
-	c=$(ts_count "$@")
+	c=$(ts_count "$@") || return 1
 	echo "$c packets match '$2' (want 0)"
 	if [ "$c" -ne 0 ]; then
 		ts "$1" "${@:3}" -Y "$2" | head -n 10
