@@ -208,4 +208,14 @@ void ctl_view_monitor(FILE *out, const json_t *o)
 	fprintf(out, "%s\n", n_drops ? "" : " none");
 	fprintf(out, "%*s: %s\n", MON_KEY_WIDTH, "last-error",
 		*jstr(o, "last-error") ? jstr(o, "last-error") : "-");
+	/* Multilink reassembly, where MRRU was negotiated (RouterOS shows mrru alone). */
+	if (jnum(o, "mrru")) {
+		const json_t *ml = json_object_get(o, "multilink");
+
+		fprintf(out, "%*s: reassembled=%" PRIu64 " lost-fragments=%" PRIu64
+			     " discarded-partials=%" PRIu64 " timeouts=%" PRIu64 "\n",
+			MON_KEY_WIDTH, "multilink", jnum(ml, "reassembled"),
+			jnum(ml, "lost-fragments"), jnum(ml, "discarded-partials"),
+			jnum(ml, "timeouts"));
+	}
 }

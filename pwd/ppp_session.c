@@ -581,4 +581,13 @@ void ppp_session_status(const struct ppp_session *ps, struct status_iface *o)
 	}
 	if (ps->dead)
 		snprintf(o->last_error, sizeof(o->last_error), "%s", ps->why);
+	if (ps->ppp) {
+		struct ppp_link_stats ls;
+
+		ppp_link_stats(ps->ppp, &ls);
+		o->multilink.reassembled = ls.mp_rx.reassembled;
+		o->multilink.lost_fragments = ls.mp_rx.lost;
+		o->multilink.discarded = ls.mp_rx.discarded;
+		o->multilink.timeouts = ls.mp_rx.timeouts;
+	}
 }

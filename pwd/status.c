@@ -144,6 +144,12 @@ static json_t *status_iface_json(const struct status_iface *r)
 	}
 	json_object_set_new(o, "drops", drops);
 	STR("last-error", last_error);
+	json_object_set_new(o, "multilink",
+			    json_pack("{s:I,s:I,s:I,s:I}", "reassembled",
+				      (json_int_t)r->multilink.reassembled, "lost-fragments",
+				      (json_int_t)r->multilink.lost_fragments, "discarded-partials",
+				      (json_int_t)r->multilink.discarded, "timeouts",
+				      (json_int_t)r->multilink.timeouts));
 	return o;
 fail:
 	json_decref(o);

@@ -43,6 +43,13 @@ struct status_iface {
 		uint64_t count;
 	} drops[12];
 	char last_error[96]; /* why it is down or was refused last, "" if nothing */
+	/* PPP Multilink reassembly (RFC 1990 §4.2); zeros unless MRRU was negotiated. */
+	struct {
+		uint64_t reassembled;    /* frames rebuilt from fragments */
+		uint64_t lost_fragments; /* sequence numbers never seen */
+		uint64_t discarded;      /* partial frames thrown away */
+		uint64_t timeouts;       /* reassembly timer expiries */
+	} multilink;
 };
 
 struct status_provider {

@@ -44,6 +44,15 @@ check "hostC1 -> hostS: ping -M do -s 1472, every echo answered" \
 	big_ping "${HNS[C1]}" "${SHOST4[S]}" 5
 check "S: tx-packets moved with the full-size pings" counter_grew_ppp S tx-packets "$txs"
 check "C1: tx-packets moved with the full-size pings" counter_grew_ppp C1 tx-packets "$txc"
+# ml_reassembled SITE: status multilink.reassembled of the session, > 0.
+ml_reassembled() {
+	local n
+	n=$(ppp_row "$1" "$MP_USER" | jq -er '.multilink.reassembled') || return 1
+	echo "site $1: multilink.reassembled = $n"
+	[ "$n" -gt 0 ]
+}
+check "S: status counts frames reassembled from Multilink fragments" ml_reassembled S
+check "C1: status counts frames reassembled from Multilink fragments" ml_reassembled C1
 say "  (Multilink counters are not part of status: MP activity is judged on the wire)"
 mp_read_capture wan1
 PCAP=$W

@@ -339,9 +339,12 @@ static const char *const int_keys[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+static const char *const ml_keys[] = {"reassembled", "lost-fragments", "discarded-partials",
+				       "timeouts"};
+
 static void check_iface(const json_t *o)
 {
-	json_t *drops, *v;
+	json_t *drops, *ml, *v;
 	const char *key;
 	size_t i;
 
@@ -358,8 +361,14 @@ static void check_iface(const json_t *o)
 	ck_assert(json_is_object(drops));
 	json_object_foreach(drops, key, v)
 	    ck_assert_msg(json_is_integer(v), "drop %s: not an integer", key);
+	ml = json_object_get(o, "multilink");
+	ck_assert(json_is_object(ml));
+	for (i = 0; i < N(ml_keys); i++)
+		ck_assert_msg(json_is_integer(json_object_get(ml, ml_keys[i])),
+			      "multilink %s: not an integer", ml_keys[i]);
+	ck_assert_uint_eq(json_object_size(ml), N(ml_keys));
 	/* Exactly these keys: nothing missing above, nothing undocumented. */
-	ck_assert_uint_eq(json_object_size(o), N(str_keys) + N(int_keys) + 1);
+	ck_assert_uint_eq(json_object_size(o), N(str_keys) + N(int_keys) + 2);
 }
 
 START_TEST(test_status_doc)
