@@ -29,22 +29,7 @@ declare -A SNS=() HNS=() SBR=() SWAN4=() SHOST4=()
 PPP_WAN_IF=${P}wan
 PPP_HOST_IF=${P}h
 PPP_CLIENT_IF=${P}c # the TAP name client sites give their l2tp-client
-L2T_PRE_CLEANUP=()  # commands run before lib.sh's cleanup (e.g. SIGCONT a stopped daemon)
-
-# Run the pre-cleanup hooks, then lib.sh's cleanup with the original status.
-ppp_cleanup() {
-	local rc=$? c
-	# Not under set -e / the ERR trap: `(exit 1)` below would end the shell
-	# right here, before anything is cleaned up.
-	set +eE
-	trap - ERR
-	for c in "${L2T_PRE_CLEANUP[@]}"; do
-		eval "$c" >/dev/null 2>&1 || true
-	done
-	(exit "$rc")
-	l2t_cleanup
-}
-trap ppp_cleanup EXIT
+# L2T_PRE_CLEANUP (lib.sh) takes commands to run first at cleanup.
 
 # ppp_wan_build: the WAN switch namespace and its bridge (198.18.0.254/24).
 ppp_wan_build() {

@@ -69,6 +69,8 @@ declare -A DAEMON_NS=()  # site -> namespace
 declare -A DAEMON_CONF=()
 declare -A SITE_SOCK=() # site -> status socket
 declare -A CAP_PID=()   # capture name -> tcpdump pid
+L2T_PRE_CLEANUP=()      # commands run first at cleanup (e.g. SIGCONT a stopped daemon)
+L2T_FAIL_LOGS=()        # extra files whose tail a failure shows (e.g. charon logs)
 L2T_CHECKS=0
 L2T_FAILS=0
 L2T_T0=$(date +%s%N)
@@ -623,19 +625,27 @@ wan_loss_dropped() {
 # --- cleanup -----------------------------------------------------------------
 
 l2t_dump_logs() {
-	local site
+	local site f
 	for site in "${!DAEMON_LOG[@]}"; do
 		say "---- site $site daemon log (${DAEMON_LOG[$site]}), last 150 lines:"
 		tail -n 150 "${DAEMON_LOG[$site]}" | sed 's/^/    /'
 		say "---- site $site config (${DAEMON_CONF[$site]}):"
 		sed 's/^/    /' "${DAEMON_CONF[$site]}"
 	done
+	for f in "${L2T_FAIL_LOGS[@]}"; do
+		[ -f "$f" ] || continue
+		say "---- $f, last 40 lines:"
+		tail -n 40 "$f" | sed 's/^/    /'
+	done
 }
 
 l2t_cleanup() {
-	local rc=$? site pid ns user_checks=$L2T_CHECKS
+	local rc=$? site pid ns c user_checks=$L2T_CHECKS
 	trap - EXIT INT TERM HUP ERR
 	set +eu
+	for c in "${L2T_PRE_CLEANUP[@]}"; do
+		eval "$c" >/dev/null 2>&1
+	done
 	# Final status snapshot while the daemons still run (for the failure log).
 	if [ "$rc" -ne 0 ] || [ "$L2T_FAILS" -ne 0 ]; then
 		for site in "${!DAEMON_PID[@]}"; do

@@ -24,92 +24,21 @@
 # the temp dir.  Needs root, strongswan-swanctl, strongswan-charon,
 # libcharon-extra-plugins, libstrongswan-standard-plugins, tcpdump, tshark.
 
-set -eu -o pipefail
-if [ -z "${L2T_TIMED:-}" ]; then
-	export L2T_TIMED=1
-	exec timeout -k 10 "${L2T_TIMEOUT:-120}" bash "$0" "$@"
-fi
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+L2T_TIMEOUT=120
+# shellcheck source=tests/netns/lib.sh
+. "$(dirname "$0")/../lib.sh"
+ROOT=$L2T_ROOT
 TEST_IPSEC=${TEST_IPSEC:-$ROOT/build/tests/test_ipsec}
-PY=/usr/bin/python3
-P=${L2T_PFX:-ip$(printf %x $$)}
-if [ ${#P} -gt 9 ] || ! [[ $P =~ ^[a-z0-9]+$ ]]; then
-	echo "prefix '$P' must be 1-9 characters [a-z0-9]" >&2
-	exit 1
-fi
 A=$P-a
 B=$P-b
 W=${P}w # WAN veth, both ends (one per namespace)
-T=$(mktemp -d "/tmp/$P.XXXXXX")
 NAME=l2pw-pw0
 PSK='office psk "with quotes" \ and 0x prefix-free'
 
 # shellcheck source=tests/netns/lib-ipsec.sh
 source "$ROOT/tests/netns/lib-ipsec.sh"
-
-CHECKS=0
-FAILS=0
-PIDS=() # our background helpers (captures, receivers)
-NETNS=()
-
-ok() {
-	CHECKS=$((CHECKS + 1))
-	echo "  ok: $*"
-}
-fail() {
-	CHECKS=$((CHECKS + 1))
-	FAILS=$((FAILS + 1))
-	echo "  FAIL: $*"
-}
-# check DESC CMD...: CMD's output is shown on failure.
-check() {
-	local desc=$1 out rc=0
-	shift
-	out=$("$@" 2>&1) || rc=$?
-	if [ "$rc" -eq 0 ]; then
-		ok "$desc"
-	else
-		fail "$desc (exit $rc)"
-		[ -z "$out" ] || printf '%s\n' "$out" | tail -n 30 | sed 's/^/      | /'
-	fi
-	return 0
-}
-require() {
-	local before=$FAILS
-	check "$@"
-	if [ "$FAILS" -ne "$before" ]; then
-		echo "  cannot continue"
-		exit 1
-	fi
-}
-step() { printf '\n== %s\n' "$*"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-cleanup() {
-	local rc=$? pid ns
-	trap - EXIT
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	ipsec_charon_stop_all
-	for ns in "${NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	if [ "$rc" -eq 0 ] && [ "$FAILS" -eq 0 ] && [ "$CHECKS" -gt 0 ]; then
-		echo "PASS ipsec/01-smoke: $CHECKS checks"
-	else
-		[ -f "$T/a/charon.log" ] && { echo "--- charon A log (tail)"; tail -n 40 "$T/a/charon.log"; }
-		[ -f "$T/b/charon.log" ] && { echo "--- charon B log (tail)"; tail -n 40 "$T/b/charon.log"; }
-		echo "FAIL ipsec/01-smoke: $FAILS of $CHECKS checks failed (exit $rc)"
-		rc=1
-	fi
-	if [ -n "${L2T_KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT # timeout(1) ends us with SIGTERM: clean up all the same
+L2T_PRE_CLEANUP+=(ipsec_charon_stop_all)
+L2T_FAIL_LOGS+=("$T/a/charon.log" "$T/b/charon.log")
 
 for tool in swanctl "$IPSEC_CHARON" tcpdump tshark "$TEST_IPSEC"; do
 	require "have $tool" command -v "$tool"
@@ -118,7 +47,7 @@ done
 step "topology"
 for ns in "$A" "$B"; do
 	ip netns add "$ns"
-	NETNS+=("$ns")
+	L2T_NETNS+=("$ns")
 	ip -n "$ns" link set lo up
 done
 ip -n "$A" link add "$W" type veth peer name "$W" netns "$B"
@@ -144,7 +73,7 @@ declare -A CAP=()
 capture() {
 	ip netns exec "$2" tcpdump -i "$3" -n -U --immediate-mode -w "$T/$1.pcap" >"$T/$1.tcpdump" 2>&1 &
 	CAP[$1]=$!
-	PIDS+=("${CAP[$1]}")
+	L2T_PIDS+=("${CAP[$1]}")
 	ipsec_wait 10 grep -q "listening on" "$T/$1.tcpdump"
 }
 capture_stop() {
@@ -166,7 +95,7 @@ with open(sys.argv[3], "ab", buffering=0) as f:
         d, peer = s.recvfrom(65535); f.write(d + b"\n"); s.sendto(d, peer)
 ' "$2" "$3" "$4" &
 	RX=$!
-	PIDS+=("$RX")
+	L2T_PIDS+=("$RX")
 	ipsec_wait 10 test -e "$4.ready"
 }
 # rx_done: the last receiver has had its datagrams; stop it if it still waits.
@@ -266,7 +195,7 @@ except socket.timeout:
 print("%.1f" % (n * 8 / 1e6 / max(t1 - t0, 1e-3)) if t0 else "0")
 ' "$T/tput.ready" >"$T/tput.out" &
 tput_pid=$!
-PIDS+=("$tput_pid")
+L2T_PIDS+=("$tput_pid")
 ipsec_wait 10 test -e "$T/tput.ready"
 ip netns exec "$A" "$PY" -c '
 import socket, time
@@ -354,7 +283,7 @@ with open(sys.argv[1], "ab", buffering=0) as f:
     for _ in range(5):
         f.write(s.recv(2048) + b"\n")
 ' "$T/ip115.rx" &
-PIDS+=($!)
+L2T_PIDS+=($!)
 rx115=$!
 ipsec_wait 10 test -e "$T/ip115.rx.ready"
 ip netns exec "$A" "$PY" -c '
