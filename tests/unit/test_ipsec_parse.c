@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "ipsec.h"
 
 /* ---- parsers, on recorded strongSwan 5.9.8 output ---- */
@@ -228,8 +229,6 @@ int main(void)
 {
 	Suite *s = suite_create("ipsec_parse");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, parse_sas_established);
 	tcase_add_test(tc, parse_sas_connecting_and_empty);
@@ -237,9 +236,5 @@ int main(void)
 	tcase_add_test(tc, parse_sas_odd_input);
 	tcase_add_test(tc, explain_recorded);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(s);
 }
