@@ -166,6 +166,8 @@ ipsec_charon_stop_all() {
 #   ipsec_sites SITE...          start a charon per site (main shell only, as
 #                                ipsec_charon_start); registers the cleanup
 #                                hook and the charon logs for failure reports
+#   ipsec_require_tools          require_binaries, swanctl, charon, tshark, arping
+#   ipsec_pw_topology            topo_build + ipsec_sites A B; sets CONN
 #   ipsec_conf_global SITE       the two global config lines for that site
 #   ipsec_conf_lines MODE SECRET the section lines: use-ipsec = MODE, the
 #                                secret, ipsec-mode = "tunnel" (this kernel
@@ -173,6 +175,7 @@ ipsec_charon_stop_all() {
 #   ipsec_conn IFACE             the swanctl name l2pwd gives an interface
 #   ipsec_site_installed SITE C  child SA C is INSTALLED in SITE's charon
 #   ipsec_pw_is SITE WANT [IFACE]  the status row's `ipsec` field is WANT
+#   ipsec_row_is SITE USER WANT  the same for a PPP row (lib-ppp.sh)
 #   ipsec_child_in_packets SITE C  inbound packets of child SA C (first one)
 #   ipsec_charon_kill NS         SIGKILL that charon (no DELETE to the peer)
 #   ipsec_pattern_hex            $IPSEC_PATTERN as `ping -p` wants it
@@ -197,6 +200,27 @@ ipsec_sites() {
 	done
 }
 
+# ipsec_require_tools: the daemon under test and what the IPsec scenarios run.
+ipsec_require_tools() {
+	local tool
+	require_binaries
+	for tool in swanctl "$IPSEC_CHARON" tshark arping; do
+		require "have $tool" command -v "$tool"
+	done
+}
+
+# ipsec_pw_topology: lib.sh's standard topology with a charon in each site
+# namespace; CONN is the swanctl name of the pseudowire $PW_IF.
+ipsec_pw_topology() {
+	local rc=0
+	ipsec_require_tools
+	step "topology, one charon per site"
+	topo_build
+	ipsec_sites A B || rc=$?
+	require "charon answers on vici in both site namespaces" test "$rc" -eq 0
+	CONN=$(ipsec_conn "$PW_IF")
+}
+
 ipsec_conf_global() {
 	printf 'ipsec-vici = "unix://%s/charon.vici"\nipsec-dir = "%s"\n' "$T/charon-$1" "$T/swanctl-$1"
 }
@@ -206,6 +230,15 @@ ipsec_conf_lines() {
 }
 
 ipsec_conn() { echo "l2pw-$1"; }
+
+# ipsec_row_is SITE USER WANT: the `ipsec` field of the PPP row of USER
+# (lib-ppp.sh's ppp_get) is WANT; prints it.
+ipsec_row_is() {
+	local v
+	v=$(ppp_get "$1" "$2" ipsec) || return 1
+	echo "site $1 row $2 ipsec: \"$v\""
+	[ "$v" = "$3" ]
+}
 
 ipsec_site_installed() { ipsec_child_installed "${DAEMON_NS[$1]}" "$2"; }
 

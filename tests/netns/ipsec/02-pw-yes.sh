@@ -27,17 +27,7 @@ L2T_TIMEOUT=90
 . "$L2T_ROOT/tests/netns/lib-ipsec.sh"
 export L2T_FASTPATH=${L2T_FASTPATH:-tc}
 
-require_binaries
-for tool in swanctl "$IPSEC_CHARON" tshark arping; do
-	require "have $tool" command -v "$tool"
-done
-
-step "topology, one charon per site"
-topo_build
-rc=0
-ipsec_sites A B || rc=$?
-require "charon answers on vici in both site namespaces" test "$rc" -eq 0
-CONN=$(ipsec_conn "$PW_IF")
+ipsec_pw_topology
 
 step "configs: dynamic pseudowire, use-ipsec = yes, ipsec-mode = tunnel, fastpath $L2T_FASTPATH"
 mapfile -t LINES < <(ipsec_conf_lines yes "$IPSEC_PSK")

@@ -21,12 +21,9 @@ L2T_TIMEOUT=90
 . "$L2T_ROOT/tests/netns/lib-ppp.sh"
 # shellcheck source=tests/netns/lib-ipsec.sh
 . "$L2T_ROOT/tests/netns/lib-ipsec.sh"
-USER1=site-c1
+USER1="site-c1"
 
-require_binaries
-for tool in swanctl "$IPSEC_CHARON" tshark arping; do
-	require "have $tool" command -v "$tool"
-done
+ipsec_require_tools
 
 step "topology, one charon per site"
 ppp_topo C1
@@ -58,15 +55,8 @@ check "$USER1 connected on C1 and on S within 30 s" wait_for 30 ppp_both_connect
 say "  connected after $(($(now_ms) - t0)) ms"
 show_status S
 show_status C1
-# ipsec_row_is SITE WANT: the row of $USER1 says ipsec WANT.
-ipsec_row_is() {
-	local v
-	v=$(ppp_get "$1" "$USER1" ipsec) || return 1
-	echo "site $1 row $USER1 ipsec: \"$v\""
-	[ "$v" = "$2" ]
-}
 for s in S C1; do
-	check "site $s: the row of $USER1 says ipsec \"installed\"" wait_for 10 ipsec_row_is "$s" installed
+	check "site $s: the row of $USER1 says ipsec \"installed\"" wait_for 10 ipsec_row_is "$s" "$USER1" installed
 	check "site $s: encoding names the ESP algorithm" \
 		eval "e=\$(ppp_get $s $USER1 encoding); echo \"encoding: \$e\"; [[ \$e == ESP\ * ]] && [[ \$e != *MPPE* ]]"
 done

@@ -26,10 +26,7 @@ L2T_TIMEOUT=90
 . "$L2T_ROOT/tests/netns/lib-ipsec.sh"
 DROP_LINE='dropped L2TP from 198.18.0.2: not protected by IPsec (use-ipsec = require)'
 
-require_binaries
-for tool in swanctl "$IPSEC_CHARON" tshark; do
-	require "have $tool" command -v "$tool"
-done
+ipsec_require_tools
 
 step "topology; charons on S and C2 (C1 has none yet)"
 ppp_topo C1 C2
@@ -85,13 +82,6 @@ sccrq_seen() {
 	n=$(ts_count "$(cap_file wan)" 'l2tp.avp.message_type == 1 && ip.src == 198.18.0.2') || return 1
 	echo "$n SCCRQs from C1 on the WAN"
 	[ "$n" -ge "$1" ]
-}
-# ipsec_row_is SITE USER WANT
-ipsec_row_is() {
-	local v
-	v=$(ppp_get "$1" "$2" ipsec) || return 1
-	echo "site $1 row $2 ipsec: \"$v\""
-	[ "$v" = "$3" ]
 }
 drop_lines() { grep -cF -- "$DROP_LINE" "${DAEMON_LOG[S]}" || true; }
 

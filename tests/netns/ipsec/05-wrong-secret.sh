@@ -20,17 +20,7 @@ L2T_TIMEOUT=90
 . "$L2T_ROOT/tests/netns/lib-ipsec.sh"
 REASON_RE='authenticat.*fail|ipsec-secret'
 
-require_binaries
-for tool in swanctl "$IPSEC_CHARON" tshark; do
-	require "have $tool" command -v "$tool"
-done
-
-step "topology, one charon per site"
-topo_build
-rc=0
-ipsec_sites A B || rc=$?
-require "charon answers on vici in both site namespaces" test "$rc" -eq 0
-CONN=$(ipsec_conn "$PW_IF")
+ipsec_pw_topology
 
 step "configs: use-ipsec = yes, site B's ipsec-secret wrong"
 # A.conf from the good lines, B.conf from the wrong ones (dyn_confs writes both).
