@@ -14,7 +14,7 @@
 # pattern check can see it) while the WAN capture, running from before the
 # daemons started, holds only IKE and ESP: no UDP 1701, no L2TP, no pattern.
 # The CHILD_SA's packet counter grows with the pings (the L2TP went through
-# it).  On SIGTERM a site unloads its connection from charon and removes its
+# it); `l2pwctl monitor --once` shows the SA state.  On SIGTERM a site unloads its connection from charon and removes its
 # file.
 #
 # The site config also asks for the TC fast path (L2T_FASTPATH, default "tc"
@@ -54,6 +54,15 @@ for s in A B; do
 		eval "f=\$(pw_get $s fastpath); echo \"fastpath: \$f\"; [ \"\$f\" = off ]"
 done
 check "tunnel and session ids match crosswise" ids_crosswise
+# monitor_ipsec SITE: `l2pwctl monitor --once`, human and JSON, shows the SA.
+monitor_ipsec() {
+	local out js
+	out=$(timeout 5 ip netns exec "${DAEMON_NS[$1]}" "$L2PWCTL" -s "${SITE_SOCK[$1]}" monitor "$PW_IF" --once) || return 1
+	js=$(timeout 5 ip netns exec "${DAEMON_NS[$1]}" "$L2PWCTL" -s "${SITE_SOCK[$1]}" monitor "$PW_IF" --once --json) || return 1
+	grep -iE 'ipsec|encoding' <<<"$out"
+	grep -qiE '^ *ipsec *: *installed' <<<"$out" && [ "$(jq -r .ipsec <<<"$js")" = installed ]
+}
+check "site A: l2pwctl monitor --once shows the SA installed (human and JSON)" monitor_ipsec A
 
 step "traffic across the bridge, inside the SA"
 in0=$(ipsec_child_in_packets B "$CONN") || in0=0
