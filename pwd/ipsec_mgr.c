@@ -141,8 +141,13 @@ static void mgr_transition(struct ipsec_mgr *m, enum ipsec_mgr_state to, enum ip
 		break;
 	case IPSEC_MGR_READY:
 		if (from != IPSEC_MGR_READY) {
-			for (size_t i = 0; i < m->n_conns; i++)
-				m->conns[i].loaded = 1;
+			for (size_t i = 0; i < m->n_conns; i++) {
+				struct ipsec_mgr_conn *c = &m->conns[i];
+
+				c->loaded = 1;
+				if (c->next_initiate < now + IPSEC_MGR_START_GRACE_MS)
+					c->next_initiate = now + IPSEC_MGR_START_GRACE_MS;
+			}
 			m->next_poll = now;
 			m->retry_ms = IPSEC_MGR_RETRY_MIN_MS;
 			m->reason[0] = '\0';
@@ -440,6 +445,9 @@ void ipsec_mgr_done(struct ipsec_mgr *m, enum ipsec_op op, const char *name, int
 		break;
 	case IPSEC_OP_TERMINATE:
 		m->ctl_busy = 0;
+		c = mgr_conn(m, name);
+		if (c && c->next_initiate < now + IPSEC_MGR_START_GRACE_MS)
+			c->next_initiate = now + IPSEC_MGR_START_GRACE_MS;
 		/* "no SA to terminate" is fine; charon gone is not */
 		if (!ok && classify(reason) == MGR_FAIL_VICI)
 			ipsec_mgr_event(m, IPSEC_MGR_EV_VICI_LOST, reason, now);

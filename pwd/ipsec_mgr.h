@@ -42,6 +42,9 @@
 #define IPSEC_MGR_INIT_MIN_MS	  2000	/* INITIATE after a failed one */
 #define IPSEC_MGR_INIT_MAX_MS	  15000
 #define IPSEC_MGR_CHILD_WAIT_MS	  10000 /* IKE up without CHILD_SA this long: INITIATE */
+/* After a LOAD, charon's own start_action=start goes first: an INITIATE of
+ * ours before its IKE_SA shows in a list would make a second IKE_SA. */
+#define IPSEC_MGR_START_GRACE_MS  3000
 #define IPSEC_MGR_LOAD_TIMEOUT_S  10
 #define IPSEC_MGR_LIST_TIMEOUT_S  5
 #define IPSEC_MGR_INIT_TIMEOUT_S  10

@@ -92,6 +92,22 @@ static void ipsec_ctl_of(const struct ipsec_site *is, struct ipsec_ctl *ctl)
 
 /* ---- swanctl children ---- */
 
+static const char *op_name(enum ipsec_op op)
+{
+	switch (op) {
+	case IPSEC_OP_LOAD:
+		return "load";
+	case IPSEC_OP_INITIATE:
+		return "initiate";
+	case IPSEC_OP_TERMINATE:
+		return "terminate";
+	case IPSEC_OP_LIST_SAS:
+		return "list-sas";
+	default:
+		return "?";
+	}
+}
+
 static void run_end(struct ipsec_run *r)
 {
 	struct ipsec_site *is = r->is;
@@ -105,7 +121,7 @@ static void run_end(struct ipsec_run *r)
 	ok = ipsec_job_finish(&r->job) == 0;
 	if (!ok)
 		ipsec_parse_error(&r->job, reason, sizeof(reason));
-	log_debug("ipsec: swanctl %d %s%s%s", (int)r->job.op, r->job.name, ok ? " ok" : ": ",
+	log_debug("ipsec: swanctl %s %s%s%s", op_name(r->job.op), r->job.name, ok ? "ok" : "failed: ",
 		  reason);
 	for (struct ipsec_run **pp = &is->runs; *pp; pp = &(*pp)->next) {
 		if (*pp == r) {
