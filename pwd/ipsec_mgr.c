@@ -338,7 +338,7 @@ static void mgr_update_conns(struct ipsec_mgr *m, uint64_t now)
 		}
 		if (c->sa.ike == IPSEC_IKE_ESTABLISHED && !c->sa.child_installed) {
 			if (!c->child_missing_since)
-				c->child_missing_since = now;
+				c->child_missing_since = now ? now : 1; /* 0 means "not missing" */
 		} else {
 			c->child_missing_since = 0;
 		}
