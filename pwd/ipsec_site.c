@@ -652,8 +652,18 @@ void ipsec_site_row(struct site *s, struct status_iface *o)
 	/* Waiting for an SA that failed: that is why it is not connecting. */
 	if (strcmp(o->status, "connecting") == 0 && strcmp(o->ipsec, "connecting") != 0 &&
 	    strcmp(o->ipsec, "installed") != 0) {
-		size_t n = strnlen(o->ipsec, sizeof(o->status) - 1);
+		size_t n = strlen(o->ipsec);
 
+		/* too long: the gist before " at URI" / " (details)"; ipsec keeps all */
+		if (n >= sizeof(o->status)) {
+			const char *at = strstr(o->ipsec, " at "), *par = strstr(o->ipsec, " (");
+
+			if (at && (!par || at < par))
+				par = at;
+			n = par ? (size_t)(par - o->ipsec) : n;
+			if (n >= sizeof(o->status))
+				n = sizeof(o->status) - 1;
+		}
 		memcpy(o->status, o->ipsec, n);
 		o->status[n] = '\0';
 		if (!o->last_error[0] &&
