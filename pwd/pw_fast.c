@@ -23,6 +23,7 @@
 
 struct pw_fast {
 	struct fastpath *fp;
+	enum cfg_fastpath mode; /* what runs: CFG_FASTPATH_XDP or CFG_FASTPATH_TC */
 	int wan_ifindex;
 	uint32_t n_slots;
 	uint8_t *used; /* n_slots flags */
@@ -40,56 +41,104 @@ static int pw_fast_libbpf_print(enum libbpf_print_level level, const char *fmt, 
 	return 0;
 }
 
+/*
+ * The mode choice (DESIGN.md "Fast-path modes"): "auto" takes XDP where the
+ * WAN driver runs it natively, else TC, else the userspace path; "xdp" also
+ * takes generic XDP (slower than TC, but asked for); "tc" is TC only.  One
+ * log line says which and why.
+ */
 struct pw_fast *pw_fast_open(enum cfg_fastpath mode, const char *wan_if)
 {
+	const char *want = cfg_fastpath_name(mode);
+	enum fastpath_xdp_mode xm = FASTPATH_XDP_NONE;
+	char why[160] = "";
 	struct pw_fast *f;
-	int err = 0;
+	int err = 0, stale;
 
-	if (mode == CFG_FASTPATH_OFF)
-		return NULL;
-	/*
-	 * Not yet by default: on veth WANs with checksum offload (test rigs)
-	 * frames the TC program leaves to the slow path carry unfinished inner
-	 * checksums (xdp/README.md).  "tc" turns it on where that is known.
-	 */
-	if (mode == CFG_FASTPATH_AUTO) {
-		log_info("fastpath = \"auto\": userspace path (set fastpath = \"tc\" for the "
-			 "eBPF path)");
+	if (mode == CFG_FASTPATH_OFF) {
+		log_info(
+		    "fastpath: off (fastpath = \"off\"): every frame takes the userspace path");
 		return NULL;
 	}
 	if (!wan_if || !wan_if[0]) {
-		log_info("fastpath: no wan-interface configured, frames take the userspace path");
+		log_info("fastpath: off (fastpath = \"%s\" but no wan-interface configured): every "
+			 "frame takes the userspace path",
+			 want);
 		return NULL;
 	}
-	if (mode == CFG_FASTPATH_XDP)
-		log_warnx("fastpath = \"xdp\" needs veth bridge ports, not wired yet: using tc");
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
 	f->wan_ifindex = (int)if_nametoindex(wan_if);
 	if (f->wan_ifindex == 0) {
-		log_warn("fastpath: wan-interface %s", wan_if);
+		log_warn("fastpath: off (wan-interface %s)", wan_if);
 		goto free_f;
 	}
 	libbpf_set_print(pw_fast_libbpf_print);
+	/* A daemon killed before this version used netlink XDP and TC filters, which outlive it. */
+	stale = fastpath_cleanup_stale(f->wan_ifindex);
+	if (stale > 0)
+		log_info("fastpath: removed %d stale program%s of an earlier run from %s", stale,
+			 stale == 1 ? "" : "s", wan_if);
 	f->fp = fastpath_open(NULL, &err);
 	if (!f->fp) {
-		log_warnx("fastpath: cannot load the eBPF programs: %s; userspace path only",
-			  strerror(-err));
+		log_warnx(
+		    "fastpath: off (cannot load the eBPF programs: %s): every frame takes the "
+		    "userspace path",
+		    strerror(-err));
 		goto free_f;
 	}
 	f->n_slots = fastpath_max_sessions(f->fp);
 	f->used = calloc(f->n_slots, 1);
 	if (!f->used)
 		goto close_fp;
-	err = fastpath_attach_tc(f->fp, f->wan_ifindex, FASTPATH_PROG_TC_RX);
-	if (err) {
-		log_warnx("fastpath: cannot attach TC ingress on %s: %s; userspace path only",
-			  wan_if, strerror(-err));
+
+	if (mode == CFG_FASTPATH_AUTO || mode == CFG_FASTPATH_XDP) {
+		err = fastpath_attach_xdp_mode(f->fp, f->wan_ifindex, FASTPATH_XDP_NATIVE);
+		if (!err)
+			xm = FASTPATH_XDP_NATIVE;
+		else
+			snprintf(why, sizeof(why), "native XDP refused on %s: %s", wan_if,
+				 strerror(-err));
+		if (err && mode == CFG_FASTPATH_XDP && err != -EBUSY &&
+		    fastpath_attach_xdp_mode(f->fp, f->wan_ifindex, FASTPATH_XDP_GENERIC) == 0)
+			xm = FASTPATH_XDP_GENERIC;
+	}
+	if (xm != FASTPATH_XDP_NONE) {
+		f->mode = CFG_FASTPATH_XDP;
+		if (xm == FASTPATH_XDP_NATIVE)
+			log_info(
+			    "fastpath: xdp (fastpath = \"%s\": XDP attaches natively on %s; veth "
+			    "bridge ports, TC egress on each)",
+			    want, wan_if);
+		else
+			log_warnx("fastpath: xdp in generic mode (fastpath = \"xdp\", %s; veth "
+				  "bridge ports, TC egress on each)",
+				  why);
+		return f;
+	}
+	if (mode == CFG_FASTPATH_XDP) {
+		log_warnx("fastpath: off (fastpath = \"xdp\" but XDP does not attach on %s: %s): "
+			  "every frame takes the userspace path",
+			  wan_if, why);
 		goto free_used;
 	}
-	log_info("fastpath: tc (TC ingress on %s, TC egress on each pseudowire port)", wan_if);
-	return f;
+	err = fastpath_attach_tc(f->fp, f->wan_ifindex, FASTPATH_PROG_TC_RX);
+	if (!err) {
+		f->mode = CFG_FASTPATH_TC;
+		if (mode == CFG_FASTPATH_AUTO)
+			log_info("fastpath: tc (fastpath = \"auto\", %s; TC ingress on %s, TC "
+				 "egress on each port)",
+				 why, wan_if);
+		else
+			log_info("fastpath: tc (fastpath = \"tc\"; TC ingress on %s, TC egress on "
+				 "each port)",
+				 wan_if);
+		return f;
+	}
+	log_warnx("fastpath: off (fastpath = \"%s\"%s%s, and TC does not attach on %s: %s): every "
+		  "frame takes the userspace path",
+		  want, why[0] ? ", " : "", why, wan_if, strerror(-err));
 
 free_used:
 	free(f->used);
@@ -98,6 +147,16 @@ close_fp:
 free_f:
 	free(f);
 	return NULL;
+}
+
+enum port_kind pw_fast_port_kind(const struct pw_fast *f)
+{
+	return f && f->mode == CFG_FASTPATH_XDP ? PORT_VETH : PORT_TAP;
+}
+
+const char *pw_fast_mode_name(const struct pw_fast *f)
+{
+	return f ? cfg_fastpath_name(f->mode) : "off";
 }
 
 void pw_fast_close(struct pw_fast *f)
@@ -209,7 +268,7 @@ void pw_fast_up(struct pw_fast *f, struct pw *p)
 	int err;
 
 	p->fast_slot = -1;
-	if (!f || p->tap_fd == -1)
+	if (!f || !port_is_open(&p->port))
 		return;
 	for (slot = 0; slot < f->n_slots && f->used[slot]; slot++)
 		;
@@ -225,7 +284,8 @@ void pw_fast_up(struct pw_fast *f, struct pw *p)
 	}
 	key.session_id = p->sp.local_session_id;
 	key.family = L2PW_FAMILY_NONE; /* any local address */
-	rx.ifindex = (uint32_t)p->tap_ifindex;
+	/* TC: into the TAP's ingress; XDP: the devmap target, the veth's daemon end. */
+	rx.ifindex = (uint32_t)port_rx_ifindex(&p->port);
 	rx.slot = slot;
 	rx.flags =
 	    (uint16_t)((transport_encap(p->sp.transport) == TRANSPORT_UDP ? L2PW_RX_F_UDP : 0) |
@@ -246,22 +306,27 @@ void pw_fast_up(struct pw_fast *f, struct pw *p)
 		if (err == -EEXIST)
 			err = 0;
 	}
+	if (!err && f->mode == CFG_FASTPATH_XDP)
+		err = fastpath_port_add(f->fp, rx.ifindex);
 	if (!err)
 		err = fastpath_v3_set(f->fp, &key, &rx);
 	if (!err)
-		err = fastpath_tx_set(f->fp, (uint32_t)p->tap_ifindex, &tx);
+		err = fastpath_tx_set(f->fp, (uint32_t)p->port.ifindex, &tx);
 	if (!err)
-		err = fastpath_attach_tc(f->fp, p->tap_ifindex, FASTPATH_PROG_TC_TX);
+		err = fastpath_attach_tc(f->fp, p->port.ifindex, FASTPATH_PROG_TC_TX);
 	if (err) {
 		log_warnx("pseudowire %s: fast path refused the session (%s), userspace path only",
 			  p->title, strerror(-err));
 		fastpath_v3_del(f->fp, &key);
-		fastpath_tx_del(f->fp, (uint32_t)p->tap_ifindex);
+		fastpath_tx_del(f->fp, (uint32_t)p->port.ifindex);
+		if (f->mode == CFG_FASTPATH_XDP)
+			fastpath_port_del(f->fp, rx.ifindex);
 		return;
 	}
 	f->used[slot] = 1;
 	p->fast_slot = (int)slot;
-	p->fast_ifindex = p->tap_ifindex;
+	p->fast_ifindex = p->port.ifindex;
+	p->fast_rx_ifindex = (int)rx.ifindex;
 	log_debug("pseudowire %s: fast path slot %u", p->title, slot);
 }
 
@@ -287,12 +352,22 @@ void pw_fast_down(struct pw_fast *f, struct pw *p)
 
 	if (!f || p->fast_slot < 0)
 		return;
-	pw_fast_counters(f, p, &p->st.rx_packets, &p->st.rx_bytes, &p->st.rx_dropped,
-			 &p->st.tx_packets, &p->st.tx_bytes);
+	{
+		uint64_t frx = 0, ftx = 0;
+
+		pw_fast_counters(f, p, &frx, &p->st.rx_bytes, &p->st.rx_dropped, &ftx,
+				 &p->st.tx_bytes);
+		p->st.rx_packets += frx;
+		p->st.tx_packets += ftx;
+		p->st.fast_rx_packets += frx;
+		p->st.fast_tx_packets += ftx;
+	}
 	key.session_id = p->sp.local_session_id;
 	key.family = L2PW_FAMILY_NONE;
 	fastpath_v3_del(f->fp, &key);
 	fastpath_tx_del(f->fp, (uint32_t)p->fast_ifindex);
+	if (f->mode == CFG_FASTPATH_XDP)
+		fastpath_port_del(f->fp, (uint32_t)p->fast_rx_ifindex);
 	fastpath_detach_tc(f->fp, p->fast_ifindex, FASTPATH_PROG_TC_TX);
 	f->used[p->fast_slot] = 0;
 	p->fast_slot = -1;

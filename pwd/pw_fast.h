@@ -12,8 +12,13 @@
  * per-session counters to the slow path's, and a sequenced session's slow
  * path takes its Ns from the same counter the TC program uses.
  *
- * XDP mode needs veth bridge ports (XDP_REDIRECT into a TAP reaches the fd,
- * not the bridge): not wired yet; "xdp" runs TC mode and says so.
+ * XDP mode: XDP on the WAN interface decapsulates and redirects through the
+ * devmap into the daemon's end of a veth port (port.h; XDP_REDIRECT into a
+ * TAP would reach the fd, not the bridge), TC egress on the bridge end
+ * encapsulates.  The site asks pw_fast_port_kind() which ports to make.
+ * Every attachment is a BPF link (tcx for TC) where the kernel has it, so a
+ * daemon killed with -9 leaves no program behind; what older runs left
+ * (netlink XDP, cls_bpf filters of ours) is removed at pw_fast_open().
  *
  * Ownership: one per site (pw_fast_open), freed with pw_fast_close(), which
  * detaches every program.  Pseudowires borrow it.
@@ -24,13 +29,22 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "port.h"
 
 struct pw;
 struct pw_fast;
 
-/* NULL when the fast path is off or cannot run here (logged why). */
+/*
+ * Choose and set up the mode (one log line says which and why): "auto"
+ * XDP where it attaches natively on wan_if, else TC, else off; "xdp" native
+ * or generic XDP, else off; "tc" TC, else off.  NULL when off.
+ */
 struct pw_fast *pw_fast_open(enum cfg_fastpath mode, const char *wan_if);
 void pw_fast_close(struct pw_fast *f);
+/* PORT_VETH in xdp mode, else PORT_TAP (f NULL: off). */
+enum port_kind pw_fast_port_kind(const struct pw_fast *f);
+/* "xdp" | "tc" | "off": what the site runs (a row may still say "off"). */
+const char *pw_fast_mode_name(const struct pw_fast *f);
 
 /* Install p's up session (p->sp, p->tx); on failure p stays slow-path only. */
 void pw_fast_up(struct pw_fast *f, struct pw *p);
