@@ -15,7 +15,7 @@
 # with DF, which the fast path leaves to the daemon) and a 3-second iperf3
 # TCP transfer across; and the status byte counters covering what iperf3
 # moved (slow-path and fast-path counters add up).
-L2T_TIMEOUT=150
+L2T_TIMEOUT=${L2T_TIMEOUT:-150}
 . "$(dirname "$0")/lib.sh"
 MODE=${L2T_FASTPATH_MODE:?set by 14b/14c}
 export L2T_FASTPATH=$MODE
