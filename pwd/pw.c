@@ -394,7 +394,7 @@ void pw_status_row(const struct pw *p, struct status_iface *o)
 		o->fastpath_tx_packets += ftx;
 	}
 	snprintf(o->fastpath, sizeof(o->fastpath), "%s",
-		 p->fast_slot >= 0 ? pw_fast_mode_name(p->fast) : "off");
+		 p->fast_slot >= 0 ? pw_fast_mode(p->fast) : "off");
 	snprintf(o->mode, sizeof(o->mode), "%s", c->mode == CFG_PW_STATIC ? "static" : "dynamic");
 	snprintf(o->encap, sizeof(o->encap), "%s", c->encap == CFG_ENCAP_IP ? "ip" : "udp");
 	o->cookie_length = c->cookie_length;
