@@ -22,16 +22,7 @@ export L2T_FASTPATH=$MODE
 
 require_binaries
 step "topology"
-topo_build
-# A veth WAN hands the peer frames whose checksums are still to be done
-# (CHECKSUM_PARTIAL); frames the fast path leaves to the daemon would cross
-# with them unfinished.  A real NIC finishes them; on veth, turn tx offload
-# off as l2pwd(8) says for the fast path.
-if [ "$MODE" != off ]; then
-	for ns in "$NS_SA" "$NS_SB"; do
-		ip netns exec "$ns" ethtool -K "$WAN_IF" tx off >/dev/null
-	done
-fi
+topo_build # (WAN legs with tx offload off, as in every scenario: lib.sh)
 
 step "configs: dynamic pseudowire, fastpath = \"$MODE\""
 dyn_confs 4
