@@ -16,6 +16,7 @@
 #include "log.h"
 #include "ppp.h"
 #include "ppp_fast.h"
+#include "port.h"
 #include "pw_fast.h"
 #include "site_priv.h"
 #include "status.h"
@@ -90,7 +91,7 @@ static int ppp_fast_wanted(const struct ppp_session *ps, struct ppp_fast_key *k,
 
 	*why = "";
 	memset(k, 0, sizeof(*k));
-	if (!ps->site->fast || ps->dead || !ps->up || ps->tap_fd == -1 || !ps->ls || !p ||
+	if (!ps->site->fast || ps->dead || !ps->up || !port_is_open(&ps->port) || !ps->ls || !p ||
 	    !ppp_ready(p) || ps->tun->closed)
 		return 0;
 	if (ccp_tx_mppe(ppp_ccp(p), NULL) || ccp_rx_mppe(ppp_ccp(p), NULL)) {
@@ -109,7 +110,8 @@ static int ppp_fast_wanted(const struct ppp_session *ps, struct ppp_fast_key *k,
 	ppp_fast_wire(ps, &k->wire);
 	k->mru = lcp_his(ppp_lcp(p))->mru;
 	k->bcp_ind = enc.bcp_ind;
-	k->ifindex = ps->tap_ifindex;
+	k->ifindex = ps->port.ifindex;
+	k->rx_ifindex = port_rx_ifindex(&ps->port);
 	k->tunnel_id = ps->tun->local_id;
 	k->session_id = ps->sid;
 	k->local_port = transport_port(ps->tun->tr);
@@ -151,7 +153,7 @@ int ppp_fast_desc(const struct ppp_fast_key *k, uint8_t *tail, struct pw_fast_de
 	d->session_id = k->session_id;
 	d->tunnel_id = k->tunnel_id;
 	d->port_ifindex = k->ifindex;
-	d->rx_ifindex = k->ifindex;
+	d->rx_ifindex = k->rx_ifindex;
 	d->udp = 1;
 	d->local_port = k->local_port;
 	d->peer = &k->peer;

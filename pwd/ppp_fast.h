@@ -54,7 +54,8 @@ struct ppp_fast_key {
 	struct ppp_wire wire;
 	uint16_t mru;	 /* the peer's: no Information field above it (RFC 1661 §6.1) */
 	int bcp_ind;	 /* BCP Bridge-Control-Packet-Indicator (B flag on BPDUs) */
-	int ifindex;	 /* the TAP */
+	int ifindex;	 /* the bridge port (TC egress) */
+	int rx_ifindex;	 /* where decapsulated frames go (port_rx_ifindex()) */
 	uint16_t tunnel_id, session_id; /* ours */
 	uint16_t local_port;		/* our UDP port */
 	struct sockaddr_storage peer;	/* with its port */

@@ -1,5 +1,5 @@
 /*
- * Glue between the pseudowire session table and xdp/loader.h (TC mode).
+ * Glue between the session tables and xdp/loader.h (tc and xdp modes).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +23,7 @@
 
 struct pw_fast {
 	struct fastpath *fp;
+	enum cfg_fastpath mode; /* what runs: CFG_FASTPATH_XDP or CFG_FASTPATH_TC */
 	int wan_ifindex;
 	uint32_t n_slots;
 	uint8_t *used; /* n_slots flags */
@@ -40,56 +41,104 @@ static int pw_fast_libbpf_print(enum libbpf_print_level level, const char *fmt, 
 	return 0;
 }
 
+/*
+ * The mode choice (DESIGN.md "Fast-path modes"): "auto" takes XDP where the
+ * WAN driver runs it natively, else TC, else the userspace path; "xdp" also
+ * takes generic XDP (slower than TC, but asked for); "tc" is TC only.  One
+ * log line says which and why.
+ */
 struct pw_fast *pw_fast_open(enum cfg_fastpath mode, const char *wan_if)
 {
+	const char *want = cfg_fastpath_name(mode);
+	enum fastpath_xdp_mode xm = FASTPATH_XDP_NONE;
+	char why[160] = "";
 	struct pw_fast *f;
-	int err = 0;
+	int err = 0, stale;
 
-	if (mode == CFG_FASTPATH_OFF)
-		return NULL;
-	/*
-	 * Not yet by default: on veth WANs with checksum offload (test rigs)
-	 * frames the TC program leaves to the slow path carry unfinished inner
-	 * checksums (xdp/README.md).  "tc" turns it on where that is known.
-	 */
-	if (mode == CFG_FASTPATH_AUTO) {
-		log_info("fastpath = \"auto\": userspace path (set fastpath = \"tc\" for the "
-			 "eBPF path)");
+	if (mode == CFG_FASTPATH_OFF) {
+		log_info(
+		    "fastpath: off (fastpath = \"off\"): every frame takes the userspace path");
 		return NULL;
 	}
 	if (!wan_if || !wan_if[0]) {
-		log_info("fastpath: no wan-interface configured, frames take the userspace path");
+		log_info("fastpath: off (fastpath = \"%s\" but no wan-interface configured): every "
+			 "frame takes the userspace path",
+			 want);
 		return NULL;
 	}
-	if (mode == CFG_FASTPATH_XDP)
-		log_warnx("fastpath = \"xdp\" needs veth bridge ports, not wired yet: using tc");
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
 	f->wan_ifindex = (int)if_nametoindex(wan_if);
 	if (f->wan_ifindex == 0) {
-		log_warn("fastpath: wan-interface %s", wan_if);
+		log_warn("fastpath: off (wan-interface %s)", wan_if);
 		goto free_f;
 	}
 	libbpf_set_print(pw_fast_libbpf_print);
+	/* A daemon killed before this version used netlink XDP and TC filters, which outlive it. */
+	stale = fastpath_cleanup_stale(f->wan_ifindex);
+	if (stale > 0)
+		log_info("fastpath: removed %d stale program%s of an earlier run from %s", stale,
+			 stale == 1 ? "" : "s", wan_if);
 	f->fp = fastpath_open(NULL, &err);
 	if (!f->fp) {
-		log_warnx("fastpath: cannot load the eBPF programs: %s; userspace path only",
-			  strerror(-err));
+		log_warnx(
+		    "fastpath: off (cannot load the eBPF programs: %s): every frame takes the "
+		    "userspace path",
+		    strerror(-err));
 		goto free_f;
 	}
 	f->n_slots = fastpath_max_sessions(f->fp);
 	f->used = calloc(f->n_slots, 1);
 	if (!f->used)
 		goto close_fp;
-	err = fastpath_attach_tc(f->fp, f->wan_ifindex, FASTPATH_PROG_TC_RX);
-	if (err) {
-		log_warnx("fastpath: cannot attach TC ingress on %s: %s; userspace path only",
-			  wan_if, strerror(-err));
+
+	if (mode == CFG_FASTPATH_AUTO || mode == CFG_FASTPATH_XDP) {
+		err = fastpath_attach_xdp_mode(f->fp, f->wan_ifindex, FASTPATH_XDP_NATIVE);
+		if (!err)
+			xm = FASTPATH_XDP_NATIVE;
+		else
+			snprintf(why, sizeof(why), "native XDP refused on %s: %s", wan_if,
+				 strerror(-err));
+		if (err && mode == CFG_FASTPATH_XDP && err != -EBUSY &&
+		    fastpath_attach_xdp_mode(f->fp, f->wan_ifindex, FASTPATH_XDP_GENERIC) == 0)
+			xm = FASTPATH_XDP_GENERIC;
+	}
+	if (xm != FASTPATH_XDP_NONE) {
+		f->mode = CFG_FASTPATH_XDP;
+		if (xm == FASTPATH_XDP_NATIVE)
+			log_info(
+			    "fastpath: xdp (fastpath = \"%s\": XDP attaches natively on %s; veth "
+			    "bridge ports, TC egress on each)",
+			    want, wan_if);
+		else
+			log_warnx("fastpath: xdp in generic mode (fastpath = \"xdp\", %s; veth "
+				  "bridge ports, TC egress on each)",
+				  why);
+		return f;
+	}
+	if (mode == CFG_FASTPATH_XDP) {
+		log_warnx("fastpath: off (fastpath = \"xdp\" but XDP does not attach on %s: %s): "
+			  "every frame takes the userspace path",
+			  wan_if, why);
 		goto free_used;
 	}
-	log_info("fastpath: tc (TC ingress on %s, TC egress on each pseudowire port)", wan_if);
-	return f;
+	err = fastpath_attach_tc(f->fp, f->wan_ifindex, FASTPATH_PROG_TC_RX);
+	if (!err) {
+		f->mode = CFG_FASTPATH_TC;
+		if (mode == CFG_FASTPATH_AUTO)
+			log_info("fastpath: tc (fastpath = \"auto\", %s; TC ingress on %s, TC "
+				 "egress on each port)",
+				 why, wan_if);
+		else
+			log_info("fastpath: tc (fastpath = \"tc\"; TC ingress on %s, TC egress on "
+				 "each port)",
+				 wan_if);
+		return f;
+	}
+	log_warnx("fastpath: off (fastpath = \"%s\"%s%s, and TC does not attach on %s: %s): every "
+		  "frame takes the userspace path",
+		  want, why[0] ? ", " : "", why, wan_if, strerror(-err));
 
 free_used:
 	free(f->used);
@@ -98,6 +147,11 @@ close_fp:
 free_f:
 	free(f);
 	return NULL;
+}
+
+enum port_kind pw_fast_port_kind(const struct pw_fast *f)
+{
+	return f && f->mode == CFG_FASTPATH_XDP ? PORT_VETH : PORT_TAP;
 }
 
 void pw_fast_close(struct pw_fast *f)
@@ -153,7 +207,7 @@ static uint16_t pw_fast_port(const struct sockaddr_storage *ss)
 
 const char *pw_fast_mode(const struct pw_fast *f)
 {
-	return f ? "tc" : "off";
+	return f ? cfg_fastpath_name(f->mode) : "off";
 }
 
 /* The outer header from the IP header on (lengths and checksums left 0). */
@@ -289,6 +343,8 @@ int pw_fast_sess_up(struct pw_fast *f, const struct pw_fast_desc *d, struct pw_f
 		if (err == -EEXIST)
 			err = 0;
 	}
+	if (!err && f->mode == CFG_FASTPATH_XDP)
+		err = fastpath_port_add(f->fp, rx.ifindex);
 	if (!err)
 		err = pw_fast_set_rx(f, d, &rx);
 	if (!err)
@@ -300,10 +356,13 @@ int pw_fast_sess_up(struct pw_fast *f, const struct pw_fast_desc *d, struct pw_f
 			  strerror(-err));
 		pw_fast_del_rx(f, r);
 		fastpath_tx_del(f->fp, (uint32_t)d->port_ifindex);
+		if (f->mode == CFG_FASTPATH_XDP)
+			fastpath_port_del(f->fp, rx.ifindex);
 		return -1;
 	}
 	f->used[slot] = 1;
 	r->slot = (int)slot;
+	r->rx_ifindex = (int)rx.ifindex;
 	log_debug("%s: fast path slot %u", d->who, slot);
 	return 0;
 }
@@ -336,6 +395,8 @@ void pw_fast_sess_down(struct pw_fast *f, struct pw_fast_ref *r, struct l2pw_cou
 	pw_fast_sess_counters(f, r, last);
 	pw_fast_del_rx(f, r);
 	fastpath_tx_del(f->fp, (uint32_t)r->ifindex);
+	if (f->mode == CFG_FASTPATH_XDP)
+		fastpath_port_del(f->fp, (uint32_t)r->rx_ifindex);
 	fastpath_detach_tc(f->fp, r->ifindex, FASTPATH_PROG_TC_TX);
 	/* Read after the detach: the TC program takes no more. */
 	if (tx_seq)
@@ -355,6 +416,7 @@ static struct pw_fast_ref pw_fast_ref_of(const struct pw *p)
 {
 	return (struct pw_fast_ref){.slot = p->fast_slot,
 				    .ifindex = p->fast_ifindex,
+				    .rx_ifindex = p->fast_rx_ifindex,
 				    .version = 3,
 				    .session_id = p->sp.local_session_id};
 }
@@ -365,7 +427,9 @@ void pw_fast_up(struct pw_fast *f, struct pw *p)
 	    .who = p->title,
 	    .version = 3,
 	    .session_id = p->sp.local_session_id,
-	    .port_ifindex = p->tap_fd == -1 ? 0 : p->tap_ifindex,
+	    .port_ifindex = port_is_open(&p->port) ? p->port.ifindex : 0,
+	    /* TC: into the TAP's ingress; XDP: the devmap target, the veth's daemon end */
+	    .rx_ifindex = port_rx_ifindex(&p->port),
 	    .udp = transport_encap(p->sp.transport) == TRANSPORT_UDP,
 	    .local_port = transport_port(p->sp.transport),
 	    .peer = &p->sp.peer,
@@ -390,6 +454,7 @@ void pw_fast_up(struct pw_fast *f, struct pw *p)
 	if (pw_fast_sess_up(f, &d, &r) == 0) {
 		p->fast_slot = r.slot;
 		p->fast_ifindex = r.ifindex;
+		p->fast_rx_ifindex = r.rx_ifindex;
 	}
 }
 
@@ -417,6 +482,8 @@ void pw_fast_down(struct pw_fast *f, struct pw *p)
 		p->tx.ns = ns & 0x00ffffffu; /* the slow path carries on with the sequence */
 	pw_fast_add(&c, &p->st.rx_packets, &p->st.rx_bytes, &p->st.rx_dropped, &p->st.tx_packets,
 		    &p->st.tx_bytes);
+	p->st.fast_rx_packets += c.rx_packets;
+	p->st.fast_tx_packets += c.tx_packets;
 	p->fast_slot = -1;
 }
 

@@ -13,8 +13,13 @@
  * path's, and a sequenced session's slow path takes its Ns from the same
  * counter the TC program uses.
  *
- * XDP mode needs veth bridge ports (XDP_REDIRECT into a TAP reaches the fd,
- * not the bridge): not wired yet; "xdp" runs TC mode and says so.
+ * XDP mode: XDP on the WAN interface decapsulates and redirects through the
+ * devmap into the daemon's end of a veth port (port.h; XDP_REDIRECT into a
+ * TAP would reach the fd, not the bridge), TC egress on the bridge end
+ * encapsulates.  The site asks pw_fast_port_kind() which ports to make.
+ * Every attachment is a BPF link (tcx for TC) where the kernel has it, so a
+ * daemon killed with -9 leaves no program behind; what older runs left
+ * (netlink XDP, cls_bpf filters of ours) is removed at pw_fast_open().
  *
  * Ownership: one per site (pw_fast_open), freed with pw_fast_close(), which
  * detaches every program.  Pseudowires borrow it.
@@ -27,6 +32,7 @@
 
 #include "cfg.h"
 #include "l2pw_common.h"
+#include "port.h"
 
 struct pw;
 struct pw_fast;
@@ -66,14 +72,21 @@ struct pw_fast_desc {
 struct pw_fast_ref {
 	int slot;    /* -1: not in the fast path */
 	int ifindex; /* the port the TC egress program sits on */
+	int rx_ifindex; /* the RX target (xdp: a devmap entry of ours) */
 	int version;
 	uint32_t session_id;
 	uint16_t tunnel_id;
 };
 
-/* NULL when the fast path is off or cannot run here (logged why). */
+/*
+ * Choose and set up the mode (one log line says which and why): "auto"
+ * XDP where it attaches natively on wan_if, else TC, else off; "xdp" native
+ * or generic XDP, else off; "tc" TC, else off.  NULL when off.
+ */
 struct pw_fast *pw_fast_open(enum cfg_fastpath mode, const char *wan_if);
 void pw_fast_close(struct pw_fast *f);
+/* PORT_VETH in xdp mode, else PORT_TAP (f NULL: off). */
+enum port_kind pw_fast_port_kind(const struct pw_fast *f);
 /* "tc" or "xdp": what a session in the fast path runs on ("off": f NULL). */
 const char *pw_fast_mode(const struct pw_fast *f);
 

@@ -86,17 +86,25 @@ for s in S C2; do
 	check "site $s: site-c2 (MPPE) says fastpath \"off\"" key_is "$s" site-c2 fastpath off
 	check "site $s: site-c2 encoding is MPPE" eval "ppp_get $s site-c2 encoding | grep -q MPPE"
 done
-# tc_on NS DEV DIR: a BPF program attached there.
-tc_on() { out_has bpf tc -n "$1" filter show dev "$2" "$3"; }
-if [ "$MODE" = tc ]; then
+# tc_on NS DEV DIR / xdp_on NS DEV: a BPF program attached there (TC ones
+# are tcx links where the kernel has them: `tc filter show` lists cls_bpf only).
+tc_on() {
+	out_has bpf tc -n "$1" filter show dev "$2" "$3" ||
+		out_has l2pw in_ns "$1" "$PY" "$L2T_ROOT/tests/bpf/tcx_progs.py" "$2" "$3"
+}
+xdp_on() { ip -n "$1" -j link show "$2" | jq -e '.[0].xdp != null' >/dev/null; }
+if [ "$MODE" != off ]; then
 	for s in S C1; do
-		check "site $s: TC ingress program on the WAN" tc_on "${SNS[$s]}" "$PPP_WAN_IF" ingress
+		case $MODE in
+		tc) check "site $s: TC ingress program on the WAN" tc_on "${SNS[$s]}" "$PPP_WAN_IF" ingress ;;
+		*) check "site $s: XDP program on the WAN" xdp_on "${SNS[$s]}" "$PPP_WAN_IF" ;;
+		esac
 		check "site $s: TC egress program on site-c1's port" \
 			eval 'tc_on "${SNS[$s]}" "$(ppp_tap $s site-c1)" egress'
 	done
-	check "site C2: no TC egress program on the MPPE session's port" \
-		eval '! tc_on "${SNS[C2]}" "$(ppp_tap C2 site-c2)" egress'
 fi
+check "site C2: no TC egress program on the MPPE session's port" \
+	eval '! tc_on "${SNS[C2]}" "$(ppp_tap C2 site-c2)" egress'
 
 step "traffic on the clear session (site-c1)"
 arping_pairs C1 S
@@ -182,7 +190,12 @@ if [ "$MODE" != off ]; then
 	# v2_entries NS: keys in the l2pw_v2_sessions map of the programs on NS's WAN.
 	v2_entries() {
 		local pid mid
-		pid=$(tc -n "$1" -j filter show dev "$PPP_WAN_IF" ingress | jq -r '[.[] | .options.prog.id // empty][0]')
+		if [ "$MODE" = tc ]; then
+			pid=$(in_ns "$1" "$PY" "$L2T_ROOT/tests/bpf/tcx_progs.py" "$PPP_WAN_IF" ingress | awk '/l2pw/ {print $1; exit}')
+			[ -n "$pid" ] || pid=$(tc -n "$1" -j filter show dev "$PPP_WAN_IF" ingress | jq -r '[.[] | .options.prog.id // empty][0] // empty')
+		else
+			pid=$(ip -n "$1" -j link show "$PPP_WAN_IF" | jq -r '.[0].xdp.prog.id // empty')
+		fi
 		[ -n "$pid" ] || return 1
 		mid=$(bpftool prog show id "$pid" -j | jq -r '.map_ids[]' | while read -r m; do
 			bpftool map show id "$m" -j | jq -r 'select(.name == "l2pw_v2_session") | .id'
