@@ -25,8 +25,10 @@ L2T_TIMEOUT=240
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-ppp.sh"
 
-MODE=${L2T_FASTPATH:-tc}
-export L2T_FASTPATH=$MODE
+# run.sh runs this once per mode (L2T_FASTPATH); alone it defaults to tc.
+: "${L2T_FASTPATH:=tc}"
+export L2T_FASTPATH
+MODE=$L2T_FASTPATH
 HOST_MTU=1400
 
 require_binaries
