@@ -88,6 +88,11 @@ for s in S C2; do
 	check "site $s: site-c2 (MPPE) says fastpath \"off\"" key_is "$s" site-c2 fastpath off
 	check "site $s: site-c2 encoding is MPPE" eval "ppp_get $s site-c2 encoding | grep -q MPPE"
 done
+if [ "$MODE" != off ]; then
+	for s in S C2; do
+		check "site $s: the log says why site-c2 is not in the fast path" log_has "$s" 'fast path off: MPPE'
+	done
+fi
 # tc_on NS DEV DIR / xdp_on NS DEV: a BPF program attached there (TC ones
 # are tcx links where the kernel has them: `tc filter show` lists cls_bpf only).
 tc_on() {
