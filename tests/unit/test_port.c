@@ -256,12 +256,16 @@ START_TEST(stale_veths_are_removed_by_alias)
 	/* kill -9: the sockets close, the veths stay */
 	close(a.fd);
 	close(b.fd);
+	a.fd = b.fd = -1;
 	ck_assert_int_eq(netlink_links_by_alias(env.nl, "veth", env.owner, 16, count_cb, &n), 4);
 	ck_assert_int_eq(port_cleanup_stale(&env), 2);
 	ck_assert_int_eq(if_nametoindex("pw-a"), 0);
 	ck_assert_int_eq(if_nametoindex("pw-b"), 0);
 	ck_assert_int_ne(if_nametoindex("pw-c"), 0); /* not ours */
 	ck_assert_int_eq(port_cleanup_stale(&env), 0);
+	/* what is left of a and b is memory: their devices are gone already */
+	port_close(&a);
+	port_close(&b);
 	port_close(&c);
 	netlink_close(env.nl);
 	netlink_close(other.nl);
