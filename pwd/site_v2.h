@@ -29,6 +29,9 @@
 
 #include "cfg.h"
 #include "evloop.h"
+#include "port.h"
+#include "ppp_fast.h"
+#include "pw_fast.h"
 
 struct l2tp_session;
 struct l2tp_tunnel;
@@ -103,14 +106,23 @@ struct ppp_session {
 	char ifname[CFG_IFNAME_MAX];
 	char bridge[CFG_IFNAME_MAX];
 	char user[64];
-	int tap_fd, tap_ifindex, bridged, bridge_ifindex;
-	struct ev_io tap_io;
+	struct port port; /* port.h: TAP, or veth in xdp mode; open while BCP is up */
+	struct ev_io port_io;
+	int bridged, bridge_ifindex;
 	struct ev_timer bridge_timer;
 	int up;
 	uint64_t created, up_since, last_frame;
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_errors;
 	uint64_t drops[PS_DROP_MAX];
 	uint8_t frame[V2_FRAME_MAX];
+
+	/* the fast path (ppp_fast.c); rx/tx_packets above include what it carried */
+	struct pw_fast_ref fast;	 /* slot -1: not in it */
+	int fast_want;			 /* fast_key describes a session that can be in it */
+	struct ppp_fast_key fast_key;	 /* what the installed entries were built from */
+	char fast_why[64];		 /* why not (logged once per reason) */
+	uint64_t fast_rx_packets, fast_tx_packets; /* earlier stints, for status */
+	uint64_t fast_rx_seen;		 /* its rx_packets at the last keepalive look */
 };
 
 struct l2tp_client {
@@ -129,6 +141,7 @@ struct l2tp_client {
 	/* counters of sessions that are gone, so status keeps counting */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_errors;
 	uint64_t drops[PS_DROP_MAX];
+	uint64_t fast_rx_packets, fast_tx_packets;
 };
 
 struct l2tp_server {
