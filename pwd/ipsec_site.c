@@ -648,6 +648,11 @@ void ipsec_site_row(struct site *s, struct status_iface *o)
 	if (!peer && ipsec_conn_name(o->name, name, sizeof(name)) < 0)
 		return;
 	ipsec_mgr_describe(&is->m, name, peer, o->ipsec, sizeof(o->ipsec), esp, sizeof(esp));
+	/* A yes-server also serves clients that come without IPsec (RouterOS):
+	 * such a session is up and waits for no SA, so "connecting" would lie. */
+	if (peer && use == CFG_IPSEC_YES && strcmp(o->status, "connected") == 0 &&
+	    strcmp(o->ipsec, "connecting") == 0)
+		snprintf(o->ipsec, sizeof(o->ipsec), "client without IPsec");
 	row_esp(o, esp);
 	if (is->m.state != IPSEC_MGR_DOWN && is->m.list_len) {
 		ipsec_parse_sas_from(is->m.list, is->m.list_len, name, peer, &st);
