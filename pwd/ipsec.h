@@ -30,8 +30,8 @@
  * system's /etc/swanctl/swanctl.conf include ipsec-dir's conf.d and pass that
  * file as ipsec_ctl.swanctl_conf so both sides load the same union.
  *
- * How the daemon uses it (checked against charon 5.9.8 here: 01-smoke.sh, and
- * the SIGHUP cases by hand):
+ * How the daemon uses it (pwd/ipsec_mgr.{h,c} decides, pwd/ipsec_site.c runs it;
+ * checked against charon 5.9.8 here: tests/netns/ipsec/, and the SIGHUP cases):
  *  - start-up: ipsec_dir_prepare(), ipsec_dir_clean(); for every section with
  *    use-ipsec != no: ipsec_conn_from_pw/client/server(), ipsec_conn_render(),
  *    ipsec_conn_write(); then ONE IPSEC_OP_LOAD job for the whole directory.

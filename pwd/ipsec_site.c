@@ -654,6 +654,27 @@ void ipsec_site_row(struct site *s, struct status_iface *o)
 	    strcmp(o->ipsec, "connecting") == 0)
 		snprintf(o->ipsec, sizeof(o->ipsec), "client without IPsec");
 	row_esp(o, esp);
+	/* Waiting for an SA that failed: that is why it is not connecting. */
+	if (strcmp(o->status, "connecting") == 0 && strcmp(o->ipsec, "connecting") != 0 &&
+	    strcmp(o->ipsec, "installed") != 0) {
+		size_t n = strlen(o->ipsec);
+
+		/* too long: the gist before " at URI" / " (details)"; ipsec keeps all */
+		if (n >= sizeof(o->status)) {
+			const char *at = strstr(o->ipsec, " at "), *par = strstr(o->ipsec, " (");
+
+			if (at && (!par || at < par))
+				par = at;
+			n = par ? (size_t)(par - o->ipsec) : n;
+			if (n >= sizeof(o->status))
+				n = sizeof(o->status) - 1;
+		}
+		memcpy(o->status, o->ipsec, n);
+		o->status[n] = '\0';
+		if (!o->last_error[0] &&
+		    snprintf(o->last_error, sizeof(o->last_error), "IPsec: %s", o->ipsec) < 0)
+			o->last_error[0] = '\0';
+	}
 	if (is->m.state != IPSEC_MGR_DOWN && is->m.list_len) {
 		ipsec_parse_sas_from(is->m.list, is->m.list_len, name, peer, &st);
 		row_sa(o, &st);

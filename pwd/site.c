@@ -382,9 +382,9 @@ int site_start(struct site *s)
 
 	log_info("site %s: starting %zu pseudowire%s", s->cfg->name, s->cfg->n_pw,
 		 s->cfg->n_pw == 1 ? "" : "s");
-	s->fast = pw_fast_open(s->cfg->fastpath, s->cfg->wan_interface);
 	/* Before anything connects: the IPsec gates must know their sections. */
 	ipsec_site_apply(s);
+	s->fast = pw_fast_open(s->cfg->fastpath, s->cfg->wan_interface);
 	for (size_t i = 0; i < s->cfg->n_pw; i++)
 		site_pw_start(s, &s->cfg->pw[i], &tail);
 	site_v2_start(s);
