@@ -59,6 +59,7 @@ struct ipsec_site {
 	const char *cache_list; /* m.list at the time, with cache_gen */
 	uint64_t cache_gen, list_gen;
 	int cache_ok;
+	uint64_t poll_soon_at; /* a held-back server reply asked for a LIST_SAS */
 };
 
 static void ipsec_site_kick(struct ipsec_site *is);
@@ -481,14 +482,40 @@ static void policy_of(struct ipsec_site *is, const struct sockaddr *peer, int v3
 	}
 }
 
+/* Kernel ESP: is the peer's SA on the server connection installed? */
+static int server_peer_installed(struct ipsec_site *is, const struct sockaddr *peer);
+
+/* A server reply held back for want of the client's SA: list the SAs now
+ * (at most once a second) rather than at the next regular poll. */
+static void poll_soon(struct ipsec_site *is)
+{
+	uint64_t now = evloop_now(is->site->loop);
+
+	if (is->m.state != IPSEC_MGR_READY || now < is->poll_soon_at)
+		return;
+	is->poll_soon_at = now + 1000;
+	if (is->m.next_poll > now)
+		is->m.next_poll = now;
+	evloop_timer_arm(is->site->loop, &is->timer, now);
+}
+
 int ipsec_site_may_send(struct site *s, const struct sockaddr *peer)
 {
 	struct ipsec_policy p;
 
 	if (!s->ipsec)
 		return 1;
-	/* The server answers whoever reached it: require already filtered. */
 	policy_of(s->ipsec, peer, 1, 1, &p);
+	/*
+	 * A require-server's clients all came through an SA, so it answers them
+	 * only through theirs: its reply can beat its own route into
+	 * kernel-libipsec's TUN (the client's SA is up first), and a client's
+	 * SA can go while its tunnel still lives.  The L2TP engine resends.
+	 */
+	if (p.server && p.use == CFG_IPSEC_REQUIRE && !server_peer_installed(s->ipsec, peer)) {
+		poll_soon(s->ipsec);
+		return 0;
+	}
 	return p.use == CFG_IPSEC_NO || p.server || p.any_installed;
 }
 
@@ -497,8 +524,9 @@ int ipsec_site_peer_ready(struct site *s, const struct sockaddr *peer)
 	return ipsec_site_may_send(s, peer);
 }
 
-/* Kernel ESP: is the peer's SA on the server connection installed?  One
- * answer cached per LIST_SAS, for the burst of packets from one peer. */
+/* Kernel ESP, and the require-server's sends: is the peer's SA on the server
+ * connection installed?  One answer cached per LIST_SAS, for the burst of
+ * packets from one peer. */
 static int server_peer_installed(struct ipsec_site *is, const struct sockaddr *peer)
 {
 	char addr[64];
