@@ -9,7 +9,11 @@
 # inbound SA.)
 #
 #   hS --[brS  S + charon]== WAN (captured) ==[charon + C1  brC1]-- hC1
-#        require                                 yes
+#        require (09b: yes)                      yes
+#
+# Scenario 09b runs this file with the server's use-ipsec = yes
+# (L2T_SERVER_USE): a yes-server serves clear clients too, but one whose L2TP
+# came through an SA is answered only through one.
 #
 # Steps: connect with IPsec; stop C1's charon with SIGTERM (it sends DELETE,
 # S's charon drops the SA and its route into ipsec0); wait until S's row of
@@ -26,6 +30,8 @@ L2T_TIMEOUT=90
 # shellcheck source=tests/netns/lib-ipsec.sh
 . "$L2T_ROOT/tests/netns/lib-ipsec.sh"
 
+SERVER_USE=${L2T_SERVER_USE:-require}
+
 ipsec_require_tools
 step "topology, one charon per site"
 ppp_topo C1
@@ -33,8 +39,8 @@ rc=0
 ipsec_sites S C1 || rc=$?
 require "charon answers on vici in both site namespaces" test "$rc" -eq 0
 
-step "server require, client yes"
-mapfile -t SL < <(ipsec_conf_lines require "$IPSEC_PSK")
+step "server $SERVER_USE, client yes"
+mapfile -t SL < <(ipsec_conf_lines "$SERVER_USE" "$IPSEC_PSK")
 mapfile -t CL < <(ipsec_conf_lines yes "$IPSEC_PSK")
 {
 	conf_global S
@@ -56,8 +62,15 @@ check "hS pings hC1 through the SA" ping_ok "${HNS[S]}" "${SHOST4[C1]}" 3
 
 step "C1's charon stops (SIGTERM: DELETE to S); S goes on sending?"
 ipsec_charon_stop "${SNS[C1]}"
-check "S notices: its row of site-c1 is no longer \"installed\"" \
-	wait_for 15 l2t_not ipsec_row_is S site-c1 installed
+# row_waits: S's row of site-c1 says the SA is missing ("connecting" or a
+# reason), not installed and not a client that never had IPsec.
+row_waits() {
+	local v
+	v=$(ppp_get S site-c1 ipsec) || return 1
+	echo "site S row site-c1 ipsec: \"$v\""
+	[ -n "$v" ] && [ "$v" != installed ] && [ "$v" != "client without IPsec" ]
+}
+check "S notices: its row of site-c1 waits for an SA again" wait_for 15 row_waits
 TAP_S=$(ppp_tap S site-c1)
 cap_start wan "$NS_W" "${P}wS"
 cap_start tap "${SNS[S]}" "$TAP_S" icmp
