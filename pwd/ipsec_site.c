@@ -60,6 +60,9 @@ struct ipsec_site {
 	uint64_t cache_gen, list_gen;
 	int cache_ok;
 	uint64_t poll_soon_at; /* a held-back server reply asked for a LIST_SAS */
+	/* a yes-server's clients whose L2TP came through an SA (see peer_mark) */
+	struct sockaddr_storage sa_peers[IPSEC_SITE_LOGGED_PEERS];
+	size_t n_sa_peers;
 };
 
 static void ipsec_site_kick(struct ipsec_site *is);
@@ -484,6 +487,32 @@ static void policy_of(struct ipsec_site *is, const struct sockaddr *peer, int v3
 
 /* Kernel ESP: is the peer's SA on the server connection installed? */
 static int server_peer_installed(struct ipsec_site *is, const struct sockaddr *peer);
+static void peer_store(struct sockaddr_storage *dst, const struct sockaddr *peer);
+
+static int sa_peer_idx(const struct ipsec_site *is, const struct sockaddr *peer)
+{
+	for (size_t i = 0; i < is->n_sa_peers; i++)
+		if (transport_addr_equal(peer, (const struct sockaddr *)&is->sa_peers[i]))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A yes-server serves clients with and without IPsec; one whose L2TP came
+ * through an SA is answered only through one, so a reply that beats the SA's
+ * route, or a client whose SA is gone, gets nothing in clear.  Forgotten when
+ * the client comes in clear (reconfigured without IPsec).  Bounded like the
+ * log memory: past it, a client is answered like a clear one.
+ */
+static void sa_peer_mark(struct ipsec_site *is, const struct sockaddr *peer, int prot)
+{
+	int i = sa_peer_idx(is, peer);
+
+	if (prot && i < 0 && is->n_sa_peers < IPSEC_SITE_LOGGED_PEERS)
+		peer_store(&is->sa_peers[is->n_sa_peers++], peer);
+	else if (!prot && i >= 0)
+		is->sa_peers[i] = is->sa_peers[--is->n_sa_peers];
+}
 
 /* A server reply held back for want of the client's SA: list the SAs now
  * (at most once a second) rather than at the next regular poll. */
@@ -508,11 +537,13 @@ int ipsec_site_may_send(struct site *s, const struct sockaddr *peer)
 	policy_of(s->ipsec, peer, 1, 1, &p);
 	/*
 	 * A require-server's clients all came through an SA, so it answers them
-	 * only through theirs: its reply can beat its own route into
+	 * only through theirs (a yes-server those that came so, sa_peer_mark()): its reply can beat its own route into
 	 * kernel-libipsec's TUN (the client's SA is up first), and a client's
 	 * SA can go while its tunnel still lives.  The L2TP engine resends.
 	 */
-	if (p.server && p.use == CFG_IPSEC_REQUIRE && !server_peer_installed(s->ipsec, peer)) {
+	if (p.server &&
+	    (p.use == CFG_IPSEC_REQUIRE || sa_peer_idx(s->ipsec, peer) >= 0) &&
+	    !server_peer_installed(s->ipsec, peer)) {
 		poll_soon(s->ipsec);
 		return 0;
 	}
@@ -522,6 +553,14 @@ int ipsec_site_may_send(struct site *s, const struct sockaddr *peer)
 int ipsec_site_peer_ready(struct site *s, const struct sockaddr *peer)
 {
 	return ipsec_site_may_send(s, peer);
+}
+
+static void peer_store(struct sockaddr_storage *dst, const struct sockaddr *peer)
+{
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst, peer,
+	       peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					   : sizeof(struct sockaddr_in));
 }
 
 /* Kernel ESP, and the require-server's sends: is the peer's SA on the server
@@ -537,10 +576,7 @@ static int server_peer_installed(struct ipsec_site *is, const struct sockaddr *p
 	transport_addr_text(peer, addr, sizeof(addr));
 	is->cache_ok = ipsec_mgr_peer_installed(&is->m, IPSEC_SERVER_CONN, addr);
 	is->cache_gen = is->list_gen;
-	memset(&is->cache_peer, 0, sizeof(is->cache_peer));
-	memcpy(&is->cache_peer, peer,
-	       peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					   : sizeof(struct sockaddr_in));
+	peer_store(&is->cache_peer, peer);
 	return is->cache_ok;
 }
 
@@ -550,9 +586,7 @@ static int peer_logged(struct ipsec_site *is, const struct sockaddr *peer)
 		if (transport_addr_equal(peer, (const struct sockaddr *)&is->logged[i]))
 			return 1;
 	if (is->n_logged < IPSEC_SITE_LOGGED_PEERS) {
-		memcpy(&is->logged[is->n_logged++], peer,
-		       peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						   : sizeof(struct sockaddr_in));
+		peer_store(&is->logged[is->n_logged++], peer);
 		return 0;
 	}
 	return -1; /* too many to remember: rate-limited instead */
@@ -569,7 +603,7 @@ int ipsec_site_rx_ok(struct site *s, struct transport *t, const struct sockaddr 
 	if (!is)
 		return 1;
 	policy_of(is, from, !v2, v2, &p);
-	if (p.use != CFG_IPSEC_REQUIRE)
+	if (p.use != CFG_IPSEC_REQUIRE && !(p.server && p.use == CFG_IPSEC_YES))
 		return 1;
 	ifindex = transport_rx_ifindex(t);
 	if (is->tun_ifindex)
@@ -578,7 +612,9 @@ int ipsec_site_rx_ok(struct site *s, struct transport *t, const struct sockaddr 
 		prot = server_peer_installed(is, from);
 	else
 		prot = ipsec_mgr_installed(&is->m, p.conn);
-	if (prot)
+	if (p.use == CFG_IPSEC_YES)
+		sa_peer_mark(is, from, prot);
+	if (prot || p.use != CFG_IPSEC_REQUIRE)
 		return 1;
 	if (p.server) {
 		is->server_not_ipsec++;
@@ -648,6 +684,19 @@ static void row_sa(struct status_iface *o, const struct ipsec_sa_state *st)
 		o->ipsec_sa[0] = '\0';
 }
 
+/* The client at address text addr came through an SA (sa_peer_mark()). */
+static int sa_peer_text(const struct ipsec_site *is, const char *addr)
+{
+	char a[64];
+
+	for (size_t i = 0; i < is->n_sa_peers; i++) {
+		transport_addr_text((const struct sockaddr *)&is->sa_peers[i], a, sizeof(a));
+		if (strcmp(a, addr) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 void ipsec_site_row(struct site *s, struct status_iface *o)
 {
 	struct ipsec_site *is = s->ipsec;
@@ -679,7 +728,7 @@ void ipsec_site_row(struct site *s, struct status_iface *o)
 	/* A yes-server also serves clients that come without IPsec (RouterOS):
 	 * such a session is up and waits for no SA, so "connecting" would lie. */
 	if (peer && use == CFG_IPSEC_YES && strcmp(o->status, "connected") == 0 &&
-	    strcmp(o->ipsec, "connecting") == 0)
+	    strcmp(o->ipsec, "connecting") == 0 && !sa_peer_text(is, peer))
 		snprintf(o->ipsec, sizeof(o->ipsec), "client without IPsec");
 	row_esp(o, esp);
 	/* Waiting for an SA that failed: that is why it is not connecting. */
