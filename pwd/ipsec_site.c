@@ -60,7 +60,7 @@ struct ipsec_site {
 	uint64_t cache_gen, list_gen;
 	int cache_ok;
 	uint64_t poll_soon_at; /* a held-back server reply asked for a LIST_SAS */
-	/* a yes-server's clients whose L2TP came through an SA (see peer_mark) */
+	/* a yes-server's clients whose L2TP came through an SA (sa_peer_mark) */
 	struct sockaddr_storage sa_peers[IPSEC_SITE_LOGGED_PEERS];
 	size_t n_sa_peers;
 };
@@ -485,7 +485,6 @@ static void policy_of(struct ipsec_site *is, const struct sockaddr *peer, int v3
 	}
 }
 
-/* Kernel ESP: is the peer's SA on the server connection installed? */
 static int server_peer_installed(struct ipsec_site *is, const struct sockaddr *peer);
 static void peer_store(struct sockaddr_storage *dst, const struct sockaddr *peer);
 
@@ -537,12 +536,12 @@ int ipsec_site_may_send(struct site *s, const struct sockaddr *peer)
 	policy_of(s->ipsec, peer, 1, 1, &p);
 	/*
 	 * A require-server's clients all came through an SA, so it answers them
-	 * only through theirs (a yes-server those that came so, sa_peer_mark()): its reply can beat its own route into
-	 * kernel-libipsec's TUN (the client's SA is up first), and a client's
-	 * SA can go while its tunnel still lives.  The L2TP engine resends.
+	 * only through theirs (a yes-server those that came so: sa_peer_mark()).
+	 * Its reply can beat its own route into kernel-libipsec's TUN (the
+	 * client's SA is up first), and a client's SA can go while its tunnel
+	 * still lives.  The L2TP engine resends what is held back.
 	 */
-	if (p.server &&
-	    (p.use == CFG_IPSEC_REQUIRE || sa_peer_idx(s->ipsec, peer) >= 0) &&
+	if (p.server && (p.use == CFG_IPSEC_REQUIRE || sa_peer_idx(s->ipsec, peer) >= 0) &&
 	    !server_peer_installed(s->ipsec, peer)) {
 		poll_soon(s->ipsec);
 		return 0;
