@@ -21,6 +21,7 @@
 #define IPSEC_SITE_KILL_GRACE_MS 2000 /* beyond the job's own alarm */
 #define IPSEC_SITE_LOGGED_PEERS	 64   /* "once per peer" memory */
 #define IPSEC_SITE_EXIT_TIMEOUT_S 5
+#define IPSEC_SITE_SA_PEER_MS 30000 /* a yes-server's IPsec client: sa_peer_mark() */
 
 /* One swanctl child on the loop. */
 struct ipsec_run {
@@ -62,6 +63,7 @@ struct ipsec_site {
 	uint64_t poll_soon_at; /* a held-back server reply asked for a LIST_SAS */
 	/* a yes-server's clients whose L2TP came through an SA (sa_peer_mark) */
 	struct sockaddr_storage sa_peers[IPSEC_SITE_LOGGED_PEERS];
+	uint64_t sa_peer_seen[IPSEC_SITE_LOGGED_PEERS]; /* last protected packet */
 	size_t n_sa_peers;
 };
 
@@ -500,17 +502,27 @@ static int sa_peer_idx(const struct ipsec_site *is, const struct sockaddr *peer)
  * A yes-server serves clients with and without IPsec; one whose L2TP came
  * through an SA is answered only through one, so a reply that beats the SA's
  * route, or a client whose SA is gone, gets nothing in clear.  Forgotten when
- * the client comes in clear (reconfigured without IPsec).  Bounded like the
- * log memory: past it, a client is answered like a clear one.
+ * the client comes in clear and sent nothing protected for
+ * IPSEC_SITE_SA_PEER_MS (reconfigured without IPsec): a clear packet or two
+ * right after its SA died (its daemon not knowing yet) does not count.
+ * Bounded like the log memory: past it, a client is answered like a clear one.
  */
 static void sa_peer_mark(struct ipsec_site *is, const struct sockaddr *peer, int prot)
 {
+	uint64_t now = evloop_now(is->site->loop);
 	int i = sa_peer_idx(is, peer);
 
-	if (prot && i < 0 && is->n_sa_peers < IPSEC_SITE_LOGGED_PEERS)
-		peer_store(&is->sa_peers[is->n_sa_peers++], peer);
-	else if (!prot && i >= 0)
-		is->sa_peers[i] = is->sa_peers[--is->n_sa_peers];
+	if (prot && i < 0 && is->n_sa_peers < IPSEC_SITE_LOGGED_PEERS) {
+		i = (int)is->n_sa_peers++;
+		peer_store(&is->sa_peers[i], peer);
+	}
+	if (prot && i >= 0) {
+		is->sa_peer_seen[i] = now;
+	} else if (!prot && i >= 0 && now - is->sa_peer_seen[i] > IPSEC_SITE_SA_PEER_MS) {
+		is->n_sa_peers--;
+		is->sa_peers[i] = is->sa_peers[is->n_sa_peers];
+		is->sa_peer_seen[i] = is->sa_peer_seen[is->n_sa_peers];
+	}
 }
 
 /* A server reply held back for want of the client's SA: list the SAs now
