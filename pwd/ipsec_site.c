@@ -18,10 +18,10 @@
 #include "status.h"
 #include "transport.h"
 
-#define IPSEC_SITE_KILL_GRACE_MS 2000 /* beyond the job's own alarm */
-#define IPSEC_SITE_LOGGED_PEERS	 64   /* "once per peer" memory */
+#define IPSEC_SITE_KILL_GRACE_MS  2000 /* beyond the job's own alarm */
+#define IPSEC_SITE_LOGGED_PEERS	  64   /* "once per peer" memory */
 #define IPSEC_SITE_EXIT_TIMEOUT_S 5
-#define IPSEC_SITE_SA_PEER_MS 30000 /* a yes-server's IPsec client: sa_peer_mark() */
+#define IPSEC_SITE_SA_PEER_MS	  30000 /* a yes-server's IPsec client: sa_peer_mark() */
 
 /* One swanctl child on the loop. */
 struct ipsec_run {
