@@ -18,9 +18,10 @@
 #include "status.h"
 #include "transport.h"
 
-#define IPSEC_SITE_KILL_GRACE_MS 2000 /* beyond the job's own alarm */
-#define IPSEC_SITE_LOGGED_PEERS	 64   /* "once per peer" memory */
+#define IPSEC_SITE_KILL_GRACE_MS  2000 /* beyond the job's own alarm */
+#define IPSEC_SITE_LOGGED_PEERS	  64   /* "once per peer" memory */
 #define IPSEC_SITE_EXIT_TIMEOUT_S 5
+#define IPSEC_SITE_SA_PEER_MS	  30000 /* a yes-server's IPsec client: sa_peer_mark() */
 
 /* One swanctl child on the loop. */
 struct ipsec_run {
@@ -59,6 +60,11 @@ struct ipsec_site {
 	const char *cache_list; /* m.list at the time, with cache_gen */
 	uint64_t cache_gen, list_gen;
 	int cache_ok;
+	uint64_t poll_soon_at; /* a held-back server reply asked for a LIST_SAS */
+	/* a yes-server's clients whose L2TP came through an SA (sa_peer_mark) */
+	struct sockaddr_storage sa_peers[IPSEC_SITE_LOGGED_PEERS];
+	uint64_t sa_peer_seen[IPSEC_SITE_LOGGED_PEERS]; /* last protected packet */
+	size_t n_sa_peers;
 };
 
 static void ipsec_site_kick(struct ipsec_site *is);
@@ -481,14 +487,77 @@ static void policy_of(struct ipsec_site *is, const struct sockaddr *peer, int v3
 	}
 }
 
+static int server_peer_installed(struct ipsec_site *is, const struct sockaddr *peer);
+static void peer_store(struct sockaddr_storage *dst, const struct sockaddr *peer);
+
+static int sa_peer_idx(const struct ipsec_site *is, const struct sockaddr *peer)
+{
+	for (size_t i = 0; i < is->n_sa_peers; i++)
+		if (transport_addr_equal(peer, (const struct sockaddr *)&is->sa_peers[i]))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A yes-server serves clients with and without IPsec; one whose L2TP came
+ * through an SA is answered only through one, so a reply that beats the SA's
+ * route, or a client whose SA is gone, gets nothing in clear.  Forgotten when
+ * the client comes in clear and sent nothing protected for
+ * IPSEC_SITE_SA_PEER_MS (reconfigured without IPsec): a clear packet or two
+ * right after its SA died (its daemon not knowing yet) does not count.
+ * Bounded like the log memory: past it, a client is answered like a clear one.
+ */
+static void sa_peer_mark(struct ipsec_site *is, const struct sockaddr *peer, int prot)
+{
+	uint64_t now = evloop_now(is->site->loop);
+	int i = sa_peer_idx(is, peer);
+
+	if (prot && i < 0 && is->n_sa_peers < IPSEC_SITE_LOGGED_PEERS) {
+		i = (int)is->n_sa_peers++;
+		peer_store(&is->sa_peers[i], peer);
+	}
+	if (prot && i >= 0) {
+		is->sa_peer_seen[i] = now;
+	} else if (!prot && i >= 0 && now - is->sa_peer_seen[i] > IPSEC_SITE_SA_PEER_MS) {
+		is->n_sa_peers--;
+		is->sa_peers[i] = is->sa_peers[is->n_sa_peers];
+		is->sa_peer_seen[i] = is->sa_peer_seen[is->n_sa_peers];
+	}
+}
+
+/* A server reply held back for want of the client's SA: list the SAs now
+ * (at most once a second) rather than at the next regular poll. */
+static void poll_soon(struct ipsec_site *is)
+{
+	uint64_t now = evloop_now(is->site->loop);
+
+	if (is->m.state != IPSEC_MGR_READY || now < is->poll_soon_at)
+		return;
+	is->poll_soon_at = now + 1000;
+	if (is->m.next_poll > now)
+		is->m.next_poll = now;
+	evloop_timer_arm(is->site->loop, &is->timer, now);
+}
+
 int ipsec_site_may_send(struct site *s, const struct sockaddr *peer)
 {
 	struct ipsec_policy p;
 
 	if (!s->ipsec)
 		return 1;
-	/* The server answers whoever reached it: require already filtered. */
 	policy_of(s->ipsec, peer, 1, 1, &p);
+	/*
+	 * A require-server's clients all came through an SA, so it answers them
+	 * only through theirs (a yes-server those that came so: sa_peer_mark()).
+	 * Its reply can beat its own route into kernel-libipsec's TUN (the
+	 * client's SA is up first), and a client's SA can go while its tunnel
+	 * still lives.  The L2TP engine resends what is held back.
+	 */
+	if (p.server && (p.use == CFG_IPSEC_REQUIRE || sa_peer_idx(s->ipsec, peer) >= 0) &&
+	    !server_peer_installed(s->ipsec, peer)) {
+		poll_soon(s->ipsec);
+		return 0;
+	}
 	return p.use == CFG_IPSEC_NO || p.server || p.any_installed;
 }
 
@@ -497,8 +566,17 @@ int ipsec_site_peer_ready(struct site *s, const struct sockaddr *peer)
 	return ipsec_site_may_send(s, peer);
 }
 
-/* Kernel ESP: is the peer's SA on the server connection installed?  One
- * answer cached per LIST_SAS, for the burst of packets from one peer. */
+static void peer_store(struct sockaddr_storage *dst, const struct sockaddr *peer)
+{
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst, peer,
+	       peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					   : sizeof(struct sockaddr_in));
+}
+
+/* Kernel ESP, and the require-server's sends: is the peer's SA on the server
+ * connection installed?  One answer cached per LIST_SAS, for the burst of
+ * packets from one peer. */
 static int server_peer_installed(struct ipsec_site *is, const struct sockaddr *peer)
 {
 	char addr[64];
@@ -509,10 +587,7 @@ static int server_peer_installed(struct ipsec_site *is, const struct sockaddr *p
 	transport_addr_text(peer, addr, sizeof(addr));
 	is->cache_ok = ipsec_mgr_peer_installed(&is->m, IPSEC_SERVER_CONN, addr);
 	is->cache_gen = is->list_gen;
-	memset(&is->cache_peer, 0, sizeof(is->cache_peer));
-	memcpy(&is->cache_peer, peer,
-	       peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					   : sizeof(struct sockaddr_in));
+	peer_store(&is->cache_peer, peer);
 	return is->cache_ok;
 }
 
@@ -522,9 +597,7 @@ static int peer_logged(struct ipsec_site *is, const struct sockaddr *peer)
 		if (transport_addr_equal(peer, (const struct sockaddr *)&is->logged[i]))
 			return 1;
 	if (is->n_logged < IPSEC_SITE_LOGGED_PEERS) {
-		memcpy(&is->logged[is->n_logged++], peer,
-		       peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						   : sizeof(struct sockaddr_in));
+		peer_store(&is->logged[is->n_logged++], peer);
 		return 0;
 	}
 	return -1; /* too many to remember: rate-limited instead */
@@ -541,7 +614,7 @@ int ipsec_site_rx_ok(struct site *s, struct transport *t, const struct sockaddr 
 	if (!is)
 		return 1;
 	policy_of(is, from, !v2, v2, &p);
-	if (p.use != CFG_IPSEC_REQUIRE)
+	if (p.use != CFG_IPSEC_REQUIRE && !(p.server && p.use == CFG_IPSEC_YES))
 		return 1;
 	ifindex = transport_rx_ifindex(t);
 	if (is->tun_ifindex)
@@ -550,7 +623,9 @@ int ipsec_site_rx_ok(struct site *s, struct transport *t, const struct sockaddr 
 		prot = server_peer_installed(is, from);
 	else
 		prot = ipsec_mgr_installed(&is->m, p.conn);
-	if (prot)
+	if (p.use == CFG_IPSEC_YES)
+		sa_peer_mark(is, from, prot);
+	if (prot || p.use != CFG_IPSEC_REQUIRE)
 		return 1;
 	if (p.server) {
 		is->server_not_ipsec++;
@@ -620,6 +695,19 @@ static void row_sa(struct status_iface *o, const struct ipsec_sa_state *st)
 		o->ipsec_sa[0] = '\0';
 }
 
+/* The client at address text addr came through an SA (sa_peer_mark()). */
+static int sa_peer_text(const struct ipsec_site *is, const char *addr)
+{
+	char a[64];
+
+	for (size_t i = 0; i < is->n_sa_peers; i++) {
+		transport_addr_text((const struct sockaddr *)&is->sa_peers[i], a, sizeof(a));
+		if (strcmp(a, addr) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 void ipsec_site_row(struct site *s, struct status_iface *o)
 {
 	struct ipsec_site *is = s->ipsec;
@@ -648,6 +736,11 @@ void ipsec_site_row(struct site *s, struct status_iface *o)
 	if (!peer && ipsec_conn_name(o->name, name, sizeof(name)) < 0)
 		return;
 	ipsec_mgr_describe(&is->m, name, peer, o->ipsec, sizeof(o->ipsec), esp, sizeof(esp));
+	/* A yes-server also serves clients that come without IPsec (RouterOS):
+	 * such a session is up and waits for no SA, so "connecting" would lie. */
+	if (peer && use == CFG_IPSEC_YES && strcmp(o->status, "connected") == 0 &&
+	    strcmp(o->ipsec, "connecting") == 0 && !sa_peer_text(is, peer))
+		snprintf(o->ipsec, sizeof(o->ipsec), "client without IPsec");
 	row_esp(o, esp);
 	/* Waiting for an SA that failed: that is why it is not connecting. */
 	if (strcmp(o->status, "connecting") == 0 && strcmp(o->ipsec, "connecting") != 0 &&

@@ -17,6 +17,9 @@
 # it); `l2pwctl monitor --once` shows the SA state.  On SIGTERM a site unloads its connection from charon and removes its
 # file.
 #
+# Scenario 02b runs this file over IPv6 with encap = "ip" (L2T_FAMILY=6,
+# L2T_ENCAP=ip): IKE and ESP over IPv6, L2TPv3 over IP protocol 115 inside.
+#
 # The site config also asks for the TC fast path (L2T_FASTPATH, default "tc"
 # here): its encapsulation would go straight to the WAN and past the SA, so an
 # IPsec interface must stay on the slow path ("fastpath" "off").
@@ -26,12 +29,14 @@ L2T_TIMEOUT=90
 # shellcheck source=tests/netns/lib-ipsec.sh
 . "$L2T_ROOT/tests/netns/lib-ipsec.sh"
 export L2T_FASTPATH=${L2T_FASTPATH:-tc}
+FAMILY=${L2T_FAMILY:-4}
+ENCAP=${L2T_ENCAP:-udp}
 
 ipsec_pw_topology
 
-step "configs: dynamic pseudowire, use-ipsec = yes, ipsec-mode = tunnel, fastpath $L2T_FASTPATH"
+step "configs: dynamic pseudowire over IPv$FAMILY, encap $ENCAP, use-ipsec = yes, ipsec-mode = tunnel, fastpath $L2T_FASTPATH"
 mapfile -t LINES < <(ipsec_conf_lines yes "$IPSEC_PSK")
-dyn_confs 4 "${LINES[@]}"
+dyn_confs "$FAMILY" "${LINES[@]}" "encap = \"$ENCAP\""
 for s in A B; do ipsec_conf_global "$s" >>"$T/$s.conf"; done
 check "l2pwd -n accepts both configs" eval '"$L2PWD" -n -c "$T/A.conf" >/dev/null && "$L2PWD" -n -c "$T/B.conf" >/dev/null'
 # the whole WAN, from before the first IKE or L2TP packet

@@ -14,6 +14,11 @@
 # hC1's LAN port, while the WAN capture (from before the daemons started)
 # holds only IKE and ESP: no L2TP, no pattern.  The profiles say
 # use-encryption = no: MPPE would hide the pattern by itself.
+#
+# Then client C2 (198.18.0.3, host 192.0.2.3) dials without IPsec: a server
+# with use-ipsec = yes (not require) serves it, as RouterOS does; its row on
+# the server says it is connected without IPsec (`ipsec` neither "installed"
+# nor "connecting": the server waits for nothing) and the hosts ping.
 L2T_TIMEOUT=90
 # shellcheck source=tests/netns/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -26,7 +31,7 @@ USER1="site-c1"
 ipsec_require_tools
 
 step "topology, one charon per site"
-ppp_topo C1
+ppp_topo C1 C2
 rc=0
 ipsec_sites S C1 || rc=$?
 require "charon answers on vici in both site namespaces" test "$rc" -eq 0
@@ -39,6 +44,7 @@ mapfile -t LINES < <(ipsec_conf_lines yes "$IPSEC_PSK")
 	conf_profile lan "${SBR[S]}" 'use-encryption = "no"'
 	conf_server "${LINES[@]}"
 	conf_secret "$USER1" pw-c1-secret 'profile = "lan"'
+	conf_secret site-c2 pw-c2-secret 'profile = "lan"'
 } >"$T/S.conf"
 {
 	conf_global C1
@@ -81,3 +87,23 @@ check "still connected on both sides" ppp_both_connected C1 "$USER1"
 step "the WAN carried only IKE and ESP"
 cap_stop wan
 ipsec_wan_checks "$(cap_file wan)" 30
+
+step "C2 dials without IPsec: a use-ipsec = yes server serves it"
+{
+	conf_global C2
+	conf_profile lan "${SBR[C2]}" 'use-encryption = "no"'
+	conf_client site-c2 pw-c2-secret 'profile = "lan"'
+} >"$T/C2.conf"
+ppp_start C2
+check "site-c2 connected on C2 and on S within 30 s" wait_for 30 ppp_both_connected C2 site-c2
+# clear_row: S's row of site-c2 neither claims an SA nor waits for one.
+clear_row() {
+	local v
+	v=$(ppp_get S site-c2 ipsec) || return 1
+	echo "site S row site-c2 ipsec: \"$v\", encoding \"$(ppp_get S site-c2 encoding)\""
+	[ -n "$v" ] && [ "$v" != installed ] && [ "$v" != connecting ]
+}
+check "S: the row of site-c2 says it runs without IPsec" clear_row
+check "host of C2 pings host of S" ping_ok "${HNS[C2]}" "${SHOST4[S]}" 3
+check "$USER1 still connected, its SA installed" \
+	eval 'ppp_both_connected C1 "$USER1" && ipsec_row_is S "$USER1" installed'

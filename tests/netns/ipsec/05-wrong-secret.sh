@@ -12,7 +12,9 @@
 # ipsec-secret?)"; site B's `ipsec` is not "installed".  The daemons do not
 # fall back to clear L2TP: the WAN capture holds IKE and no UDP 1701, hostA
 # cannot reach hostB.  With the secret fixed and SIGHUP to B, SA and
-# pseudowire come up on their own and pings pass.
+# pseudowire come up on their own and pings pass.  Last, both sites reload
+# with ipsec-mode = transport, which kernel-libipsec cannot do: the tunnel
+# goes down and site A's `ipsec` says to use ipsec-mode = tunnel.
 L2T_TIMEOUT=90
 # shellcheck source=tests/netns/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -88,3 +90,21 @@ check "site A: ipsec \"installed\"" wait_for 10 ipsec_pw_is A installed
 check "site B: ipsec \"installed\"" wait_for 10 ipsec_pw_is B installed
 check "charon A holds $CONN INSTALLED" ipsec_site_installed A "$CONN"
 check "hostA pings hostB" ping_ok "$NS_HA" 192.0.2.2 3
+
+step "ipsec-mode = transport on both (this kernel has no ESP), SIGHUP: down, the reason names the mode"
+mapfile -t LT < <(ipsec_conf_lines yes "$IPSEC_PSK" | sed 's/"tunnel"/"transport"/')
+dyn_confs 4 "${LT[@]}"
+for s in A B; do ipsec_conf_global "$s" >>"$T/$s.conf"; done
+kill -HUP "${DAEMON_PID[A]}" "${DAEMON_PID[B]}"
+# mode_reason_a: site A's ipsec field says the SA was refused and points at ipsec-mode.
+mode_reason_a() {
+	local ip
+	ip=$(pw_get A ipsec) || return 1
+	echo "site A: ipsec \"$ip\""
+	grep -q 'ipsec-mode = tunnel' <<<"$ip"
+}
+check "site A's ipsec field names the mode within 20 s" wait_for 20 mode_reason_a
+mode_reason_a | sed 's/^/  /' || true
+check "the pseudowire is down on both sides within 20 s" \
+	wait_for 20 eval '! pw_connected A && ! pw_connected B'
+check "charon B's libipsec said why" grep -q "unsupported mode" "$T/charon-B/charon.log"
