@@ -78,7 +78,7 @@ L2T_T0=$(date +%s%N)
 T=$(mktemp -d "/tmp/$P.XXXXXX")
 
 say() { printf '%s\n' "$*"; }
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (at %s)\n' "$*" "$(elapsed)"; }
 # Milliseconds since an arbitrary origin (for measured bounds).
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 elapsed() { echo "$((($(date +%s%N) - L2T_T0) / 1000000))ms"; }
