@@ -11,11 +11,17 @@
 #     against build/), JOBS at a time, each with its own name prefix and a
 #     hard timeout; a scenario passes only with exit 0 and its own verdict
 #     line ("RESULT name: PASS ..." or "PASS name ..."), so one that cannot
-#     run, or asserts nothing, fails
+#     run, or asserts nothing, fails.  The L2TPv3 (0*, 1*) and L2TPv2/PPP
+#     (2*, 3*) scenarios run once per fast-path mode (L2T_FASTPATH = off, tc,
+#     xdp), each run its own line, e.g. "PASS netns 01-dynamic-udp4 [xdp]";
+#     a scenario whose subject is one mode (it pins L2T_FASTPATH_MODE:
+#     14a/14b/14c) or that runs no daemon (a "# l2t-modes: once" line: 00,
+#     00b) runs once, as do demo and ipsec/
 #
-# It prints one PASS/FAIL line per test, the log of every failure (scenario
-# logs include the daemons' logs), and as its very last line
-# `N passed, N failed`; it exits non-zero if anything failed.
+# It prints one PASS/FAIL line per test (background jobs with their wall
+# time), the log of every failure (scenario logs include the daemons' logs),
+# the slowest jobs, and as its very last line `N passed, N failed`; it exits
+# non-zero if anything failed.
 #
 # Time: every step has its own timeout, and the run as a whole a budget
 # (L2T_BUDGET seconds, default 1500): once it is spent, the tests not yet
@@ -23,9 +29,11 @@
 # about 25 minutes plus the longest single test whatever happens.
 #
 # Environment: L2T_JOBS (parallel jobs for fuzz and scenarios, default 2),
-# FUZZ_CHECK_SECONDS (per fuzz target, default 20), L2T_ONLY (a regex: run
-# only the scenarios, unit binaries and fuzz targets whose name matches it,
-# and skip the builds when L2T_NOBUILD=1) for working on one test.
+# FUZZ_CHECK_SECONDS (per fuzz target, default 20), L2T_MODES (the fast-path
+# modes scenarios run in, default "off tc xdp"), L2T_ONLY (a regex: run only
+# the scenarios, unit binaries and fuzz targets whose name matches it, a
+# scenario's name with its mode, e.g. '^01-.*\[xdp\]'; skip the builds with
+# L2T_NOBUILD=1) for working on one test.
 set -eu -o pipefail
 
 cd "$(dirname "$0")/.."
@@ -294,14 +302,15 @@ job_reap_all
 
 # modes_of SCENARIO_FILE: the fast-path modes to run it in.  The L2TPv3
 # (0*, 1*) and L2TPv2/PPP/BCP/MP (2*, 3*) scenarios run in every mode of
-# L2T_MODES; one whose subject is a single mode (it sets L2T_FASTPATH or
-# L2T_FASTPATH_MODE itself, e.g. 14a/14b/14c) or no daemon at all (a
-# "# l2t-modes: once" line, e.g. 00-topology, 00b-examples) runs once, as do
-# demo and ipsec/ ("-": the scenario's own or the daemon's default mode).
+# L2T_MODES; one whose subject is a single mode (it pins the mode of
+# fastpath-scenario.bash with L2T_FASTPATH_MODE=: 14a/14b/14c) or no daemon
+# at all (a "# l2t-modes: once" line: 00-topology, 00b-examples) runs once,
+# as do demo and ipsec/ ("-": the scenario's own or the daemon's default
+# mode).
 modes_of() {
 	local name=${1#tests/netns/}
 	if [[ $name =~ ^[0-3] ]] &&
-		! grep -qE '^(# l2t-modes: once|[[:space:]]*(export[[:space:]]+)?([A-Z_]+=[^ ]*[[:space:]]+)*L2T_FASTPATH(_MODE)?=)' "$1"; then
+		! grep -qE '^(# l2t-modes: once|[[:space:]]*(export[[:space:]]+)?([A-Z_]+=[^ ]*[[:space:]]+)*L2T_FASTPATH_MODE=)' "$1"; then
 		echo "$MODES"
 	else
 		echo -
