@@ -8,7 +8,7 @@
 #  3. every libFuzzer target briefly: tests/fuzz/run-one.sh BIN SECONDS
 #  4. every tests/netns/*.sh and tests/netns/*/*.sh scenario (not lib*.sh)
 #     against the ASan+UBSan daemon in build-san/ (demo.sh runs the demo
-#     against build/), JOBS at a time, each with its own name prefix and a
+#     against build/), NETNS_JOBS at a time, each with its own name prefix and a
 #     hard timeout; a scenario passes only with exit 0 and its own verdict
 #     line ("RESULT name: PASS ..." or "PASS name ..."), so one that cannot
 #     run, or asserts nothing, fails.  The L2TPv3 (0*, 1*) and L2TPv2/PPP
@@ -28,7 +28,9 @@
 # started are reported as failed ("not run"), so `make check` ends within
 # about 25 minutes plus the longest single test whatever happens.
 #
-# Environment: L2T_JOBS (parallel jobs for fuzz and scenarios, default 2),
+# Environment: L2T_JOBS (parallel fuzz jobs, default 2: they keep a core
+# busy each), L2T_NETNS_JOBS (parallel scenarios, default 3: a scenario
+# mostly waits for its daemons and timers, about half a core each),
 # FUZZ_CHECK_SECONDS (per fuzz target, default 20), L2T_MODES (the fast-path
 # modes scenarios run in, default "off tc xdp"), L2T_ONLY (a regex: run only
 # the scenarios, unit binaries and fuzz targets whose name matches it, a
@@ -38,7 +40,9 @@ set -eu -o pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-JOBS=${L2T_JOBS:-2}
+JOBS=${L2T_JOBS:-2} # job_start's limit: FUZZ_JOBS for fuzz, then NETNS_JOBS
+FUZZ_JOBS=$JOBS
+NETNS_JOBS=${L2T_NETNS_JOBS:-3}
 FUZZ_SECONDS=${FUZZ_CHECK_SECONDS:-20}
 ONLY=${L2T_ONLY:-}
 LOGDIR=$(mktemp -d /tmp/l2pw-check.XXXXXX)
@@ -317,13 +321,25 @@ modes_of() {
 	fi
 }
 
+JOBS=$NETNS_JOBS
 say "runner: namespace scenarios, $JOBS at a time, fast-path modes: $MODES, daemon build-san/l2pwd ($(since))"
+# scenarios: tests/netns/*.sh and one directory down (tests/netns/ipsec/...;
+# lib*.sh are libraries, not scenarios), longest first so that the run does
+# not end with one long scenario alone: a scenario's declared L2T_TIMEOUT
+# stands in for its duration (150 when it declares none, as the wrappers
+# 02a/14b/... that run another file).
+scenarios() {
+	local sc w
+	for sc in tests/netns/*.sh tests/netns/*/*.sh; do
+		[ -e "$sc" ] || continue
+		case $(basename "$sc") in lib*.sh) continue ;; esac
+		w=$(grep -oE 'L2T_TIMEOUT=[0-9]+' "$sc" | head -n 1 | cut -d= -f2 || true)
+		printf '%s\t%s\n' "${w:-150}" "$sc"
+	done | sort -t "$(printf '\t')" -k1,1nr -k2,2 | cut -f2
+}
+
 idx=0
-# Scenarios: tests/netns/*.sh and one directory down (tests/netns/ipsec/...);
-# lib*.sh are libraries, not scenarios.
-for sc in tests/netns/*.sh tests/netns/*/*.sh; do
-	[ -e "$sc" ] || continue
-	case $(basename "$sc") in lib*.sh) continue ;; esac
+for sc in $(scenarios); do
 	t=${sc#tests/netns/}
 	t=${t%.sh}
 	for mode in $(modes_of "$sc"); do
@@ -348,7 +364,7 @@ job_reap_all
 
 # The slowest background jobs: where the time of `make check` goes.
 if [ -s "$LOGDIR/durations" ]; then
-	say "runner: slowest jobs (seconds, wall clock, $JOBS at a time; load now: $(cut -d' ' -f1-3 /proc/loadavg)):"
+	say "runner: slowest jobs (seconds, wall clock; fuzz $FUZZ_JOBS, scenarios $NETNS_JOBS at a time; load now: $(cut -d' ' -f1-3 /proc/loadavg)):"
 	sort -rn "$LOGDIR/durations" | head -n 12 | sed 's/^/    /'
 fi
 if [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]; then
