@@ -85,12 +85,18 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(BUILD)/libl2pw.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libl2pw.a $(LDLIBS)
 
-# libFuzzer: every target compiles the real parsers.
+# libFuzzer: every target links the real parsers, instrumented once
+# (fuzzer-no-link) in build-fuzz/obj/ rather than recompiled per target.
 FUZZ_CFLAGS = -std=gnu11 -O1 -g -D_GNU_SOURCE -Ipwd -Icfg -Ibcp -Ixdp -I$(BUILD)/xdp \
-	      -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(BPF_SKELS)
+	      $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_OBJS = $(LIB_SRCS:%.c=build-fuzz/obj/%.o)
+build-fuzz/obj/%.o: %.c | $(BPF_SKELS)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | $(BPF_SKELS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+.SECONDARY: $(FUZZ_OBJS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -118,4 +124,4 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj build-fuzz/obj -name '*.d' 2>/dev/null)

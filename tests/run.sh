@@ -8,29 +8,41 @@
 #  3. every libFuzzer target briefly: tests/fuzz/run-one.sh BIN SECONDS
 #  4. every tests/netns/*.sh and tests/netns/*/*.sh scenario (not lib*.sh)
 #     against the ASan+UBSan daemon in build-san/ (demo.sh runs the demo
-#     against build/), JOBS at a time, each with its own name prefix and a
+#     against build/), NETNS_JOBS at a time, each with its own name prefix and a
 #     hard timeout; a scenario passes only with exit 0 and its own verdict
 #     line ("RESULT name: PASS ..." or "PASS name ..."), so one that cannot
-#     run, or asserts nothing, fails
+#     run, or asserts nothing, fails.  The L2TPv3 (0*, 1*) and L2TPv2/PPP
+#     (2*, 3*) scenarios run once per fast-path mode (L2T_FASTPATH = off, tc,
+#     xdp), each run its own line, e.g. "PASS netns 01-dynamic-udp4 [xdp]";
+#     a scenario whose subject is one mode (it pins L2T_FASTPATH_MODE:
+#     14a/14b/14c) or that runs no daemon (a "# l2t-modes: once" line: 00,
+#     00b) runs once, as do demo and ipsec/
 #
-# It prints one PASS/FAIL line per test, the log of every failure (scenario
-# logs include the daemons' logs), and as its very last line
-# `N passed, N failed`; it exits non-zero if anything failed.
+# It prints one PASS/FAIL line per test (background jobs with their wall
+# time), the log of every failure (scenario logs include the daemons' logs),
+# the slowest jobs, and as its very last line `N passed, N failed`; it exits
+# non-zero if anything failed.
 #
 # Time: every step has its own timeout, and the run as a whole a budget
 # (L2T_BUDGET seconds, default 1500): once it is spent, the tests not yet
 # started are reported as failed ("not run"), so `make check` ends within
 # about 25 minutes plus the longest single test whatever happens.
 #
-# Environment: L2T_JOBS (parallel jobs for fuzz and scenarios, default 2),
-# FUZZ_CHECK_SECONDS (per fuzz target, default 20), L2T_ONLY (a regex: run
-# only the scenarios, unit binaries and fuzz targets whose name matches it,
-# and skip the builds when L2T_NOBUILD=1) for working on one test.
+# Environment: L2T_JOBS (parallel fuzz jobs, default 2: they keep a core
+# busy each), L2T_NETNS_JOBS (parallel scenarios, default 3: a scenario
+# mostly waits for its daemons and timers, about half a core each),
+# FUZZ_CHECK_SECONDS (per fuzz target, default 20), L2T_MODES (the fast-path
+# modes scenarios run in, default "off tc xdp"), L2T_ONLY (a regex: run only
+# the scenarios, unit binaries and fuzz targets whose name matches it, a
+# scenario's name with its mode, e.g. '^01-.*\[xdp\]'; skip the builds with
+# L2T_NOBUILD=1) for working on one test.
 set -eu -o pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-JOBS=${L2T_JOBS:-2}
+JOBS=${L2T_JOBS:-2} # job_start's limit: FUZZ_JOBS for fuzz, then NETNS_JOBS
+FUZZ_JOBS=$JOBS
+NETNS_JOBS=${L2T_NETNS_JOBS:-3}
 FUZZ_SECONDS=${FUZZ_CHECK_SECONDS:-20}
 ONLY=${L2T_ONLY:-}
 LOGDIR=$(mktemp -d /tmp/l2pw-check.XXXXXX)
@@ -294,44 +306,65 @@ job_reap_all
 
 # modes_of SCENARIO_FILE: the fast-path modes to run it in.  The L2TPv3
 # (0*, 1*) and L2TPv2/PPP/BCP/MP (2*, 3*) scenarios run in every mode of
-# L2T_MODES; one whose subject is a single mode (it sets L2T_FASTPATH or
-# L2T_FASTPATH_MODE itself, e.g. 14a/14b/14c) or no daemon at all (a
-# "# l2t-modes: once" line, e.g. 00-topology, 00b-examples) runs once, as do
-# demo and ipsec/ ("-": the scenario's own or the daemon's default mode).
+# L2T_MODES; one whose subject is a single mode (it pins the mode of
+# fastpath-scenario.bash with L2T_FASTPATH_MODE=: 14a/14b/14c) or no daemon
+# at all (a "# l2t-modes: once" line: 00-topology, 00b-examples) runs once,
+# as do demo and ipsec/ ("-": the scenario's own or the daemon's default
+# mode).
 modes_of() {
 	local name=${1#tests/netns/}
 	if [[ $name =~ ^[0-3] ]] &&
-		! grep -qE '^(# l2t-modes: once|[[:space:]]*(export[[:space:]]+)?([A-Z_]+=[^ ]*[[:space:]]+)*L2T_FASTPATH(_MODE)?=)' "$1"; then
+		! grep -qE '^(# l2t-modes: once|[[:space:]]*(export[[:space:]]+)?([A-Z_]+=[^ ]*[[:space:]]+)*L2T_FASTPATH_MODE=)' "$1"; then
 		echo "$MODES"
 	else
 		echo -
 	fi
 }
 
+JOBS=$NETNS_JOBS
 say "runner: namespace scenarios, $JOBS at a time, fast-path modes: $MODES, daemon build-san/l2pwd ($(since))"
+# scenarios: tests/netns/*.sh and one directory down (tests/netns/ipsec/...;
+# lib*.sh are libraries, not scenarios), longest first so that the run does
+# not end with one long scenario alone: a scenario's declared L2T_TIMEOUT
+# stands in for its duration (150 when it declares none, as the wrappers
+# 02a/14b/... that run another file).
+scenarios() {
+	local sc w
+	for sc in tests/netns/*.sh tests/netns/*/*.sh; do
+		[ -e "$sc" ] || continue
+		case $(basename "$sc") in lib*.sh) continue ;; esac
+		w=$(grep -oE 'L2T_TIMEOUT=[0-9]+' "$sc" | head -n 1 | cut -d= -f2 || true)
+		printf '%s\t%s\n' "${w:-150}" "$sc"
+	done | sort -t "$(printf '\t')" -k1,1nr -k2,2 | cut -f2
+}
+
+# One pass per mode, each longest first: the three runs of a heavy scenario
+# (24 starts 51 daemons) are a third of the run apart, not side by side.
+# Scenarios that run once go with the first pass.
 idx=0
-# Scenarios: tests/netns/*.sh and one directory down (tests/netns/ipsec/...);
-# lib*.sh are libraries, not scenarios.
-for sc in tests/netns/*.sh tests/netns/*/*.sh; do
-	[ -e "$sc" ] || continue
-	case $(basename "$sc") in lib*.sh) continue ;; esac
-	t=${sc#tests/netns/}
-	t=${t%.sh}
-	for mode in $(modes_of "$sc"); do
-		# One prefix per run and mode, whether selected or not, so a
-		# scenario keeps its prefix across partial runs.
-		pfx=$RUN_PFX$(pfx_suffix "$idx")
-		idx=$((idx + 1))
-		if [ "$mode" = - ]; then
+first=1
+for mode in $MODES; do
+	for sc in $(scenarios); do
+		t=${sc#tests/netns/}
+		t=${t%.sh}
+		m=$(modes_of "$sc")
+		if [ "$m" = - ]; then
+			[ "$first" = 1 ] || continue
 			name=$t fp=() log=netns-${t//\//-}
 		else
+			[[ " $m " == *" $mode "* ]] || continue
 			name="$t [$mode]" fp=(L2T_FASTPATH="$mode") log=netns-${t//\//-}-$mode
 		fi
+		# One prefix per scenario run, whether selected or not: a run
+		# keeps its prefix across partial runs.
+		pfx=$RUN_PFX$(pfx_suffix "$idx")
+		idx=$((idx + 1))
 		selected "$name" || continue
 		job_start "netns $name" "$pfx" "$LOGDIR/$log.log" \
 			env "${fp[@]}" L2T_PFX="$pfx" L2PWD="$ROOT/build-san/l2pwd" L2PWCTL="$ROOT/build-san/l2pwctl" \
 			timeout -k 20 400 bash "$sc"
 	done
+	first=0
 done
 job_reap_all
 
@@ -339,7 +372,7 @@ job_reap_all
 
 # The slowest background jobs: where the time of `make check` goes.
 if [ -s "$LOGDIR/durations" ]; then
-	say "runner: slowest jobs (seconds, wall clock, $JOBS at a time; load now: $(cut -d' ' -f1-3 /proc/loadavg)):"
+	say "runner: slowest jobs (seconds, wall clock; fuzz $FUZZ_JOBS, scenarios $NETNS_JOBS at a time; load now: $(cut -d' ' -f1-3 /proc/loadavg)):"
 	sort -rn "$LOGDIR/durations" | head -n 12 | sed 's/^/    /'
 fi
 if [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]; then

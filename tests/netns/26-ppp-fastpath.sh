@@ -34,11 +34,8 @@ HOST_MTU=1400
 require_binaries
 step "topology"
 ppp_topo C1 C2
-# A veth WAN hands over unfinished checksums (CHECKSUM_PARTIAL) and GSO
-# trains; the fast path needs the WAN to finish them as a NIC does
-# (xdp/README.md "Test rigs with veth WANs").
+# (The WAN legs have tx offload off: lib-ppp.sh, as for every scenario.)
 for s in S C1 C2; do
-	ip netns exec "${SNS[$s]}" ethtool -K "$PPP_WAN_IF" tx off >/dev/null
 	ip -n "${HNS[$s]}" link set "$PPP_HOST_IF" mtu "$HOST_MTU"
 done
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Scenario 32: 5% random loss on the WAN, both directions, for 30 s, while
+# Scenario 32: 5% random loss on the WAN, both directions, for 15 s, while
 # full-size frames cross as Multilink fragments (mrru 1600, WAN MTU 1400).
 #
 #   hS --[brS  S]== WAN switch: nftables numgen, 5% drop on both ports ==[C1 brC1]-- hC1
@@ -18,7 +18,7 @@ L2T_TIMEOUT=200
 . "$(dirname "$0")/lib-mp.sh"
 
 LOSS_PCT=5
-LOSS_SECS=30
+LOSS_SECS=15
 MEM_BOUND_KB=$((20 * 1024))
 
 require_binaries

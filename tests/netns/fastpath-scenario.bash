@@ -1,23 +1,24 @@
 #!/bin/bash
-# The fast-path scenario body (DESIGN.md "Data path"), run by 14b (fastpath =
-# "tc") and 14c ("off"); with L2T_FASTPATH_MODE=xdp it is the XDP scenario,
-# which joins the suite once issue 5 wires XDP mode into the daemon (today the
-# daemon falls back to tc and says so).  Originally: fastpath = "xdp"
-# on both sites: XDP on the WAN interface decapsulates, TC on the bridge
-# port encapsulates; control and what the fast path cannot do stay in the
-# daemon.  14b runs this file with "tc", 14c with "off" (slow path only).
+# The fast-path scenario body (DESIGN.md "Data path"): 14a runs it with
+# fastpath = "xdp" (XDP on the WAN interface decapsulates into veth bridge
+# ports, TC egress on the port encapsulates), 14b with "tc" (TC ingress on the
+# WAN decapsulates into TAPs), 14c with "off" (the slow path alone).  Control
+# and what the fast path cannot do stay in the daemon.
 #
 #   hostA --- [brA siteA] ===== WAN (198.18.0.0/24) ===== [siteB brB] --- hostB
-#              TC egress on the port       XDP on $Pwan (both sites)
+#              TC egress on the port    XDP or TC on $Pwan (both sites)
 #
 # A user sees: status "fastpath" = the configured mode on both sites and the
 # programs attached where the mode says; ARP, ping (also 1500-byte packets
 # with DF, which the fast path leaves to the daemon) and a 3-second iperf3
-# TCP transfer across; and the status byte counters covering what iperf3
-# moved (slow-path and fast-path counters add up).
+# TCP transfer across; the status byte counters covering what iperf3 moved
+# (slow-path and fast-path counters add up); and, proof that frames really
+# took the fast path, most of iperf3's packets counted in site A's
+# fastpath-tx-packets and site B's fastpath-rx-packets (with "off" both
+# stay 0).
 L2T_TIMEOUT=${L2T_TIMEOUT:-150}
 . "$(dirname "$0")/lib.sh"
-MODE=${L2T_FASTPATH_MODE:?set by 14b/14c}
+MODE=${L2T_FASTPATH_MODE:?set by 14a/14b/14c}
 export L2T_FASTPATH=$MODE
 
 require_binaries
@@ -63,11 +64,40 @@ check "hostB pings hostA over IPv6" ping_ok "$NS_HB" 2001:db8:1::1 3
 # Frames too big for the WAN are the slow path's (DESIGN.md "Data path").
 check "full-size frames: ping -M do -s 1472 from hostA" ping_ok "$NS_HA" 192.0.2.2 3 -M "do" -s 1472
 
+# fast_share SITE DIR(rx|tx) BEFORE_ALL BEFORE_FAST: of the packets DIR
+# counted since BEFORE_ALL (more than 1000), at least half were the eBPF
+# programs' (fastpath-DIR-packets, contract-s2.md).
+fast_share() {
+	local all fast
+	all=$(($(pw_get "$1" "$2-packets") - $3))
+	fast=$(($(pw_get "$1" "fastpath-$2-packets") - $4))
+	echo "site $1 $2: $all packets, $fast of them in the fast path"
+	[ "$all" -gt 1000 ] && [ $((fast * 2)) -ge "$all" ]
+}
+# fast_none SITE: both fast-path counters are 0 (and present).
+fast_none() {
+	local rx tx
+	rx=$(pw_get "$1" fastpath-rx-packets) && tx=$(pw_get "$1" fastpath-tx-packets) || return 1
+	echo "site $1: fastpath-rx-packets \"$rx\", fastpath-tx-packets \"$tx\""
+	[ "$rx" = 0 ] && [ "$tx" = 0 ]
+}
+a_tx=$(pw_get A tx-packets) a_ftx=$(pw_get A fastpath-tx-packets)
+b_rx=$(pw_get B rx-packets) b_frx=$(pw_get B fastpath-rx-packets)
 check "iperf3 TCP hostA -> hostB moves at least 1 MB in 3 s" iperf3_moves 1000000 "$NS_HA" "$NS_HB" 192.0.2.2 3
 got=$(cat "$T/iperf3.bytes" 2>/dev/null || echo 0)
 say "  iperf3: $(cat "$T/iperf3.sum" 2>/dev/null)"
 rx1=$(pw_get B rx-bytes)
 say "  site B rx-bytes: $rx0 -> $rx1"
 check "site B's rx-bytes cover what iperf3 received ($got)" test $((rx1 - rx0)) -ge "${got:-0}"
+if [ "$MODE" = off ]; then
+	check "site A: no frame counted in the fast path" fast_none A
+	check "site B: no frame counted in the fast path" fast_none B
+else
+	check "site A: most frames iperf3 sent took the TC program (fastpath-tx-packets)" \
+		fast_share A tx "$a_tx" "$a_ftx"
+	check "site B: most frames iperf3 sent were decapsulated by the $MODE program (fastpath-rx-packets)" \
+		fast_share B rx "$b_rx" "$b_frx"
+	check "site A: fastpath-rx-packets grew too (TCP acks from B)" counter_grew A fastpath-rx-packets 0
+fi
 check "still connected on both sides" both_connected
 show_status A

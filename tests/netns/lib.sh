@@ -67,6 +67,7 @@ declare -A DAEMON_PID=() # site -> pid
 declare -A DAEMON_LOG=() # site -> log file
 declare -A DAEMON_NS=()  # site -> namespace
 declare -A DAEMON_CONF=()
+declare -A DAEMON_ALIVE_AT_STOP=() # site -> 1 if stop_daemon_signal found it running
 declare -A SITE_SOCK=() # site -> status socket
 declare -A CAP_PID=()   # capture name -> tcpdump pid
 L2T_PRE_CLEANUP=()      # commands run first at cleanup (e.g. SIGCONT a stopped daemon)
@@ -78,7 +79,7 @@ L2T_T0=$(date +%s%N)
 T=$(mktemp -d "/tmp/$P.XXXXXX")
 
 say() { printf '%s\n' "$*"; }
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (at %s)\n' "$*" "$(elapsed)"; }
 # Milliseconds since an arbitrary origin (for measured bounds).
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 elapsed() { echo "$((($(date +%s%N) - L2T_T0) / 1000000))ms"; }
@@ -283,10 +284,26 @@ wait_daemon() {
 
 # stop_daemon SITE: SIGTERM, wait (bounded), then check exit status and log.
 stop_daemon() {
+	stop_daemon_signal "$1"
+	stop_daemon_reap "$1"
+}
+# stop_daemon_signal SITE: the SIGTERM half of stop_daemon (cleanup signals
+# every daemon first, then reaps them: fifty daemons exit in parallel).
+stop_daemon_signal() {
+	local pid=${DAEMON_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	DAEMON_ALIVE_AT_STOP[$1]=0
+	if kill -0 "$pid" 2>/dev/null; then
+		DAEMON_ALIVE_AT_STOP[$1]=1
+		kill -TERM "$pid" 2>/dev/null || true
+	fi
+}
+# stop_daemon_reap SITE: wait for a signalled daemon (10 s bound, then
+# SIGKILL) and judge its exit.
+stop_daemon_reap() {
 	local site=$1 pid=${DAEMON_PID[$1]:-} rc=0 end
 	[ -n "$pid" ] || return 0
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
+	if [ "${DAEMON_ALIVE_AT_STOP[$site]:-1}" = 1 ]; then
 		end=$(($(now_ms) + 10000))
 		while kill -0 "$pid" 2>/dev/null && [ "$(now_ms)" -lt "$end" ]; do
 			sleep 0.1
@@ -667,7 +684,10 @@ l2t_cleanup() {
 		done
 	fi
 	for site in "${!DAEMON_PID[@]}"; do
-		stop_daemon "$site"
+		stop_daemon_signal "$site"
+	done
+	for site in "${!DAEMON_PID[@]}"; do
+		stop_daemon_reap "$site"
 	done
 	for pid in "${L2T_PIDS[@]}"; do
 		if kill -0 "$pid" 2>/dev/null; then
