@@ -246,11 +246,11 @@ static void charon_gone(struct ipsec_site *is, const char *why)
 	struct evloop *l = is->site->loop;
 	char reason[IPSEC_MGR_REASON_MAX];
 
+	is->tun_ifindex = 0;
 	if (is->m.state == IPSEC_MGR_DOWN || is->m.state == IPSEC_MGR_IDLE)
 		return;
 	snprintf(reason, sizeof(reason), "charon gone (its TUN %s %s)", IPSEC_SITE_TUN, why);
 	ipsec_mgr_charon_gone(&is->m, reason, evloop_now(l));
-	is->tun_ifindex = 0;
 	is->list_gen++; /* server_peer_installed()'s cached answer is stale */
 	evloop_timer_arm(l, &is->timer, evloop_now(l));
 }
@@ -259,6 +259,9 @@ static void links_event(int ifindex, const char *name, int gone, void *arg)
 {
 	struct ipsec_site *is = arg;
 
+	/* A (re)started charon's TUN: what ipsec_site_rx_ok() counts as protected. */
+	if (!gone && strcmp(name, IPSEC_SITE_TUN) == 0)
+		is->tun_ifindex = ifindex;
 	if (gone && is->tun_ifindex &&
 	    (ifindex == is->tun_ifindex || strcmp(name, IPSEC_SITE_TUN) == 0))
 		charon_gone(is, "went down");
@@ -371,6 +374,9 @@ static struct ipsec_site *ipsec_site_new(struct site *s)
 	evloop_timer_init(&is->timer, ipsec_site_timer, is);
 	snprintf(is->dir, sizeof(is->dir), "%s", s->cfg->ipsec_dir);
 	links_open(is);
+	/* Known before the first LIST_SAS: a client's L2TP that came through
+	 * its SA in between must not be refused as clear (ipsec_site_rx_ok). */
+	is->tun_ifindex = (int)if_nametoindex(IPSEC_SITE_TUN);
 	/* A directory we cannot write shows as a LOAD failure: keep going. */
 	if (ipsec_dir_prepare(is->dir, err, sizeof(err)) < 0 ||
 	    ipsec_dir_clean(is->dir, err, sizeof(err)) < 0)
