@@ -45,6 +45,8 @@ const char *ipsec_mgr_event_name(enum ipsec_mgr_event e)
 		return "not-loaded";
 	case IPSEC_MGR_EV_RETRY:
 		return "retry";
+	case IPSEC_MGR_EV_CHARON_GONE:
+		return "charon-gone";
 	default:
 		return "?";
 	}
@@ -205,6 +207,11 @@ static void ipsec_mgr_event(struct ipsec_mgr *m, enum ipsec_mgr_event ev, const 
 	case IPSEC_MGR_EV_LOAD_FAILED:
 	case IPSEC_MGR_EV_VICI_LOST:
 		mgr_transition(m, IPSEC_MGR_DOWN, ev, reason, now);
+		break;
+	case IPSEC_MGR_EV_CHARON_GONE:
+		/* already known, or nothing loaded yet: keep DOWN's backoff */
+		if (m->state != IPSEC_MGR_IDLE && m->state != IPSEC_MGR_DOWN)
+			mgr_transition(m, IPSEC_MGR_DOWN, ev, reason, now);
 		break;
 	case IPSEC_MGR_EV_LIST_OK:
 		mgr_transition(m, m->state, ev, reason, now);
@@ -462,6 +469,11 @@ void ipsec_mgr_done(struct ipsec_mgr *m, enum ipsec_op op, const char *name, int
 	default:
 		break;
 	}
+}
+
+void ipsec_mgr_charon_gone(struct ipsec_mgr *m, const char *reason, uint64_t now)
+{
+	ipsec_mgr_event(m, IPSEC_MGR_EV_CHARON_GONE, reason, now);
 }
 
 static void earliest(uint64_t *best, uint64_t t)

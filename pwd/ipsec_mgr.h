@@ -66,6 +66,7 @@ enum ipsec_mgr_event {
 	IPSEC_MGR_EV_VICI_LOST,	  /* a job found charon unreachable or swanctl missing */
 	IPSEC_MGR_EV_NOT_LOADED,  /* charon does not know one of ours: it restarted */
 	IPSEC_MGR_EV_RETRY,	  /* DOWN's backoff expired */
+	IPSEC_MGR_EV_CHARON_GONE, /* charon died: its TUN vanished (ipsec_mgr_charon_gone) */
 };
 
 /* A connection as charon has it, from the latest LIST_SAS. */
@@ -145,6 +146,15 @@ int ipsec_mgr_next(struct ipsec_mgr *m, uint64_t now, struct ipsec_mgr_job *j);
  */
 void ipsec_mgr_done(struct ipsec_mgr *m, enum ipsec_op op, const char *name, int ok,
 		    const char *out, size_t len, const char *reason, uint64_t now);
+
+/*
+ * charon is gone (the site saw kernel-libipsec's TUN, and with it the SAs'
+ * routes, vanish): every SA counts as gone at once, without waiting for the
+ * next LIST_SAS; DOWN, retried by a full LOAD like a lost vici.  Only a
+ * LIST_SAS after that makes a connection installed again.  Nothing changes
+ * while IDLE or already DOWN.
+ */
+void ipsec_mgr_charon_gone(struct ipsec_mgr *m, const char *reason, uint64_t now);
 
 /* When to call ipsec_mgr_next() again at the latest (0: nothing planned). */
 uint64_t ipsec_mgr_deadline(const struct ipsec_mgr *m, uint64_t now);

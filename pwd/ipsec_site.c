@@ -14,6 +14,7 @@
 #include "ipsec_mgr.h"
 #include "ipsec_site.h"
 #include "log.h"
+#include "netlink.h"
 #include "site_priv.h"
 #include "status.h"
 #include "transport.h"
@@ -50,7 +51,9 @@ struct ipsec_site {
 	char vici[512];
 	char dir[512];
 	int dir_ready;
-	int tun_ifindex; /* IPSEC_SITE_TUN's, 0 when absent */
+	int tun_ifindex;       /* IPSEC_SITE_TUN's, 0 when absent */
+	struct netlink *links; /* link monitor: charon's TUN going (NULL: none) */
+	struct ev_io links_io;
 	uint64_t server_not_ipsec;
 	struct sockaddr_storage logged[IPSEC_SITE_LOGGED_PEERS];
 	size_t n_logged;
@@ -228,6 +231,77 @@ static void ipsec_site_timer(struct ev_timer *t)
 	ipsec_site_kick(t->arg);
 }
 
+/* ---- charon's TUN ---- */
+
+/*
+ * kernel-libipsec's TUN lives exactly as long as charon: when charon dies
+ * (SIGKILL, crash) the kernel removes it and, with it, the routes that sent
+ * our L2TP into the SAs, so from that moment L2TP to the peer would leave in
+ * clear.  The next LIST_SAS (up to IPSEC_MGR_POLL_MS away) is far too late:
+ * the link monitor tells us at once.  Only marks: the site hears of it from
+ * the timer (ipsec_site_kick), never from inside a send.
+ */
+static void charon_gone(struct ipsec_site *is, const char *why)
+{
+	struct evloop *l = is->site->loop;
+	char reason[IPSEC_MGR_REASON_MAX];
+
+	is->tun_ifindex = 0;
+	if (is->m.state == IPSEC_MGR_DOWN || is->m.state == IPSEC_MGR_IDLE)
+		return;
+	snprintf(reason, sizeof(reason), "charon gone (its TUN %s %s)", IPSEC_SITE_TUN, why);
+	ipsec_mgr_charon_gone(&is->m, reason, evloop_now(l));
+	is->list_gen++; /* server_peer_installed()'s cached answer is stale */
+	evloop_timer_arm(l, &is->timer, evloop_now(l));
+}
+
+static void links_event(int ifindex, const char *name, int gone, void *arg)
+{
+	struct ipsec_site *is = arg;
+
+	/* A (re)started charon's TUN: what ipsec_site_rx_ok() counts as protected. */
+	if (!gone && strcmp(name, IPSEC_SITE_TUN) == 0)
+		is->tun_ifindex = ifindex;
+	if (gone && is->tun_ifindex &&
+	    (ifindex == is->tun_ifindex || strcmp(name, IPSEC_SITE_TUN) == 0))
+		charon_gone(is, "went down");
+}
+
+/* Read the queued link notices; 1 when charon turned out to be gone. */
+static int links_read(struct ipsec_site *is)
+{
+	int was = is->tun_ifindex;
+
+	if (netlink_link_monitor_read(is->links, links_event, is) < 0 && errno == ENOBUFS &&
+	    is->tun_ifindex && (int)if_nametoindex(IPSEC_SITE_TUN) != is->tun_ifindex)
+		charon_gone(is, "vanished"); /* notices lost: look for ourselves */
+	return was && !is->tun_ifindex;
+}
+
+static void links_readable(struct ev_io *io, uint32_t events)
+{
+	(void)events;
+	links_read(io->arg);
+}
+
+/* Without the monitor the next LIST_SAS still notices: log and go on. */
+static void links_open(struct ipsec_site *is)
+{
+	struct evloop *l = is->site->loop;
+
+	is->links = netlink_link_monitor_open();
+	if (!is->links) {
+		log_warn("ipsec: cannot watch links (charon's death shows at the next SA poll)");
+		return;
+	}
+	is->links_io = (struct ev_io){.fd = netlink_fd(is->links), .cb = links_readable, .arg = is};
+	if (evloop_io_add(l, &is->links_io, EPOLLIN) < 0) {
+		log_warn("ipsec: cannot watch links (charon's death shows at the next SA poll)");
+		netlink_close(is->links);
+		is->links = NULL;
+	}
+}
+
 /* ---- connections from the config ---- */
 
 struct ipsec_site_want {
@@ -299,6 +373,10 @@ static struct ipsec_site *ipsec_site_new(struct site *s)
 	ipsec_mgr_init(&is->m);
 	evloop_timer_init(&is->timer, ipsec_site_timer, is);
 	snprintf(is->dir, sizeof(is->dir), "%s", s->cfg->ipsec_dir);
+	links_open(is);
+	/* Known before the first LIST_SAS: a client's L2TP that came through
+	 * its SA in between must not be refused as clear (ipsec_site_rx_ok). */
+	is->tun_ifindex = (int)if_nametoindex(IPSEC_SITE_TUN);
 	/* A directory we cannot write shows as a LOAD failure: keep going. */
 	if (ipsec_dir_prepare(is->dir, err, sizeof(err)) < 0 ||
 	    ipsec_dir_clean(is->dir, err, sizeof(err)) < 0)
@@ -401,6 +479,10 @@ void ipsec_site_free(struct site *s)
 	if (!is)
 		return;
 	evloop_timer_disarm(s->loop, &is->timer);
+	if (is->links) {
+		evloop_io_del(s->loop, &is->links_io);
+		netlink_close(is->links);
+	}
 	while (is->runs) {
 		struct ipsec_run *r = is->runs;
 
@@ -539,13 +621,13 @@ static void poll_soon(struct ipsec_site *is)
 	evloop_timer_arm(is->site->loop, &is->timer, now);
 }
 
-int ipsec_site_may_send(struct site *s, const struct sockaddr *peer)
+/* via_sa: set when the answer 1 rests on an installed SA. */
+static int may_send(struct ipsec_site *is, const struct sockaddr *peer, int *via_sa)
 {
 	struct ipsec_policy p;
 
-	if (!s->ipsec)
-		return 1;
-	policy_of(s->ipsec, peer, 1, 1, &p);
+	*via_sa = 0;
+	policy_of(is, peer, 1, 1, &p);
 	/*
 	 * A require-server's clients all came through an SA, so it answers them
 	 * only through theirs (a yes-server those that came so: sa_peer_mark()).
@@ -553,12 +635,35 @@ int ipsec_site_may_send(struct site *s, const struct sockaddr *peer)
 	 * client's SA is up first), and a client's SA can go while its tunnel
 	 * still lives.  The L2TP engine resends what is held back.
 	 */
-	if (p.server && (p.use == CFG_IPSEC_REQUIRE || sa_peer_idx(s->ipsec, peer) >= 0) &&
-	    !server_peer_installed(s->ipsec, peer)) {
-		poll_soon(s->ipsec);
+	if (p.server && (p.use == CFG_IPSEC_REQUIRE || sa_peer_idx(is, peer) >= 0)) {
+		if (server_peer_installed(is, peer)) {
+			*via_sa = 1;
+			return 1;
+		}
+		poll_soon(is);
 		return 0;
 	}
+	*via_sa = p.use != CFG_IPSEC_NO && !p.server && p.any_installed;
 	return p.use == CFG_IPSEC_NO || p.server || p.any_installed;
+}
+
+int ipsec_site_may_send(struct site *s, const struct sockaddr *peer)
+{
+	struct ipsec_site *is = s->ipsec;
+	int via_sa;
+
+	if (!is)
+		return 1;
+	if (!may_send(is, peer, &via_sa))
+		return 0;
+	/*
+	 * The TUN's notice may be queued behind the frame being sent (one loop
+	 * pass serves both): read it first.  One recv per L2TP packet, only on
+	 * the libipsec path, which costs far more per packet anyway.
+	 */
+	if (via_sa && is->links && is->tun_ifindex && links_read(is))
+		return may_send(is, peer, &via_sa);
+	return 1;
 }
 
 int ipsec_site_peer_ready(struct site *s, const struct sockaddr *peer)

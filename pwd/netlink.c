@@ -21,17 +21,18 @@ struct netlink {
 	char buf[32768]; /* one RTM_NEWLINK answer with all its attributes fits */
 };
 
-struct netlink *netlink_open(void)
+/* flags: extra socket flags (SOCK_NONBLOCK); groups: RTMGRP_* to join. */
+static struct netlink *netlink_open_sock(int flags, unsigned groups)
 {
 	struct netlink *nl = calloc(1, sizeof(*nl));
 	int saved;
 
 	if (!nl)
 		return NULL;
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | flags);
 	if (!nl->sock)
 		goto free_nl;
-	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) == -1)
+	if (mnl_socket_bind(nl->sock, groups, MNL_SOCKET_AUTOPID) == -1)
 		goto close_sock;
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	return nl;
@@ -44,6 +45,72 @@ free_nl:
 	free(nl);
 	errno = saved;
 	return NULL;
+}
+
+struct netlink *netlink_open(void)
+{
+	return netlink_open_sock(0, 0);
+}
+
+struct netlink *netlink_link_monitor_open(void)
+{
+	return netlink_open_sock(SOCK_NONBLOCK, RTMGRP_LINK);
+}
+
+int netlink_fd(const struct netlink *nl)
+{
+	return mnl_socket_get_fd(nl->sock);
+}
+
+struct netlink_monitor {
+	void (*cb)(int ifindex, const char *name, int gone, void *arg);
+	void *arg;
+	int n;
+};
+
+static int netlink_name_cb(const struct nlattr *attr, void *data)
+{
+	const char **name = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_IFNAME &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		*name = mnl_attr_get_str(attr);
+	return MNL_CB_OK;
+}
+
+static int netlink_monitor_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct netlink_monitor *m = data;
+	const struct ifinfomsg *ifm;
+	const char *name = "";
+	int gone;
+
+	if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifm))
+		return MNL_CB_OK;
+	ifm = mnl_nlmsg_get_payload(nlh);
+	mnl_attr_parse(nlh, sizeof(*ifm), netlink_name_cb, &name);
+	gone = nlh->nlmsg_type == RTM_DELLINK || !(ifm->ifi_flags & IFF_UP);
+	m->n++;
+	m->cb(ifm->ifi_index, name, gone, m->arg);
+	return MNL_CB_OK;
+}
+
+int netlink_link_monitor_read(struct netlink *nl,
+			      void (*cb)(int ifindex, const char *name, int gone, void *arg),
+			      void *arg)
+{
+	struct netlink_monitor m = {.cb = cb, .arg = arg};
+	ssize_t len;
+
+	for (;;) {
+		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (len < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? m.n : -1;
+		/* notifications carry seq 0 and portid 0: no checks */
+		if (mnl_cb_run(nl->buf, (size_t)len, 0, 0, netlink_monitor_cb, &m) == MNL_CB_ERROR)
+			return -1;
+	}
 }
 
 void netlink_close(struct netlink *nl)

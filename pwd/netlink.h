@@ -50,4 +50,23 @@ int netlink_link_del(struct netlink *nl, int ifindex);
 int netlink_links_by_alias(struct netlink *nl, const char *kind, const char *alias, size_t max,
 			   void (*cb)(int ifindex, const char *name, void *arg), void *arg);
 
+/*
+ * Link monitor: a separate non-blocking socket subscribed to RTNLGRP_LINK,
+ * for the event loop (netlink_fd()).  Returns NULL with errno set; freed with
+ * netlink_close().  Not for the synchronous requests above.
+ */
+struct netlink *netlink_link_monitor_open(void);
+int netlink_fd(const struct netlink *nl);
+/*
+ * Read every queued link notification without blocking and call
+ * cb(ifindex, name, gone, arg) for each RTM_NEWLINK / RTM_DELLINK; gone is 1
+ * for a deleted link and for one that is no longer up (the kernel flushes a
+ * link's routes right after that notice, before the deletion).  Returns the
+ * number of notifications, or -1 with errno: ENOBUFS means some were lost
+ * (the caller looks at the links it cares about again).
+ */
+int netlink_link_monitor_read(struct netlink *nl,
+			      void (*cb)(int ifindex, const char *name, int gone, void *arg),
+			      void *arg);
+
 #endif

@@ -221,6 +221,28 @@ ipsec_pw_topology() {
 	CONN=$(ipsec_conn "$PW_IF")
 }
 
+# up_and_protected: both sites connected with ipsec "installed", both
+# charons hold the CHILD_SA.
+up_and_protected() {
+	both_connected && ipsec_pw_is A installed && ipsec_pw_is B installed &&
+		ipsec_site_installed A "$CONN" && ipsec_site_installed B "$CONN"
+}
+# ipsec_pw_yes_up: ipsec_pw_topology, a dynamic pseudowire with use-ipsec =
+# yes and hello-interval 5 on both sites, started; requires both connected
+# with the SA installed within 30 s, checks hostA pings hostB.
+ipsec_pw_yes_up() {
+	local s lines
+	ipsec_pw_topology
+	step "configs: dynamic pseudowire, use-ipsec = yes, hello-interval 5"
+	mapfile -t lines < <(ipsec_conf_lines yes "$IPSEC_PSK")
+	dyn_confs 4 "${lines[@]}" "hello-interval = 5"
+	for s in A B; do ipsec_conf_global "$s" >>"$T/$s.conf"; done
+	start_sites
+	step "up and protected"
+	require "both sites connected, SA installed, within 30 s" wait_for 30 up_and_protected
+	check "hostA pings hostB" ping_ok "$NS_HA" 192.0.2.2 3
+}
+
 ipsec_conf_global() {
 	printf 'ipsec-vici = "unix://%s/charon.vici"\nipsec-dir = "%s"\n' "$T/charon-$1" "$T/swanctl-$1"
 }

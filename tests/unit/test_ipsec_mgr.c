@@ -274,6 +274,52 @@ START_TEST(charon_lost_and_back)
 }
 END_TEST
 
+/*
+ * charon's TUN vanished (SIGKILL): every SA is gone at once, the per-peer
+ * answers too; a LIST_SAS that was running before says nothing; DOWN's
+ * backoff is not restarted by a second notice; only a fresh LIST after the
+ * LOAD makes it installed again.
+ */
+START_TEST(charon_gone_closes_at_once)
+{
+	static const char gone[] = "charon gone (its TUN ipsec0 was removed)";
+	uint64_t t = 0;
+
+	/* before anything is loaded: no news */
+	ipsec_mgr_charon_gone(&m, gone, t);
+	ck_assert_int_eq(m.state, IPSEC_MGR_IDLE);
+	want1("l2pw-l2tp-server", 1, 0, t);
+	expect_job(t, IPSEC_OP_LOAD, "");
+	ipsec_mgr_done(&m, IPSEC_OP_LOAD, "", 1, "", 0, NULL, t);
+	expect_job(t, IPSEC_OP_LIST_SAS, "");
+	list_done(list_server, t += 10);
+	ck_assert(ipsec_mgr_peer_installed(&m, "l2pw-l2tp-server", "198.18.0.3"));
+	ck_assert(ipsec_mgr_installed(&m, "l2pw-l2tp-server"));
+	t += IPSEC_MGR_POLL_MS;
+	expect_job(t, IPSEC_OP_LIST_SAS, ""); /* runs when the TUN goes */
+	ipsec_mgr_charon_gone(&m, gone, t);
+	ck_assert_int_eq(m.state, IPSEC_MGR_DOWN);
+	ck_assert(!ipsec_mgr_installed(&m, "l2pw-l2tp-server"));
+	ck_assert(!ipsec_mgr_peer_installed(&m, "l2pw-l2tp-server", "198.18.0.3"));
+	expect_status("l2pw-l2tp-server", gone, "");
+	/* the LIST started before the notice answers with the old SAs: ignored */
+	list_done(list_server, t + 5);
+	ck_assert(!ipsec_mgr_peer_installed(&m, "l2pw-l2tp-server", "198.18.0.3"));
+	ck_assert_uint_eq(ipsec_mgr_deadline(&m, t + 5), t + IPSEC_MGR_RETRY_MIN_MS);
+	/* the link's down and delete notices both come: the backoff stays */
+	ipsec_mgr_charon_gone(&m, gone, t + 6);
+	ck_assert_uint_eq(ipsec_mgr_deadline(&m, t + 6), t + IPSEC_MGR_RETRY_MIN_MS);
+	t += IPSEC_MGR_RETRY_MIN_MS;
+	expect_job(t, IPSEC_OP_LOAD, "");
+	ipsec_mgr_done(&m, IPSEC_OP_LOAD, "", 1, "", 0, NULL, t);
+	ck_assert_int_eq(m.state, IPSEC_MGR_READY);
+	ck_assert(!ipsec_mgr_peer_installed(&m, "l2pw-l2tp-server", "198.18.0.3"));
+	expect_job(t, IPSEC_OP_LIST_SAS, "");
+	list_done(list_server, t);
+	ck_assert(ipsec_mgr_peer_installed(&m, "l2pw-l2tp-server", "198.18.0.3"));
+}
+END_TEST
+
 /* charon restarted between two polls: "not loaded" makes us LOAD again */
 START_TEST(not_loaded_reloads)
 {
@@ -398,6 +444,7 @@ int main(void)
 	tcase_add_test(tc, initiate_backoff_and_reason);
 	tcase_add_test(tc, responder_waits);
 	tcase_add_test(tc, charon_lost_and_back);
+	tcase_add_test(tc, charon_gone_closes_at_once);
 	tcase_add_test(tc, not_loaded_reloads);
 	tcase_add_test(tc, reload_terminates_changed);
 	tcase_add_test(tc, server_per_peer);

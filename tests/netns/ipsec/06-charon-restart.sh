@@ -37,23 +37,7 @@ B) K_NS_SUFFIX=sB K_HOST_SUFFIX=hB K_PEER_HOST=192.0.2.1 RECOVER_S=70 ;;
 	;;
 esac
 
-ipsec_pw_topology
-
-step "configs: dynamic pseudowire, use-ipsec = yes, hello-interval 5"
-mapfile -t LINES < <(ipsec_conf_lines yes "$IPSEC_PSK")
-dyn_confs 4 "${LINES[@]}" "hello-interval = 5"
-for s in A B; do ipsec_conf_global "$s" >>"$T/$s.conf"; done
-start_sites
-
-# up_and_protected: both sites connected with ipsec "installed", both
-# charons hold the CHILD_SA.
-up_and_protected() {
-	both_connected && ipsec_pw_is A installed && ipsec_pw_is B installed &&
-		ipsec_site_installed A "$CONN" && ipsec_site_installed B "$CONN"
-}
-step "up and protected"
-require "both sites connected, SA installed, within 30 s" wait_for 30 up_and_protected
-check "hostA pings hostB" ping_ok "$NS_HA" 192.0.2.2 3
+ipsec_pw_yes_up
 
 K_NS=$P-$K_NS_SUFFIX K_HOST=$P-$K_HOST_SUFFIX
 step "SIGKILL charon of site $K"
