@@ -5,6 +5,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <linux/veth.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,4 +174,146 @@ int netlink_link_setup(struct netlink *nl, int ifindex, unsigned mtu, int master
 	if (master_ifindex)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master_ifindex);
 	return netlink_talk(nl, nlh, NULL, NULL);
+}
+
+int netlink_veth_create(struct netlink *nl, const char *name, const char *peer, unsigned mtu,
+			const char *alias)
+{
+	struct ifinfomsg *ifm, *pifm;
+	struct nlmsghdr *nlh =
+	    netlink_req(nl, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifm);
+	struct nlattr *linkinfo, *data, *peer_attr;
+	int ifindex;
+
+	if (strlen(name) >= IFNAMSIZ || strlen(peer) >= IFNAMSIZ) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	/* VETH_INFO_PEER carries a struct ifinfomsg, then the peer's own attributes. */
+	peer_attr = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	pifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifm));
+	pifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_nest_end(nlh, peer_attr);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	if (netlink_talk(nl, nlh, NULL, NULL) == -1)
+		return -1;
+	if (!alias || !alias[0])
+		return 0;
+	/* Creation ignores IFLA_IFALIAS: set it on each end afterwards. */
+	for (int i = 0; i < 2; i++) {
+		ifindex = (int)if_nametoindex(i ? peer : name);
+		if (ifindex == 0)
+			return -1;
+		nlh = netlink_req(nl, RTM_NEWLINK, NLM_F_ACK, &ifm);
+		ifm->ifi_index = ifindex;
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+		if (netlink_talk(nl, nlh, NULL, NULL) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int netlink_link_set_up(struct netlink *nl, int ifindex, int up)
+{
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = netlink_req(nl, RTM_NEWLINK, NLM_F_ACK, &ifm);
+
+	ifm->ifi_index = ifindex;
+	ifm->ifi_flags = up ? IFF_UP : 0;
+	ifm->ifi_change = IFF_UP;
+	return netlink_talk(nl, nlh, NULL, NULL);
+}
+
+int netlink_link_del(struct netlink *nl, int ifindex)
+{
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = netlink_req(nl, RTM_DELLINK, NLM_F_ACK, &ifm);
+
+	ifm->ifi_index = ifindex;
+	return netlink_talk(nl, nlh, NULL, NULL);
+}
+
+struct netlink_alias_scan {
+	const char *kind, *alias;
+	size_t max, n;
+	void (*cb)(int ifindex, const char *name, void *arg);
+	void *arg;
+	/* per message */
+	char link_kind[32];
+	char name[IFNAMSIZ];
+	int has_alias;
+};
+
+static int netlink_alias_info_cb(const struct nlattr *attr, void *data)
+{
+	struct netlink_alias_scan *sc = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
+	    mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
+		snprintf(sc->link_kind, sizeof(sc->link_kind), "%s", mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+static int netlink_alias_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct netlink_alias_scan *sc = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
+			snprintf(sc->name, sizeof(sc->name), "%s", mnl_attr_get_str(attr));
+		break;
+	case IFLA_IFALIAS:
+		sc->has_alias = mnl_attr_validate(attr, MNL_TYPE_STRING) == 0 &&
+				strcmp(mnl_attr_get_str(attr), sc->alias) == 0;
+		break;
+	case IFLA_LINKINFO:
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
+			mnl_attr_parse_nested(attr, netlink_alias_info_cb, data);
+		break;
+	default:
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int netlink_alias_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct netlink_alias_scan *sc = data;
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	sc->link_kind[0] = '\0';
+	sc->name[0] = '\0';
+	sc->has_alias = 0;
+	mnl_attr_parse(nlh, sizeof(*ifm), netlink_alias_attr_cb, data);
+	if (sc->has_alias && strcmp(sc->link_kind, sc->kind) == 0 && sc->n < sc->max) {
+		sc->cb(ifm->ifi_index, sc->name, sc->arg);
+		sc->n++;
+	}
+	return MNL_CB_OK;
+}
+
+int netlink_links_by_alias(struct netlink *nl, const char *kind, const char *alias, size_t max,
+			   void (*cb)(int ifindex, const char *name, void *arg), void *arg)
+{
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = netlink_req(nl, RTM_GETLINK, NLM_F_DUMP, &ifm);
+	struct netlink_alias_scan sc = {
+	    .kind = kind, .alias = alias, .max = max, .cb = cb, .arg = arg};
+
+	if (netlink_talk(nl, nlh, netlink_alias_cb, &sc) == -1)
+		return -1;
+	return (int)sc.n;
 }

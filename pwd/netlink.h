@@ -30,4 +30,24 @@ int netlink_link_master(struct netlink *nl, int ifindex, int *master);
  */
 int netlink_link_setup(struct netlink *nl, int ifindex, unsigned mtu, int master_ifindex);
 
+/*
+ * Create the veth pair name <-> peer, both down, MTU mtu (0: the kernel's),
+ * each end with IFLA_IFALIAS alias ("" or NULL: none) so a later run can
+ * find what an earlier one left behind.  Returns 0 or -1 with errno
+ * (EEXIST: one of the names is taken).
+ */
+int netlink_veth_create(struct netlink *nl, const char *name, const char *peer, unsigned mtu,
+			const char *alias);
+/* Set IFF_UP on (up != 0) or off.  0, or -1 with errno. */
+int netlink_link_set_up(struct netlink *nl, int ifindex, int up);
+/* Delete link ifindex (a veth takes its peer with it).  0, or -1 with errno. */
+int netlink_link_del(struct netlink *nl, int ifindex);
+/*
+ * Call cb(ifindex, name, arg) for every link of kind `kind` whose
+ * IFLA_IFALIAS is exactly `alias`; at most max matches are reported.
+ * Returns the number reported, or -1 with errno.  cb must not use nl.
+ */
+int netlink_links_by_alias(struct netlink *nl, const char *kind, const char *alias, size_t max,
+			   void (*cb)(int ifindex, const char *name, void *arg), void *arg);
+
 #endif

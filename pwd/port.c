@@ -1,0 +1,321 @@
+/*
+ * Bridge ports: TAP or veth + AF_PACKET (port.h).
+ */
+#include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/if_packet.h>
+#include <linux/sockios.h>
+#include <net/ethernet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netlink.h"
+#include "port.h"
+#include "tap.h"
+
+#define PORT_STALE_MAX 256 /* veths removed per start-up, at most */
+
+void port_owner_alias(const char *site_name, char *out, size_t cap)
+{
+	snprintf(out, cap, "l2pwd site %s", site_name);
+}
+
+void port_peer_name(const char *name, char *out, size_t cap)
+{
+	uint32_t h = 2166136261u; /* FNV-1a, 32 bits */
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+		h ^= *c;
+		h *= 16777619u;
+	}
+	snprintf(out, cap, "%s%08x", PORT_PEER_PREFIX, h);
+}
+
+struct port_stale {
+	int ifindex[PORT_STALE_MAX];
+	char name[PORT_STALE_MAX][IFNAMSIZ];
+	size_t n;
+};
+
+static void port_stale_cb(int ifindex, const char *name, void *arg)
+{
+	struct port_stale *st = arg;
+
+	st->ifindex[st->n] = ifindex;
+	snprintf(st->name[st->n], sizeof(st->name[st->n]), "%s", name);
+	st->n++;
+}
+
+int port_cleanup_stale(const struct port_env *env)
+{
+	struct port_stale *st = calloc(1, sizeof(*st));
+	int removed = 0;
+
+	if (!st)
+		return -1;
+	/* Collected first: the dump and the deletes share one netlink buffer. */
+	if (netlink_links_by_alias(env->nl, "veth", env->owner, PORT_STALE_MAX, port_stale_cb,
+				   st) == -1) {
+		free(st);
+		return -1;
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		/* Both ends carry the alias: the first delete takes the pair, the second
+		 * finds nothing. */
+		if (netlink_link_del(env->nl, st->ifindex[i]) == 0) {
+			log_info("removed stale port %s (left by an earlier run of this site)",
+				 st->name[i]);
+			removed++;
+		} else if (errno != ENODEV) {
+			log_warn("cannot remove stale port %s", st->name[i]);
+		}
+	}
+	free(st);
+	return removed;
+}
+
+void port_init(struct port *pt)
+{
+	memset(pt, 0, sizeof(*pt));
+	pt->fd = -1;
+}
+
+int port_is_open(const struct port *pt)
+{
+	return pt->fd != -1;
+}
+
+int port_rx_ifindex(const struct port *pt)
+{
+	return pt->peer_ifindex;
+}
+
+/* One legacy ethtool set command (ETHTOOL_S*) with a value. */
+static int port_ethtool(int fd, const char *ifname, uint32_t cmd, uint32_t value)
+{
+	struct ethtool_value ev = {.cmd = cmd, .data = value};
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	return ioctl(fd, SIOCETHTOOL, &ifr);
+}
+
+/*
+ * The bridge end of a veth (port.h): GRO on, so the kernel gives it NAPI and
+ * XDP-redirected frames arrive; tx checksum (and with it TSO) and tx VLAN
+ * insertion off, so what crosses to the AF_PACKET socket is finished frames.
+ */
+static int port_veth_features(int fd, const char *ifname)
+{
+	struct ethtool_value ev = {.cmd = ETHTOOL_GFLAGS};
+	struct ifreq ifr;
+
+	if (port_ethtool(fd, ifname, ETHTOOL_SGRO, 1) == -1 ||
+	    port_ethtool(fd, ifname, ETHTOOL_STXCSUM, 0) == -1)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == -1)
+		return -1;
+	return port_ethtool(fd, ifname, ETHTOOL_SFLAGS, ev.data & ~(uint32_t)ETH_FLAG_TXVLAN);
+}
+
+/*
+ * The daemon's end must say nothing of its own into the bridge: with IPv6 on,
+ * the kernel would send DAD and router solicitations out of it.  No IPv6 in
+ * the kernel (ENOENT) is fine.
+ */
+static int port_no_ipv6(const char *ifname)
+{
+	char path[96];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	f = fopen(path, "we");
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	rc = fputs("1", f) < 0 ? -1 : 0;
+	if (fclose(f) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* The AF_PACKET socket on the daemon's end, bound once configured. */
+static int port_packet_socket(int ifindex)
+{
+	struct sockaddr_ll sll = {
+	    .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = ifindex};
+	int one = 1, fd, saved;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	/* Our own writes would come back as PACKET_OUTGOING copies. */
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) == -1 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+static int port_veth_open(struct port *pt, const struct port_env *env)
+{
+	int saved;
+
+	port_peer_name(pt->name, pt->peer, sizeof(pt->peer));
+	if (netlink_veth_create(env->nl, pt->name, pt->peer, PORT_MTU, env->owner) == -1) {
+		saved = errno;
+		/* A half-made pair (alias step failed) is ours: remove it. */
+		if (saved != EEXIST) {
+			int idx = (int)if_nametoindex(pt->name);
+
+			if (idx)
+				netlink_link_del(env->nl, idx);
+		}
+		errno = saved == EEXIST ? EBUSY : saved;
+		return -1;
+	}
+	pt->ifindex = (int)if_nametoindex(pt->name);
+	pt->peer_ifindex = (int)if_nametoindex(pt->peer);
+	if (pt->ifindex == 0 || pt->peer_ifindex == 0)
+		goto fail;
+	pt->msgs = calloc(PORT_BATCH_MAX, sizeof(*pt->msgs));
+	if (!pt->msgs)
+		goto fail;
+	if (port_no_ipv6(pt->peer) == -1)
+		log_warn("port %s: cannot turn IPv6 off on %s", pt->name, pt->peer);
+	pt->fd = port_packet_socket(pt->peer_ifindex);
+	if (pt->fd == -1)
+		goto fail;
+	if (port_veth_features(pt->fd, pt->name) == -1) {
+		log_warn("port %s: cannot set GRO on / tx checksum and VLAN offload off", pt->name);
+		goto fail;
+	}
+	return 0;
+fail:
+	saved = errno;
+	port_close(pt);
+	errno = saved;
+	return -1;
+}
+
+int port_open(struct port *pt, const struct port_env *env, const char *name)
+{
+	port_init(pt);
+	pt->kind = env->kind;
+	pt->nl = env->nl;
+	if (strlen(name) >= sizeof(pt->name)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	snprintf(pt->name, sizeof(pt->name), "%s", name);
+	if (pt->kind == PORT_VETH)
+		return port_veth_open(pt, env);
+	pt->fd = tap_open(name, &pt->ifindex);
+	if (pt->fd == -1)
+		return -1;
+	pt->peer_ifindex = pt->ifindex;
+	tap_set_carrier(pt->fd, 0);
+	return 0;
+}
+
+void port_close(struct port *pt)
+{
+	if (pt->kind == PORT_VETH && pt->ifindex > 0) {
+		/* Deleting one end takes the pair; ENODEV: somebody did it already. */
+		if (netlink_link_del(pt->nl, pt->ifindex) == -1 && errno != ENODEV)
+			log_warn("port %s: cannot remove it", pt->name);
+	}
+	if (pt->fd != -1)
+		close(pt->fd); /* a TAP is not persistent: this removes it */
+	free(pt->msgs);
+	pt->msgs = NULL;
+	pt->fd = -1;
+	pt->ifindex = 0;
+	pt->peer_ifindex = 0;
+}
+
+int port_set_carrier(struct port *pt, int on)
+{
+	if (pt->fd == -1)
+		return -1;
+	if (pt->kind == PORT_TAP)
+		return tap_set_carrier(pt->fd, on);
+	/* veth carrier follows the peer's admin state (drivers/net/veth.c veth_open/close). */
+	return netlink_link_set_up(pt->nl, pt->peer_ifindex, on);
+}
+
+unsigned port_recv(struct port *pt, struct iovec *iov, size_t *len, unsigned n)
+{
+	unsigned got = 0;
+	int r;
+
+	if (pt->fd == -1 || n == 0)
+		return 0;
+	if (n > PORT_BATCH_MAX)
+		n = PORT_BATCH_MAX;
+	if (pt->kind == PORT_TAP) {
+		while (got < n) {
+			ssize_t rd = read(pt->fd, iov[got].iov_base, iov[got].iov_len);
+
+			if (rd <= 0)
+				break;
+			len[got++] = (size_t)rd;
+		}
+		return got;
+	}
+	memset(pt->msgs, 0, n * sizeof(*pt->msgs));
+	for (unsigned i = 0; i < n; i++) {
+		pt->msgs[i].msg_hdr.msg_iov = &iov[i];
+		pt->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	/*
+	 * ENETDOWN is reported once (sk_err) after the peer end went down or was
+	 * bound while down: it says nothing about the frames queued behind it.
+	 */
+	r = recvmmsg(pt->fd, pt->msgs, n, MSG_DONTWAIT, NULL);
+	if (r == -1 && errno == ENETDOWN)
+		r = recvmmsg(pt->fd, pt->msgs, n, MSG_DONTWAIT, NULL);
+	if (r <= 0)
+		return 0;
+	for (int i = 0; i < r; i++) {
+		if (pt->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+			continue;
+		if (pt->msgs[i].msg_len > iov[got].iov_len)
+			continue;
+		if (got != (unsigned)i)
+			memmove(iov[got].iov_base, iov[i].iov_base, pt->msgs[i].msg_len);
+		len[got++] = pt->msgs[i].msg_len;
+	}
+	return got;
+}
+
+int port_send(struct port *pt, const void *frame, size_t len)
+{
+	ssize_t w;
+
+	if (pt->fd == -1) {
+		errno = ENODEV;
+		return -1;
+	}
+	if (pt->kind == PORT_TAP)
+		w = write(pt->fd, frame, len);
+	else
+		w = send(pt->fd, frame, len, MSG_DONTWAIT);
+	return w == (ssize_t)len ? 0 : -1;
+}
