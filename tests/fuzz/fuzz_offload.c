@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "offload.h"
+#include "../unit/offload_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,17 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static uint8_t segs[FZ_SEGS][FZ_SEG_MAX], again[FZ_SEG_MAX];
 static size_t seglen[FZ_SEGS];
 static uint8_t gro_out[OFFLOAD_SUPER_MAX];
-
-static uint16_t ref_sum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 static int tcp_ok(const uint8_t *f, size_t len, const struct offload_seg *s)
 {

@@ -12,6 +12,7 @@
 
 #include "check_main.h"
 #include "offload.h"
+#include "offload_ref.h"
 
 /* Generated with scapy 2.5 (Ether/IP/TCP, checksums by scapy), see the commit. */
 static const uint8_t scapy_v4_0[] = {
@@ -67,18 +68,6 @@ static const uint8_t scapy_v6_1[] = {
 
 #define SEG_MAX 2048
 
-/* Naive RFC 1071: network-order words, one at a time. */
-static uint16_t ref_sum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 static uint16_t g16(const uint8_t *p, size_t at)
 {
 	return (uint16_t)(p[at] << 8 | p[at + 1]);
@@ -87,19 +76,6 @@ static uint16_t g16(const uint8_t *p, size_t at)
 static uint32_t g32(const uint8_t *p, size_t at)
 {
 	return (uint32_t)g16(p, at) << 16 | g16(p, at + 2);
-}
-
-/* Does the TCP checksum of this frame verify?  l3 given, IPv4 w/o options or IPv6 w/o ext. */
-static int ref_tcp_ok(const uint8_t *f, size_t len, size_t l3, int v6)
-{
-	size_t l4 = l3 + (v6 ? 40 : 20);
-	uint32_t sum = 6 + (uint32_t)(len - l4);
-
-	if (v6)
-		sum += ref_sum(f + l3 + 8, 32, 0);
-	else
-		sum += ref_sum(f + l3 + 12, 8, 0);
-	return ref_sum(f + l4, len - l4, sum) == 0xffff;
 }
 
 /* A super-frame: the headers of seg0 with `flags`, then `payload`. */
