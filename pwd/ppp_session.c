@@ -1,8 +1,9 @@
 /*
  * One PPP session over an L2TPv2 call (RFC 2661 §3.1 data messages carrying
  * PPP frames, FF 03 + protocol), bridged with BCP (RFC 3518): the PPP
- * engine's glue, the TAP port that appears once BCP is Opened and goes when
- * the session ends, and the frame path TAP <-> bridged frames.
+ * engine's glue, the bridge port (port.h: a TAP, or a veth pair in xdp mode)
+ * that appears once BCP is Opened and goes when the session ends, and the
+ * frame path port <-> bridged frames.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,7 +21,7 @@
 #include "pw.h"
 #include "site_priv.h"
 #include "status.h"
-#include "tap.h"
+#include "port.h"
 #include "transport.h"
 
 #define PS_STATUS_DROPS                                                                            \
@@ -52,12 +53,11 @@ static const char *ps_name(const struct ppp_session *ps)
 
 static void ps_port_close(struct ppp_session *ps)
 {
-	if (ps->tap_fd == -1)
+	if (!port_is_open(&ps->port))
 		return;
-	evloop_io_del(ps->site->loop, &ps->tap_io);
+	evloop_io_del(ps->site->loop, &ps->port_io);
 	evloop_timer_disarm(ps->site->loop, &ps->bridge_timer);
-	close(ps->tap_fd); /* not persistent: this removes the TAP */
-	ps->tap_fd = -1;
+	port_close(&ps->port); /* removes the device(s) */
 	ps->bridged = 0;
 	log_info("ppp %s: interface removed", ps->ifname);
 }
@@ -77,7 +77,7 @@ static void ps_bridge_try(struct ppp_session *ps)
 				 evloop_now(s->loop) + V2_BRIDGE_RETRY_MS);
 		return;
 	}
-	if (netlink_link_setup(s->nl, ps->tap_ifindex, TAP_MTU, br) == -1) {
+	if (netlink_link_setup(s->nl, ps->port.ifindex, PORT_MTU, br) == -1) {
 		log_warn("ppp %s: cannot bring up%s%s", ps->ifname, br ? " on bridge " : "",
 			 br ? ps->bridge : "");
 		evloop_timer_arm(s->loop, &ps->bridge_timer,
@@ -92,26 +92,25 @@ static void ps_bridge_timer(struct ev_timer *t)
 {
 	struct ppp_session *ps = t->arg;
 
-	if (ps->tap_fd != -1 && !ps->bridged)
+	if (port_is_open(&ps->port) && !ps->bridged)
 		ps_bridge_try(ps);
 }
 
-static void ps_tap_readable(struct ev_io *io, uint32_t events)
+static void ps_port_readable(struct ev_io *io, uint32_t events)
 {
 	struct ppp_session *ps = io->arg;
+	struct iovec iov = {.iov_base = ps->frame, .iov_len = sizeof(ps->frame)};
+	size_t n;
 
 	(void)events;
-	for (int i = 0; i < V2_TAP_BATCH && ps->tap_fd != -1; i++) {
-		ssize_t n = read(ps->tap_fd, ps->frame, sizeof(ps->frame));
-
-		if (n <= 0)
-			break;
+	/* One frame per port_recv(): ppp_send_frame() consumes it before the next. */
+	for (int i = 0; i < V2_TAP_BATCH && port_recv(&ps->port, &iov, &n, 1) == 1; i++) {
 		if (!ps->up || !ppp_ready(ps->ppp)) {
 			ps->drops[PS_DROP_NOT_BRIDGING]++;
 			continue;
 		}
 		/* Ready, so a refusal means the frame does not fit (see ppp.h). */
-		if (ppp_send_frame(ps->ppp, ps->frame, (size_t)n) == -1) {
+		if (ppp_send_frame(ps->ppp, ps->frame, n) == -1) {
 			ps->drops[PS_DROP_TOO_BIG]++;
 			continue;
 		}
@@ -124,15 +123,18 @@ static void ps_tap_readable(struct ev_io *io, uint32_t events)
 /* 0, or -1 with errno (EBUSY: the name is taken). */
 static int ps_port_open(struct ppp_session *ps)
 {
-	ps->tap_fd = tap_open(ps->ifname, &ps->tap_ifindex);
-	if (ps->tap_fd == -1)
+	if (port_open(&ps->port, &ps->site->ports, ps->ifname) == -1)
 		return -1;
-	ps->tap_io.fd = ps->tap_fd;
-	ps->tap_io.cb = ps_tap_readable;
-	ps->tap_io.arg = ps;
-	if (evloop_io_add(ps->site->loop, &ps->tap_io, EPOLLIN) == -1) {
-		close(ps->tap_fd);
-		ps->tap_fd = -1;
+	/* The port exists only while BCP is up: carrier on from the start. */
+	port_set_carrier(&ps->port, 1);
+	ps->port_io.fd = ps->port.fd;
+	ps->port_io.cb = ps_port_readable;
+	ps->port_io.arg = ps;
+	if (evloop_io_add(ps->site->loop, &ps->port_io, EPOLLIN) == -1) {
+		int saved = errno;
+
+		port_close(&ps->port);
+		errno = saved;
 		return -1;
 	}
 	ps_bridge_try(ps);
@@ -288,11 +290,11 @@ static void ps_frame(void *ctx, const uint8_t *eth, size_t len)
 {
 	struct ppp_session *ps = ctx;
 
-	if (ps->tap_fd == -1 || !ps->up) {
+	if (!port_is_open(&ps->port) || !ps->up) {
 		ps->drops[PS_DROP_NOT_BRIDGING]++;
 		return;
 	}
-	if (write(ps->tap_fd, eth, len) == -1) {
+	if (port_send(&ps->port, eth, len) == -1) {
 		ps->drops[PS_DROP_TAP_FULL]++;
 		return;
 	}
@@ -345,7 +347,7 @@ struct ppp_session *ppp_session_new(struct v2_tunnel *t, uint16_t sid, int serve
 	ps->sid = sid;
 	ps->server = server;
 	ps->client = client;
-	ps->tap_fd = -1;
+	port_init(&ps->port);
 	ps->created = evloop_now(t->site->loop);
 	evloop_timer_init(&ps->ppp_timer, ps_ppp_timer, ps);
 	evloop_timer_init(&ps->work_timer, ps_work_timer, ps);

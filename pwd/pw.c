@@ -16,7 +16,6 @@
 #include "pw.h"
 #include "pw_fast.h"
 #include "status.h"
-#include "tap.h"
 #include "transport.h"
 
 #define PW_ETH_MIN 14 /* an Ethernet header: anything shorter is not a frame */
@@ -44,12 +43,11 @@ static int pw_port_open(struct pw *p);
 
 static void pw_port_close(struct pw *p)
 {
-	if (p->tap_fd == -1)
+	if (!port_is_open(&p->port))
 		return;
 	pw_fast_down(p->fast, p);
-	evloop_io_del(p->loop, &p->tap_io);
-	close(p->tap_fd); /* not persistent: this removes the TAP */
-	p->tap_fd = -1;
+	evloop_io_del(p->loop, &p->port_io);
+	port_close(&p->port); /* removes the device(s) */
 	p->bridged = 0;
 }
 
@@ -71,9 +69,9 @@ static void pw_bridge_try(struct pw *p)
 				 evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
 		return;
 	}
-	if (netlink_link_setup(p->nl, p->tap_ifindex, TAP_MTU, br_ifindex) == -1) {
+	if (netlink_link_setup(p->nl, p->port.ifindex, PORT_MTU, br_ifindex) == -1) {
 		if (errno == ENODEV) {
-			/* Someone deleted our TAP: its fd is orphaned, make a new one. */
+			/* Someone deleted our port: its fd is orphaned, make a new one. */
 			log_warnx("pseudowire %s: interface %s was deleted, re-creating it",
 				  p->title, p->ifname);
 			pw_port_close(p);
@@ -106,12 +104,12 @@ static void pw_bridge_timer(struct ev_timer *t)
 	struct pw *p = t->arg;
 	int master;
 
-	if (p->tap_fd == -1) {
+	if (!port_is_open(&p->port)) {
 		if (pw_port_open(p) == 0)
 			pw_bridge_try(p);
 		return;
 	}
-	if (p->bridged && netlink_link_master(p->nl, p->tap_ifindex, &master) == 0 &&
+	if (p->bridged && netlink_link_master(p->nl, p->port.ifindex, &master) == 0 &&
 	    master == p->bridge_ifindex && master != 0) {
 		evloop_timer_arm(p->loop, &p->bridge_timer,
 				 evloop_now(p->loop) + PW_BRIDGE_RETRY_MS);
@@ -155,8 +153,7 @@ int pw_data_up(struct pw *p, const struct pw_session_params *sp)
 	}
 	p->up = 1;
 	p->up_since = evloop_now(p->loop);
-	if (p->tap_fd != -1)
-		tap_set_carrier(p->tap_fd, 1);
+	port_set_carrier(&p->port, 1);
 	pw_fast_up(p->fast, p);
 	if (p->bridged)
 		pw_set_status(p, "connected");
@@ -170,8 +167,7 @@ void pw_data_down(struct pw *p, const char *why)
 	pw_fast_down(p->fast, p);
 	p->up = 0;
 	p->up_since = 0;
-	if (p->tap_fd != -1)
-		tap_set_carrier(p->tap_fd, 0);
+	port_set_carrier(&p->port, 0);
 	if (p->bridged)
 		pw_set_status(p, "disconnected");
 	if (why)
@@ -187,7 +183,7 @@ static void pw_drop(struct pw *p, enum pw_drop reason, int rx)
 		p->st.tx_dropped++;
 }
 
-/* Receive checks (cookie, sublayer, sequence) are the codec's; then into the TAP. */
+/* Receive checks (cookie, sublayer, sequence) are the codec's; then into the port. */
 void pw_rx(struct pw *p, const struct buf *pkt)
 {
 	struct buf frame;
@@ -211,11 +207,11 @@ void pw_rx(struct pw *p, const struct buf *pkt)
 		p->st.rx_errors++;
 		return;
 	}
-	if (p->tap_fd == -1) {
+	if (!port_is_open(&p->port)) {
 		pw_drop(p, PW_DROP_NO_PORT, 1);
 		return;
 	}
-	if (write(p->tap_fd, buf_cur(&frame), len) != (ssize_t)len) {
+	if (port_send(&p->port, buf_cur(&frame), len) == -1) {
 		pw_drop(p, PW_DROP_TAP_FULL, 1);
 		return;
 	}
@@ -225,21 +221,18 @@ void pw_rx(struct pw *p, const struct buf *pkt)
 }
 
 /* Frames from the LAN: read a batch, prepend the template, one sendmmsg. */
-static void pw_tap_readable(struct ev_io *io, uint32_t events)
+static void pw_port_readable(struct ev_io *io, uint32_t events)
 {
 	struct pw *p = io->arg;
 
 	(void)events;
 	for (int round = 0; round < 4; round++) {
-		unsigned n = 0, sent;
+		unsigned got, n = 0, sent;
 		uint64_t bytes = 0;
 		struct wbuf w;
 
-		while (n < PW_BATCH) {
-			ssize_t r = read(p->tap_fd, p->frames[n], PW_FRAME_MAX);
-
-			if (r <= 0)
-				break;
+		got = port_recv(&p->port, p->rx_iov, p->rx_len, PW_BATCH);
+		for (unsigned i = 0; i < got; i++) {
 			if (!p->up) {
 				pw_drop(p, PW_DROP_SESSION_DOWN, 0);
 				continue;
@@ -250,35 +243,35 @@ static void pw_tap_readable(struct ev_io *io, uint32_t events)
 				p->tx.ns = pw_fast_seq_take(p->fast, p);
 			l2tp_data_tx_header(&p->tx, &w);
 			p->iov[n][0].iov_len = w.len;
-			p->iov[n][1].iov_len = (size_t)r;
-			bytes += (uint64_t)r;
+			p->iov[n][1].iov_base = p->frames[i];
+			p->iov[n][1].iov_len = p->rx_len[i];
+			bytes += p->rx_len[i];
 			n++;
 		}
-		if (n == 0)
-			return;
-		sent = transport_send_batch(p->sp.transport, p->msgs, n);
-		p->st.tx_packets += sent;
-		p->st.tx_bytes += bytes; /* approximate when a send failed */
-		for (unsigned i = sent; i < n; i++)
-			pw_drop(p, PW_DROP_SEND_FAILED, 0);
-		p->last_frame = evloop_now(p->loop);
-		if (n < PW_BATCH)
+		if (n > 0) {
+			sent = transport_send_batch(p->sp.transport, p->msgs, n);
+			p->st.tx_packets += sent;
+			p->st.tx_bytes += bytes; /* approximate when a send failed */
+			for (unsigned i = sent; i < n; i++)
+				pw_drop(p, PW_DROP_SEND_FAILED, 0);
+			p->last_frame = evloop_now(p->loop);
+		}
+		if (got < PW_BATCH)
 			return;
 	}
 }
 
 /*
- * Create the TAP.  When that fails (the name is taken by another device,
+ * Create the port.  When that fails (the name is taken by another device,
  * say) the pseudowire stays, shows why in its status and retries with the
  * bridge timer: an admin can free the name without restarting us.
  */
 static int pw_port_open(struct pw *p)
 {
-	p->tap_fd = tap_open(p->ifname, &p->tap_ifindex);
-	if (p->tap_fd != -1) {
-		tap_set_carrier(p->tap_fd, p->up);
-		p->tap_io = (struct ev_io){.fd = p->tap_fd, .cb = pw_tap_readable, .arg = p};
-		if (evloop_io_add(p->loop, &p->tap_io, EPOLLIN) == 0) {
+	if (port_open(&p->port, p->penv, p->ifname) == 0) {
+		port_set_carrier(&p->port, p->up);
+		p->port_io = (struct ev_io){.fd = p->port.fd, .cb = pw_port_readable, .arg = p};
+		if (evloop_io_add(p->loop, &p->port_io, EPOLLIN) == 0) {
 			if (p->up)
 				pw_fast_up(p->fast, p);
 			if (p->last_error[0])
@@ -286,8 +279,7 @@ static int pw_port_open(struct pw *p)
 					 p->ifname);
 			return 0;
 		}
-		close(p->tap_fd);
-		p->tap_fd = -1;
+		port_close(&p->port);
 	}
 	if (strncmp(p->status, "interface ", 10) != 0)
 		log_warn("pseudowire %s: cannot create interface %s, retrying every %d s", p->title,
@@ -300,7 +292,7 @@ static int pw_port_open(struct pw *p)
 	return -1;
 }
 
-struct pw *pw_new(struct evloop *l, struct netlink *nl, const struct cfg_pseudowire *c,
+struct pw *pw_new(struct evloop *l, const struct port_env *env, const struct cfg_pseudowire *c,
 		  const char *bridge, char *err, size_t errlen)
 {
 	struct pw *p = calloc(1, sizeof(*p));
@@ -315,7 +307,9 @@ struct pw *pw_new(struct evloop *l, struct netlink *nl, const struct cfg_pseudow
 		goto free_p;
 	}
 	p->loop = l;
-	p->nl = nl;
+	p->nl = env->nl;
+	p->penv = env;
+	port_init(&p->port);
 	p->cfg = c;
 	p->fast_slot = -1;
 	snprintf(p->title, sizeof(p->title), "%s", c->title);
@@ -324,12 +318,12 @@ struct pw *pw_new(struct evloop *l, struct netlink *nl, const struct cfg_pseudow
 	for (int i = 0; i < PW_BATCH; i++) {
 		p->iov[i][0].iov_base = p->hdrs[i];
 		p->iov[i][1].iov_base = p->frames[i];
+		p->rx_iov[i] = (struct iovec){.iov_base = p->frames[i], .iov_len = PW_FRAME_MAX};
 		p->msgs[i].msg_hdr.msg_iov = p->iov[i];
 		p->msgs[i].msg_hdr.msg_iovlen = 2;
 	}
 	evloop_timer_init(&p->bridge_timer, pw_bridge_timer, p);
 	if (c->disabled) {
-		p->tap_fd = -1;
 		pw_set_status(p, "disabled");
 		return p;
 	}
@@ -368,8 +362,8 @@ void pw_status_row(const struct pw *p, struct status_iface *o)
 		o->uptime = (now - p->up_since) / 1000;
 	o->idle_time = p->last_frame ? (now - p->last_frame) / 1000 : o->uptime;
 	snprintf(o->encoding, sizeof(o->encoding), "none");
-	o->mtu = TAP_MTU;
-	o->mru = TAP_MTU;
+	o->mtu = PORT_MTU;
+	o->mru = PORT_MTU;
 	snprintf(o->local_address, sizeof(o->local_address), "%s",
 		 c->local.ss.ss_family == AF_UNSPEC ? "" : c->local.text);
 	snprintf(o->remote_address, sizeof(o->remote_address), "%s", c->remote.text);
@@ -387,9 +381,20 @@ void pw_status_row(const struct pw *p, struct status_iface *o)
 	o->rx_dropped = p->st.rx_dropped;
 	o->tx_dropped = p->st.tx_dropped;
 	/* One session, two paths: the counters add up (DESIGN.md "Data path"). */
-	pw_fast_counters(p->fast, p, &o->rx_packets, &o->rx_bytes, &o->rx_dropped, &o->tx_packets,
-			 &o->tx_bytes);
-	snprintf(o->fastpath, sizeof(o->fastpath), "%s", p->fast_slot >= 0 ? "tc" : "off");
+	o->fastpath_rx_packets = p->st.fast_rx_packets;
+	o->fastpath_tx_packets = p->st.fast_tx_packets;
+	{
+		uint64_t frx = 0, ftx = 0;
+
+		pw_fast_counters(p->fast, p, &frx, &o->rx_bytes, &o->rx_dropped, &ftx,
+				 &o->tx_bytes);
+		o->rx_packets += frx;
+		o->tx_packets += ftx;
+		o->fastpath_rx_packets += frx;
+		o->fastpath_tx_packets += ftx;
+	}
+	snprintf(o->fastpath, sizeof(o->fastpath), "%s",
+		 p->fast_slot >= 0 ? pw_fast_mode(p->fast) : "off");
 	snprintf(o->mode, sizeof(o->mode), "%s", c->mode == CFG_PW_STATIC ? "static" : "dynamic");
 	snprintf(o->encap, sizeof(o->encap), "%s", c->encap == CFG_ENCAP_IP ? "ip" : "udp");
 	o->cookie_length = c->cookie_length;

@@ -3,13 +3,14 @@
  * encapsulation template, the receive checks) and its counters.  The site
  * creates pseudowires from the config and drives them:
  *
- *   pw_new()        TAP created, bridge attach tried (retried every
+ *   pw_new()        port created (port.h: a TAP, or a veth pair in xdp
+ *                   mode), bridge attach tried (retried every
  *                   PW_BRIDGE_RETRY_MS while the bridge is missing, and
  *                   re-checked as often while attached);
  *   pw_data_up()    a session is established (static: at once; dynamic: on
  *                   session_up): frames flow both ways, carrier on;
  *   pw_data_down()  frames from the LAN are dropped (tx_dropped), carrier off;
- *   pw_free()       TAP closed, which removes it.
+ *   pw_free()       port closed, which removes it.
  *
  * The frame path never allocates: every buffer is part of struct pw.
  *
@@ -28,6 +29,7 @@
 #include "cfg.h"
 #include "evloop.h"
 #include "l2tp_data.h"
+#include "port.h"
 
 struct buf;
 struct mmsghdr;
@@ -68,6 +70,7 @@ struct pw_session_params {
 struct pw_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t rx_errors, rx_dropped, tx_dropped;
+	uint64_t fast_rx_packets, fast_tx_packets; /* of the above, the fast path's */
 	uint64_t drops[PW_DROP_MAX];
 	uint64_t rx_drops[L2TP_DATA_DROP_COUNT]; /* decap reasons */
 };
@@ -80,9 +83,10 @@ struct pw {
 	const struct cfg_pseudowire *cfg; /* owned by the site's current config */
 	char title[CFG_NAME_MAX];
 
-	/* TAP and bridge */
-	int tap_fd, tap_ifindex;
-	struct ev_io tap_io;
+	/* port and bridge */
+	const struct port_env *penv; /* the site's */
+	struct port port;
+	struct ev_io port_io;
 	char ifname[CFG_IFNAME_MAX];
 	char bridge[CFG_IFNAME_MAX];
 	int bridged, bridge_ifindex;
@@ -99,7 +103,8 @@ struct pw {
 	struct transport *own_tr;
 	struct pw_fast *fast; /* the site's fast path, NULL when off (borrowed) */
 	int fast_slot;	      /* its slot while the session is in the fast path, else -1 */
-	int fast_ifindex;     /* the TAP the TC egress program sits on */
+	int fast_ifindex;     /* the port the TC egress program sits on */
+	int fast_rx_ifindex;  /* where the RX program sends its frames (port_rx_ifindex) */
 	int wan_pending;      /* its socket could not be opened yet: the site retries */
 	struct site_group *group;
 	struct l2tp_session *session; /* the established session, NULL when none */
@@ -119,17 +124,20 @@ struct pw {
 	uint8_t frames[PW_BATCH][PW_FRAME_MAX];
 	uint8_t hdrs[PW_BATCH][L2TP_DATA_HDR_MAX];
 	struct iovec iov[PW_BATCH][2];
+	struct iovec rx_iov[PW_BATCH]; /* port_recv() into frames[] */
+	size_t rx_len[PW_BATCH];
 	struct mmsghdr *msgs; /* PW_BATCH of them */
 };
 
 /*
- * Create the TAP and try the bridge.  NULL only when out of memory: a TAP
- * that cannot be created yet is retried (status says why).  A disabled
- * pseudowire gets no TAP: it exists for status only.
+ * Create the port (env: the site's, outlives p) and try the bridge.  NULL
+ * only when out of memory: a port that cannot be created yet is retried
+ * (status says why).  A disabled pseudowire gets no port: it exists for
+ * status only.
  */
-struct pw *pw_new(struct evloop *l, struct netlink *nl, const struct cfg_pseudowire *c,
+struct pw *pw_new(struct evloop *l, const struct port_env *env, const struct cfg_pseudowire *c,
 		  const char *bridge, char *err, size_t errlen);
-/* Data down (if up), TAP closed (removed), freed.  NULL accepted. */
+/* Data down (if up), port closed (removed), freed.  NULL accepted. */
 void pw_free(struct pw *p);
 
 /* -1 (logged) when the codec refuses the parameters. */

@@ -247,7 +247,7 @@ static void site_retry_timer(struct ev_timer *t)
 static void site_pw_start(struct site *s, const struct cfg_pseudowire *c, struct pw ***tail)
 {
 	char err[160];
-	struct pw *p = pw_new(s->loop, s->nl, c, site_pw_bridge(s, c), err, sizeof(err));
+	struct pw *p = pw_new(s->loop, &s->ports, c, site_pw_bridge(s, c), err, sizeof(err));
 
 	if (!p) {
 		log_warnx("pseudowire %s: %s", c->title, err);
@@ -343,6 +343,11 @@ int site_start(struct site *s)
 	log_info("site %s: starting %zu pseudowire%s", s->cfg->name, s->cfg->n_pw,
 		 s->cfg->n_pw == 1 ? "" : "s");
 	s->fast = pw_fast_open(s->cfg->fastpath, s->cfg->wan_interface);
+	s->ports.nl = s->nl;
+	s->ports.kind = pw_fast_port_kind(s->fast);
+	port_owner_alias(s->cfg->name, s->ports.owner, sizeof(s->ports.owner));
+	/* veth ports outlive a killed daemon (port.h): ours go before new ones are made. */
+	port_cleanup_stale(&s->ports);
 	for (size_t i = 0; i < s->cfg->n_pw; i++)
 		site_pw_start(s, &s->cfg->pw[i], &tail);
 	site_v2_start(s);

@@ -17,6 +17,7 @@
 #include "cfg.h"
 #include "evloop.h"
 #include "log.h"
+#include "port.h"
 #include "site_v2.h"
 #include "status.h"
 
@@ -98,6 +99,8 @@ struct site {
 	struct ev_timer stop_timer;
 	void (*stop_done)(void *arg);
 	void *stop_arg;
+	/* TAP or veth ports (pw_fast_port_kind), and the alias marking our veths */
+	struct port_env ports;
 };
 
 /* site.c */

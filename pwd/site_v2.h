@@ -29,6 +29,7 @@
 
 #include "cfg.h"
 #include "evloop.h"
+#include "port.h"
 
 struct l2tp_session;
 struct l2tp_tunnel;
@@ -103,8 +104,9 @@ struct ppp_session {
 	char ifname[CFG_IFNAME_MAX];
 	char bridge[CFG_IFNAME_MAX];
 	char user[64];
-	int tap_fd, tap_ifindex, bridged, bridge_ifindex;
-	struct ev_io tap_io;
+	struct port port; /* port.h: TAP, or veth in xdp mode; open while BCP is up */
+	struct ev_io port_io;
+	int bridged, bridge_ifindex;
 	struct ev_timer bridge_timer;
 	int up;
 	uint64_t created, up_since, last_frame;

@@ -124,6 +124,8 @@ static json_t *status_iface_json(const struct status_iface *r)
 	INT("rx-dropped", rx_dropped);
 	INT("tx-dropped", tx_dropped);
 	STR("fastpath", fastpath);
+	INT("fastpath-rx-packets", fastpath_rx_packets);
+	INT("fastpath-tx-packets", fastpath_tx_packets);
 	/* Extra keys. */
 	STR("mode", mode);
 	STR("encap", encap);

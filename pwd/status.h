@@ -28,7 +28,9 @@ struct status_iface {
 	char user[64];
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t rx_errors, rx_dropped, tx_dropped;
-	char fastpath[8]; /* "off" | "tc" | "xdp" */
+	char fastpath[8]; /* "off" | "tc" | "xdp": what this row's frames take */
+	/* The eBPF programs' part of rx_packets / tx_packets (0 when off). */
+	uint64_t fastpath_rx_packets, fastpath_tx_packets;
 	/* Beyond the contract: shown by `monitor` and in JSON as extra keys. */
 	char mode[16];       /* "static" | "dynamic" | "" */
 	char encap[8];       /* "udp" | "ip" */

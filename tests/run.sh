@@ -34,7 +34,23 @@ JOBS=${L2T_JOBS:-2}
 FUZZ_SECONDS=${FUZZ_CHECK_SECONDS:-20}
 ONLY=${L2T_ONLY:-}
 LOGDIR=$(mktemp -d /tmp/l2pw-check.XXXXXX)
-RUN_PFX=l2$(printf %x $$) # scenario prefixes: RUN_PFX + one index character
+MODES=${L2T_MODES:-off tc xdp}
+
+# base36 N [WIDTH]: N in digits 0-9a-z, zero-padded to WIDTH.
+B36=0123456789abcdefghijklmnopqrstuvwxyz
+base36() {
+	local n=$1 w=${2:-1} out=""
+	while [ "$n" -gt 0 ] || [ "${#out}" -lt "$w" ]; do
+		out=${B36:$((n % 36)):1}$out
+		n=$((n / 36))
+	done
+	echo "$out"
+}
+# Scenario prefixes (lib.sh: at most 9 characters): "l2", this runner's PID
+# in base 36 (at most 5 characters for PIDs up to 2^22), and two characters
+# per scenario run (one per scenario and mode: 1296 runs before a repeat).
+RUN_PFX=l2$(base36 $$)
+pfx_suffix() { base36 "$(($1 % 1296))" 2; }
 T0=$(date +%s)
 DEADLINE=$((T0 + ${L2T_BUDGET:-1500}))
 
@@ -43,6 +59,7 @@ FAILED=0
 FINAL_PRINTED=0
 declare -A JOB_NAME=() # pid -> test name
 declare -A JOB_PFX=()  # pid -> scenario prefix ("" for non-scenarios)
+declare -A JOB_T0=()   # pid -> start time (s)
 
 say() { printf '%s\n' "$*"; }
 since() { echo "$(($(date +%s) - T0))s"; }
@@ -92,17 +109,20 @@ job_start() {
 	pid=$!
 	JOB_NAME[$pid]=$name
 	JOB_PFX[$pid]=$pfx
+	JOB_T0[$pid]=$(date +%s)
 	echo "$log" >"$LOGDIR/job.$pid"
 }
 
 # job_reap: wait for one job and report it.
 job_reap() {
-	local pid rc=0 name pfx log leaked
+	local pid rc=0 name pfx log leaked secs
 	wait -n -p pid "${!JOB_NAME[@]}" || rc=$?
 	name=${JOB_NAME[$pid]}
 	pfx=${JOB_PFX[$pid]}
 	log=$(cat "$LOGDIR/job.$pid")
-	unset "JOB_NAME[$pid]" "JOB_PFX[$pid]"
+	secs=$(($(date +%s) - JOB_T0[$pid]))
+	unset "JOB_NAME[$pid]" "JOB_PFX[$pid]" "JOB_T0[$pid]"
+	printf '%s\t%s\n' "$secs" "$name" >>"$LOGDIR/durations"
 	leaked=""
 	[ -z "$pfx" ] || leaked=$(reap_namespaces "$pfx")
 	if [ -n "$leaked" ]; then
@@ -117,9 +137,9 @@ job_reap() {
 		rc=1
 	fi
 	case $rc in
-	0) pass "$name ($(job_summary "$log"))" ;;
-	124 | 137) failed "$name (timed out)" 1 "$log" ;;
-	*) failed "$name (exit $rc)" 1 "$log" ;;
+	0) pass "$name ($(job_summary "$log"); ${secs}s)" ;;
+	124 | 137) failed "$name (timed out after ${secs}s)" 1 "$log" ;;
+	*) failed "$name (exit $rc, ${secs}s)" 1 "$log" ;;
 	esac
 }
 job_reap_all() {
@@ -272,7 +292,23 @@ job_reap_all
 
 # --- 4. namespace scenarios ---------------------------------------------------------
 
-say "runner: namespace scenarios, $JOBS at a time, daemon build-san/l2pwd ($(since))"
+# modes_of SCENARIO_FILE: the fast-path modes to run it in.  The L2TPv3
+# (0*, 1*) and L2TPv2/PPP/BCP/MP (2*, 3*) scenarios run in every mode of
+# L2T_MODES; one whose subject is a single mode (it sets L2T_FASTPATH or
+# L2T_FASTPATH_MODE itself, e.g. 14a/14b/14c) or no daemon at all (a
+# "# l2t-modes: once" line, e.g. 00-topology, 00b-examples) runs once, as do
+# demo and ipsec/ ("-": the scenario's own or the daemon's default mode).
+modes_of() {
+	local name=${1#tests/netns/}
+	if [[ $name =~ ^[0-3] ]] &&
+		! grep -qE '^(# l2t-modes: once|[[:space:]]*(export[[:space:]]+)?([A-Z_]+=[^ ]*[[:space:]]+)*L2T_FASTPATH(_MODE)?=)' "$1"; then
+		echo "$MODES"
+	else
+		echo -
+	fi
+}
+
+say "runner: namespace scenarios, $JOBS at a time, fast-path modes: $MODES, daemon build-san/l2pwd ($(since))"
 idx=0
 # Scenarios: tests/netns/*.sh and one directory down (tests/netns/ipsec/...);
 # lib*.sh are libraries, not scenarios.
@@ -281,17 +317,31 @@ for sc in tests/netns/*.sh tests/netns/*/*.sh; do
 	case $(basename "$sc") in lib*.sh) continue ;; esac
 	t=${sc#tests/netns/}
 	t=${t%.sh}
-	idx=$((idx + 1))
-	selected "$t" || continue
-	pfx=$RUN_PFX$(printf '%s' 0123456789abcdefghijklmnopqrstuvwxyz | cut -c$((idx % 36 + 1)))
-	job_start "netns $t" "$pfx" "$LOGDIR/netns-${t//\//-}.log" \
-		env L2T_PFX="$pfx" L2PWD="$ROOT/build-san/l2pwd" L2PWCTL="$ROOT/build-san/l2pwctl" \
-		timeout -k 20 400 bash "$sc"
+	for mode in $(modes_of "$sc"); do
+		# One prefix per run and mode, whether selected or not, so a
+		# scenario keeps its prefix across partial runs.
+		pfx=$RUN_PFX$(pfx_suffix "$idx")
+		idx=$((idx + 1))
+		if [ "$mode" = - ]; then
+			name=$t fp=() log=netns-${t//\//-}
+		else
+			name="$t [$mode]" fp=(L2T_FASTPATH="$mode") log=netns-${t//\//-}-$mode
+		fi
+		selected "$name" || continue
+		job_start "netns $name" "$pfx" "$LOGDIR/$log.log" \
+			env "${fp[@]}" L2T_PFX="$pfx" L2PWD="$ROOT/build-san/l2pwd" L2PWCTL="$ROOT/build-san/l2pwctl" \
+			timeout -k 20 400 bash "$sc"
+	done
 done
 job_reap_all
 
 # --- summary ---------------------------------------------------------------------
 
+# The slowest background jobs: where the time of `make check` goes.
+if [ -s "$LOGDIR/durations" ]; then
+	say "runner: slowest jobs (seconds, wall clock, $JOBS at a time; load now: $(cut -d' ' -f1-3 /proc/loadavg)):"
+	sort -rn "$LOGDIR/durations" | head -n 12 | sed 's/^/    /'
+fi
 if [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]; then
 	rm -rf "$LOGDIR"
 	say "runner: done in $(since)"

@@ -7,9 +7,11 @@
  * object did and nothing else.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -31,6 +33,11 @@
 #define FASTPATH_TC_HANDLE 0x1701
 #define FASTPATH_TC_PRIO   0x1701
 
+/* tcx (Linux 6.6) attach types: newer than Debian's libbpf 1.1 headers.
+ * bpf_link_create() passes them through to BPF_LINK_CREATE unchanged. */
+#define FASTPATH_BPF_TCX_INGRESS 46
+#define FASTPATH_BPF_TCX_EGRESS	 47
+
 /* The maps every object defines and all share (l2pw_bpf.h). */
 /* one name a line */
 /* clang-format off */
@@ -48,12 +55,21 @@ static const char *const fastpath_shared_maps[] = {
 /* clang-format on */
 #define FASTPATH_FIXED_SIZE_MAPS 2
 
+/*
+ * What this object attached to one device.  XDP and, where the kernel has
+ * tcx, TC are BPF links: the kernel detaches them when the last fd closes,
+ * so a daemon killed with -9 leaves nothing behind.  Without tcx, TC falls
+ * back to a netlink cls_bpf filter (FASTPATH_TC_HANDLE/PRIO), which outlives
+ * us; fastpath_cleanup_stale() removes such leftovers.
+ */
 struct fastpath_attach {
 	int ifindex;
 	enum fastpath_xdp_mode xdp;  /* FASTPATH_XDP_NONE: no XDP of ours */
-	unsigned int tc_ingress : 1; /* TC_RX filter attached */
-	unsigned int tc_egress : 1;  /* TC_TX filter attached */
+	int xdp_link;		     /* its link fd */
+	unsigned int tc_ingress : 1; /* TC_RX attached */
+	unsigned int tc_egress : 1;  /* TC_TX attached */
 	unsigned int tc_created : 1; /* we created the clsact qdisc */
+	int tc_link[2];		     /* tcx link fd per point (ingress, egress); -1: netlink */
 };
 
 struct fastpath {
@@ -210,6 +226,9 @@ static struct fastpath_attach *fastpath_find_att(struct fastpath *fp, int ifinde
 	a = &fp->att[fp->natt++];
 	memset(a, 0, sizeof(*a));
 	a->ifindex = ifindex;
+	a->xdp_link = -1;
+	a->tc_link[0] = -1;
+	a->tc_link[1] = -1;
 	return a;
 }
 
@@ -218,32 +237,46 @@ static __u32 fastpath_xdp_flags(enum fastpath_xdp_mode mode)
 	return mode == FASTPATH_XDP_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
 }
 
+int fastpath_attach_xdp_mode(struct fastpath *fp, int ifindex, enum fastpath_xdp_mode mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = fastpath_xdp_flags(mode));
+	struct fastpath_attach *a;
+	int fd;
+
+	if (ifindex <= 0 || mode == FASTPATH_XDP_NONE)
+		return -EINVAL;
+	a = fastpath_find_att(fp, ifindex, 1);
+	if (!a)
+		return -ENOMEM;
+	if (a->xdp != FASTPATH_XDP_NONE)
+		return a->xdp == mode ? 0 : -EBUSY;
+	/* A link never replaces a program somebody attached (the kernel says EBUSY)
+	 * and is gone when our last fd closes. */
+	fd = bpf_link_create(fastpath_prog_fd(fp, FASTPATH_PROG_XDP_RX), ifindex, BPF_XDP, &opts);
+	if (fd < 0)
+		return fd;
+	a->xdp_link = fd;
+	a->xdp = mode;
+	return 0;
+}
+
 int fastpath_attach_xdp(struct fastpath *fp, int ifindex, enum fastpath_xdp_mode *mode)
 {
-	int fd = fastpath_prog_fd(fp, FASTPATH_PROG_XDP_RX);
 	struct fastpath_attach *a;
 	int err;
 
 	if (ifindex <= 0)
 		return -EINVAL;
-	a = fastpath_find_att(fp, ifindex, 1);
-	if (!a)
-		return -ENOMEM;
-	if (a->xdp == FASTPATH_XDP_NONE) {
-		/* UPDATE_IF_NOEXIST: never replace somebody else's program */
-		err = bpf_xdp_attach(ifindex, fd, XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_DRV_MODE,
-				     NULL);
-		if (!err) {
-			a->xdp = FASTPATH_XDP_NATIVE;
-		} else if (err == -EBUSY || err == -EEXIST) {
+	a = fastpath_find_att(fp, ifindex, 0);
+	if (!a || a->xdp == FASTPATH_XDP_NONE) {
+		err = fastpath_attach_xdp_mode(fp, ifindex, FASTPATH_XDP_NATIVE);
+		if (err == -EBUSY || err == -EEXIST || err == -ENOMEM)
 			return err;
-		} else {
-			err = bpf_xdp_attach(
-			    ifindex, fd, XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE, NULL);
-			if (err)
-				return err;
-			a->xdp = FASTPATH_XDP_GENERIC;
-		}
+		if (err)
+			err = fastpath_attach_xdp_mode(fp, ifindex, FASTPATH_XDP_GENERIC);
+		if (err)
+			return err;
+		a = fastpath_find_att(fp, ifindex, 0);
 	}
 	if (mode)
 		*mode = a->xdp;
@@ -252,17 +285,14 @@ int fastpath_attach_xdp(struct fastpath *fp, int ifindex, enum fastpath_xdp_mode
 
 int fastpath_detach_xdp(struct fastpath *fp, int ifindex)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	struct fastpath_attach *a = fastpath_find_att(fp, ifindex, 0);
-	int err;
 
 	if (!a || a->xdp == FASTPATH_XDP_NONE)
 		return -ENOENT;
-	/* REPLACE + old_prog_fd: only if what is attached is still ours */
-	opts.old_prog_fd = fastpath_prog_fd(fp, FASTPATH_PROG_XDP_RX);
-	err = bpf_xdp_detach(ifindex, fastpath_xdp_flags(a->xdp) | XDP_FLAGS_REPLACE, &opts);
+	close(a->xdp_link); /* the link goes, and the program with it */
+	a->xdp_link = -1;
 	a->xdp = FASTPATH_XDP_NONE;
-	return err;
+	return 0;
 }
 
 static int fastpath_tc_point(enum fastpath_prog prog, enum bpf_tc_attach_point *point)
@@ -277,6 +307,24 @@ static int fastpath_tc_point(enum fastpath_prog prog, enum bpf_tc_attach_point *
 	default:
 		return -EINVAL;
 	}
+}
+
+/* tcx link first (dies with us); kernels without tcx: a netlink filter. */
+static int fastpath_attach_tcx(struct fastpath *fp, struct fastpath_attach *a,
+			       enum fastpath_prog prog)
+{
+	int pt = prog == FASTPATH_PROG_TC_RX ? 0 : 1;
+	int type = pt == 0 ? FASTPATH_BPF_TCX_INGRESS : FASTPATH_BPF_TCX_EGRESS;
+	int fd;
+
+	if (a->tc_link[pt] >= 0)
+		return bpf_link_update(a->tc_link[pt], fastpath_prog_fd(fp, prog), NULL);
+	fd = bpf_link_create(fastpath_prog_fd(fp, prog), a->ifindex, (enum bpf_attach_type)type,
+			     NULL);
+	if (fd < 0)
+		return fd;
+	a->tc_link[pt] = fd;
+	return 0;
 }
 
 int fastpath_attach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog)
@@ -296,6 +344,12 @@ int fastpath_attach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog
 	if (!a)
 		return -ENOMEM;
 
+	err = fastpath_attach_tcx(fp, a, prog);
+	if (err == -ENODEV || err == -ENOMEM)
+		return err;
+	if (!err)
+		goto done;
+
 	/* one clsact serves both points: create it once per device */
 	if (!a->tc_ingress && !a->tc_egress) {
 		err = bpf_tc_hook_create(&hook);
@@ -309,6 +363,7 @@ int fastpath_attach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
 		return err;
+done:
 	if (prog == FASTPATH_PROG_TC_RX)
 		a->tc_ingress = 1;
 	else
@@ -321,6 +376,7 @@ int fastpath_detach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FASTPATH_TC_HANDLE, .priority = FASTPATH_TC_PRIO);
 	struct fastpath_attach *a = fastpath_find_att(fp, ifindex, 0);
+	int pt = prog == FASTPATH_PROG_TC_RX ? 0 : 1;
 	int err;
 
 	err = fastpath_tc_point(prog, &hook.attach_point);
@@ -328,11 +384,16 @@ int fastpath_detach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog
 		return err;
 	if (!a || !(prog == FASTPATH_PROG_TC_RX ? a->tc_ingress : a->tc_egress))
 		return -ENOENT;
-	err = bpf_tc_detach(&hook, &opts);
 	if (prog == FASTPATH_PROG_TC_RX)
 		a->tc_ingress = 0;
 	else
 		a->tc_egress = 0;
+	if (a->tc_link[pt] >= 0) {
+		close(a->tc_link[pt]);
+		a->tc_link[pt] = -1;
+		return 0;
+	}
+	err = bpf_tc_detach(&hook, &opts);
 	if (a->tc_created && !a->tc_ingress && !a->tc_egress) {
 		/* both points: that is how libbpf names the clsact qdisc */
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
@@ -341,6 +402,102 @@ int fastpath_detach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog
 	}
 	/* the device may be gone already (TAP closed): that is detached too */
 	return err == -ENODEV || err == -ENOENT ? 0 : err;
+}
+
+/* The name of program id (BPF_OBJ_NAME_LEN), "" when it cannot be read. */
+static void fastpath_prog_name(uint32_t id, char *name, size_t cap)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	name[0] = '\0';
+	if (fd < 0)
+		return;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+		snprintf(name, cap, "%s", info.name);
+	close(fd);
+}
+
+/* Ours: the program names of xdp/l2pw_*.bpf.c. */
+static int fastpath_prog_ours(uint32_t id, const char *want)
+{
+	char name[BPF_OBJ_NAME_LEN + 1];
+
+	fastpath_prog_name(id, name, sizeof(name));
+	return strcmp(name, want) == 0;
+}
+
+int fastpath_cleanup_stale(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int removed = 0;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	/* XDP attached through netlink (not a link: detaching those says EBUSY). */
+	if (bpf_xdp_query(ifindex, 0, &q) == 0) {
+		const uint32_t ids[2] = {q.drv_prog_id, q.skb_prog_id};
+		const uint32_t modes[2] = {XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE};
+
+		for (int i = 0; i < 2; i++) {
+			LIBBPF_OPTS(bpf_xdp_attach_opts, d);
+
+			if (!ids[i] || !fastpath_prog_ours(ids[i], "l2pw_xdp_rx"))
+				continue;
+			d.old_prog_fd = bpf_prog_get_fd_by_id(ids[i]);
+			if (d.old_prog_fd < 0)
+				continue;
+			if (bpf_xdp_detach(ifindex, modes[i] | XDP_FLAGS_REPLACE, &d) == 0)
+				removed++;
+			close(d.old_prog_fd);
+		}
+	}
+	/* Our cls_bpf filters (handle and priority FASTPATH_TC_*) on either point. */
+	for (int pt = 0; pt < 2; pt++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = pt ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FASTPATH_TC_HANDLE,
+			    .priority = FASTPATH_TC_PRIO);
+
+		if (bpf_tc_query(&hook, &opts) != 0 ||
+		    !fastpath_prog_ours(opts.prog_id, pt ? "l2pw_tc_tx" : "l2pw_tc_rx"))
+			continue;
+		opts.prog_id = 0;
+		opts.prog_fd = 0;
+		opts.flags = 0;
+		if (bpf_tc_detach(&hook, &opts) == 0)
+			removed++;
+	}
+	return removed;
+}
+
+int fastpath_tc_query(int ifindex, enum fastpath_prog prog, uint32_t *prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FASTPATH_TC_HANDLE, .priority = FASTPATH_TC_PRIO);
+	int type = prog == FASTPATH_PROG_TC_RX ? FASTPATH_BPF_TCX_INGRESS : FASTPATH_BPF_TCX_EGRESS;
+	uint32_t ids[8], cnt = 8;
+	int err;
+
+	err = fastpath_tc_point(prog, &hook.attach_point);
+	if (err)
+		return err;
+	*prog_id = 0;
+	/* tcx first: the first program of ours in the chain */
+	if (bpf_prog_query(ifindex, (enum bpf_attach_type)type, 0, NULL, ids, &cnt) == 0) {
+		for (uint32_t i = 0; i < cnt && i < 8; i++)
+			if (fastpath_prog_ours(ids[i], prog == FASTPATH_PROG_TC_RX
+							   ? "l2pw_tc_rx"
+							   : "l2pw_tc_tx")) {
+				*prog_id = ids[i];
+				return 0;
+			}
+	}
+	if (bpf_tc_query(&hook, &opts) == 0)
+		*prog_id = opts.prog_id;
+	return 0;
 }
 
 void fastpath_close(struct fastpath *fp)

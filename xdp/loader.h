@@ -60,16 +60,33 @@ uint32_t fastpath_max_sessions(const struct fastpath *fp);
  * by fp. */
 int fastpath_prog_fd(const struct fastpath *fp, enum fastpath_prog prog);
 
-/* XDP on ifindex: native first; if the driver refuses, generic (skb) mode.
- * *mode (may be NULL) says which one took.  Replaces a program of ours. */
+/* XDP on ifindex as a BPF link (detached when fp is closed or the process
+ * dies; never replaces a program somebody else attached: -EBUSY): native
+ * first; if the driver refuses, generic (skb) mode.  *mode (may be NULL)
+ * says which one took.  Attaching again where ours is: 0. */
 int fastpath_attach_xdp(struct fastpath *fp, int ifindex, enum fastpath_xdp_mode *mode);
+/* Only in mode (NATIVE or GENERIC); -EBUSY if ours is there in the other
+ * mode.  "auto" uses NATIVE to learn whether the driver has XDP. */
+int fastpath_attach_xdp_mode(struct fastpath *fp, int ifindex, enum fastpath_xdp_mode mode);
 int fastpath_detach_xdp(struct fastpath *fp, int ifindex);
 
-/* TC clsact: FASTPATH_PROG_TC_RX on ingress, FASTPATH_PROG_TC_TX on egress.
- * The clsact qdisc is created if missing and removed on detach only if this
- * object created it and nothing of ours is left on it. */
+/* TC: FASTPATH_PROG_TC_RX on ingress, FASTPATH_PROG_TC_TX on egress.  As a
+ * tcx link where the kernel has tcx (6.6+; dies with the process), else a
+ * cls_bpf filter on clsact (handle/prio 0x1701), which outlives it: the
+ * clsact qdisc is created if missing and removed on detach only if this
+ * object created it and nothing of ours is left on it.  Attaching again
+ * replaces. */
 int fastpath_attach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog);
 int fastpath_detach_tc(struct fastpath *fp, int ifindex, enum fastpath_prog prog);
+/* The id of our program at prog's TC point of ifindex (tcx or cls_bpf), 0
+ * when none.  Returns 0 or -EINVAL. */
+int fastpath_tc_query(int ifindex, enum fastpath_prog prog, uint32_t *prog_id);
+
+/* Remove what a killed earlier run left on ifindex: XDP attached through
+ * netlink and cls_bpf filters at our handle/prio, when their programs carry
+ * our names (l2pw_xdp_rx, l2pw_tc_rx, l2pw_tc_tx).  Links are never
+ * touched (they die with their process).  Returns how many were removed. */
+int fastpath_cleanup_stale(int ifindex);
 
 /* Session maps.  set = insert or replace; del of a missing key = -ENOENT.
  * Values are checked (slot < max_sessions, cookie_len 0/4/8, template

@@ -8,6 +8,7 @@
 # their bridge (so every later "ping across" proves the pseudowire), the
 # nftables loss helper drops, and a WAN capture decodes.  If this fails, every
 # other scenario's verdict is meaningless.
+# l2t-modes: once (no daemon runs, so no fast-path mode applies)
 L2T_TIMEOUT=60
 . "$(dirname "$0")/lib.sh"
 

@@ -2,6 +2,7 @@
 # Scenario 00b: every configuration shipped in examples/ is one l2pwd accepts
 # (`l2pwd -n` exits 0), so README and man-page readers copy working files.
 # No namespaces: it only parses.
+# l2t-modes: once (no daemon runs, so no fast-path mode applies)
 L2T_TIMEOUT=60
 . "$(dirname "$0")/lib.sh"
 

@@ -15,23 +15,14 @@
 # with DF, which the fast path leaves to the daemon) and a 3-second iperf3
 # TCP transfer across; and the status byte counters covering what iperf3
 # moved (slow-path and fast-path counters add up).
-L2T_TIMEOUT=150
+L2T_TIMEOUT=${L2T_TIMEOUT:-150}
 . "$(dirname "$0")/lib.sh"
 MODE=${L2T_FASTPATH_MODE:?set by 14b/14c}
 export L2T_FASTPATH=$MODE
 
 require_binaries
 step "topology"
-topo_build
-# A veth WAN hands the peer frames whose checksums are still to be done
-# (CHECKSUM_PARTIAL); frames the fast path leaves to the daemon would cross
-# with them unfinished.  A real NIC finishes them; on veth, turn tx offload
-# off as l2pwd(8) says for the fast path.
-if [ "$MODE" != off ]; then
-	for ns in "$NS_SA" "$NS_SB"; do
-		ip netns exec "$ns" ethtool -K "$WAN_IF" tx off >/dev/null
-	done
-fi
+topo_build # (WAN legs with tx offload off, as in every scenario: lib.sh)
 
 step "configs: dynamic pseudowire, fastpath = \"$MODE\""
 dyn_confs 4

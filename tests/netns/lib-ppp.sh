@@ -49,6 +49,7 @@ ppp_site_add() {
 	ip -n "$NS_W" link set "${P}w$site" master "$WAN_BR" up
 	ip -n "$ns_s" addr add "$wan4/24" dev "$PPP_WAN_IF"
 	ip -n "$ns_s" link set "$PPP_WAN_IF" up
+	wan_offload_off "$ns_s" "$PPP_WAN_IF"
 	bridge_add "$ns_s" "$br"
 	ip -n "$ns_h" link add "$PPP_HOST_IF" type veth peer name "${P}l" netns "$ns_s"
 	ip -n "$ns_s" link set "${P}l" master "$br" up

@@ -177,6 +177,16 @@ bridge_add() {
 	ip -n "$1" link set "$2" up
 }
 
+# wan_offload_off NS DEV: a site's veth WAN leg behaves like a NIC without
+# transmit offloads (`ethtool -K DEV tx off`: the stack finishes checksums and
+# segments before the wire).  veth otherwise hands its peer GSO super-frames
+# and CHECKSUM_PARTIAL skbs, which the fast path cannot take (xdp/README.md,
+# "Test rigs with veth WANs").  Every topology does this in every fast-path
+# mode, so off, tc and xdp runs of a scenario see the same rig.
+wan_offload_off() {
+	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
+}
+
 # The standard topology of the header.  Sets NS_HA NS_SA NS_W NS_SB NS_HB,
 # BR_A BR_B (site bridges), WAN_IF (site side of the WAN, same name in both
 # sites), WAN_A WAN_B (switch side), WAN_BR, HOST_IF (same name in both
@@ -209,6 +219,7 @@ topo_build() {
 		ip -n "$ns_s" addr add "$addr4/24" dev "$WAN_IF"
 		ip -n "$ns_s" addr add "$addr6/64" dev "$WAN_IF" nodad
 		ip -n "$ns_s" link set "$WAN_IF" up
+		wan_offload_off "$ns_s" "$WAN_IF"
 		# LAN leg: host <-> site bridge
 		bridge_add "$ns_s" "$br"
 		ip -n "$ns_h" link add "$HOST_IF" type veth peer name "${P}p$side" netns "$ns_s"

@@ -213,10 +213,14 @@ static uint32_t prog_id(enum fastpath_prog prog)
 
 static uint32_t tc_attached_id(int ifindex, enum bpf_tc_attach_point point)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 0x1701, .priority = 0x1701);
+	uint32_t id = 0;
 
-	return bpf_tc_query(&hook, &opts) == 0 ? opts.prog_id : 0;
+	/* tcx link or cls_bpf filter, whichever the loader used */
+	ck_assert_int_eq(
+	    fastpath_tc_query(
+		ifindex, point == BPF_TC_INGRESS ? FASTPATH_PROG_TC_RX : FASTPATH_PROG_TC_TX, &id),
+	    0);
+	return id;
 }
 
 START_TEST(test_attach_detach)
@@ -270,11 +274,67 @@ START_TEST(test_attach_detach)
 }
 END_TEST
 
+/*
+ * What a killed daemon of the netlink era left (XDP attached through netlink,
+ * cls_bpf filters at 0x1701) is ours to remove; links are not: they die with
+ * their process, and a live one stays.
+ */
+START_TEST(test_cleanup_stale)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 0x1701, .priority = 0x1701);
+	enum fastpath_xdp_mode mode = FASTPATH_XDP_NONE;
+	uint32_t id = 0;
+	int veth, other;
+
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	ck_assert_int_eq(system("ip link add fpa type veth peer name fpb && "
+				"ip link add fpc type veth peer name fpe && "
+				"ip link set fpa up && ip link set fpb up"),
+			 0);
+	veth = (int)if_nametoindex("fpa");
+	other = (int)if_nametoindex("fpc");
+	hook.ifindex = veth;
+	/* the old way: netlink XDP and a cls_bpf filter, outliving their process */
+	ck_assert_int_eq(bpf_xdp_attach(veth, fastpath_prog_fd(fp, FASTPATH_PROG_XDP_RX),
+					XDP_FLAGS_DRV_MODE, NULL),
+			 0);
+	ck_assert_int_eq(bpf_tc_hook_create(&hook), 0);
+	opts.prog_fd = fastpath_prog_fd(fp, FASTPATH_PROG_TC_RX);
+	ck_assert_int_eq(bpf_tc_attach(&hook, &opts), 0);
+	/* a link of ours never replaces them */
+	ck_assert_int_eq(fastpath_attach_xdp(fp, veth, &mode), -EBUSY);
+
+	ck_assert_int_eq(fastpath_cleanup_stale(veth), 2);
+	ck_assert_int_eq(bpf_xdp_query_id(veth, 0, &id), 0);
+	ck_assert_uint_eq(id, 0);
+	ck_assert_uint_eq(tc_attached_id(veth, BPF_TC_INGRESS), 0);
+	ck_assert_int_eq(fastpath_cleanup_stale(veth), 0);
+
+	/* now a link attaches; cleanup leaves a live link alone */
+	ck_assert_int_eq(fastpath_attach_xdp(fp, veth, &mode), 0);
+	ck_assert_int_eq(mode, FASTPATH_XDP_NATIVE);
+	ck_assert_int_eq(fastpath_attach_tc(fp, other, FASTPATH_PROG_TC_TX), 0);
+	ck_assert_int_eq(fastpath_cleanup_stale(veth), 0);
+	ck_assert_int_eq(fastpath_cleanup_stale(other), 0);
+	ck_assert_int_eq(bpf_xdp_query_id(veth, XDP_FLAGS_DRV_MODE, &id), 0);
+	ck_assert_uint_eq(id, prog_id(FASTPATH_PROG_XDP_RX));
+	ck_assert_uint_eq(tc_attached_id(other, BPF_TC_EGRESS), prog_id(FASTPATH_PROG_TC_TX));
+	/* and the links go with the object (as with the process) */
+	fastpath_close(fp);
+	fp = NULL;
+	ck_assert_int_eq(bpf_xdp_query_id(veth, 0, &id), 0);
+	ck_assert_uint_eq(id, 0);
+	ck_assert_uint_eq(tc_attached_id(other, BPF_TC_EGRESS), 0);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
 	    test_v3_tx,		test_v3_tx_sequence,	test_v2_tx,
-	    test_tx_pass_cases, test_loader_validation, test_attach_detach};
+	    test_tx_pass_cases, test_loader_validation, test_attach_detach,
+	    test_cleanup_stale};
 
 	return bpf_fixture_main("bpf_fastpath_tx", "tx", tests, sizeof(tests) / sizeof(tests[0]),
 				0);
