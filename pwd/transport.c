@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "evloop.h"
 #include "log.h"
+#include "port.h"
 #include "transport.h"
 
 /*
@@ -194,6 +195,8 @@ static void transport_readable(struct ev_io *io, uint32_t events)
 				log_debug("%s: recvmmsg: %s", t->name, strerror(errno));
 			break;
 		}
+		/* Frames for TAP ports may be coalesced within a batch (port.h). */
+		port_batch_begin();
 		for (int i = 0; i < n && t->refs > 1; i++) {
 			struct msghdr *h = &t->msgs[i].msg_hdr;
 
@@ -204,6 +207,7 @@ static void transport_readable(struct ev_io *io, uint32_t events)
 			transport_demux(t, (const struct sockaddr *)&t->from[i], h->msg_namelen,
 					t->slots + (size_t)i * TRANSPORT_SLOT, t->msgs[i].msg_len);
 		}
+		port_batch_end();
 		if (n < TRANSPORT_BATCH)
 			break;
 	}
