@@ -424,11 +424,12 @@ run_row() {
 	ROWDIR=$WORK/$ROW.$REP
 	mkdir -p "$ROWDIR"
 	TUNNEL_PIDS=()
-	for v in R_STATUS R_TCP1 R_TCP4 R_PPS R_PPSNOTE R_RTT50 R_RTT99 R_RTTLOSS R_CPU R_MCPU R_TPROC R_NOTE; do
+	for v in R_STATUS R_TCP1 R_TCP4 R_PPS R_PPSNOTE R_RTT50 R_RTT99 R_RTTLOSS R_CPU R_MCPU R_TPROC R_FAST R_LOAD R_NOTE; do
 		unset "${v}[$ROW]"
 	done
 	t0=$(date +%s)
-	log "== $ROW: ${LABEL[$ROW]} (run $REP of $BENCH_REPEAT)"
+	R_LOAD[$ROW]=$(cut -d' ' -f1 /proc/loadavg)
+	log "== $ROW: ${LABEL[$ROW]} (run $REP of $BENCH_REPEAT, load $(cut -d' ' -f1-3 /proc/loadavg))"
 	if ! setup_row "$ROW"; then
 		[ -n "${R_STATUS[$ROW]:-}" ] || R_STATUS[$ROW]="failed (setup)"
 		log "   ${R_STATUS[$ROW]}"
@@ -466,7 +467,7 @@ run_row() {
 # Runs of a row: the figures of every successful run (space-separated lists),
 # counts, and the verdict of rows that cannot run at all.
 # shellcheck disable=SC2034 # read through namerefs
-declare -A L_TCP1 L_TCP4 L_PPS L_RTT50 L_RTT99 L_RTTLOSS L_CPU L_MCPU L_TPROC
+declare -A L_TCP1 L_TCP4 L_PPS L_RTT50 L_RTT99 L_RTTLOSS L_CPU L_MCPU L_TPROC L_FAST L_LOAD
 declare -A N_OK N_FAIL N_FLAT LAST_FAIL FINAL
 
 # Keep what run_row found for ROW.
@@ -476,7 +477,7 @@ collect() {
 	ok)
 		N_OK[$ROW]=$((${N_OK[$ROW]:-0} + 1))
 		[ "${R_PPSNOTE[$ROW]:-}" != "flat out" ] || N_FLAT[$ROW]=$((${N_FLAT[$ROW]:-0} + 1))
-		for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU TPROC; do
+		for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU TPROC FAST LOAD; do
 			local -n src=R_$v dst=L_$v
 			dst["$ROW"]="${dst["$ROW"]:-} ${src["$ROW"]:--}"
 			unset -n src dst
@@ -533,7 +534,7 @@ for ROW in "${ROWS_RUN[@]}"; do
 		continue
 	fi
 	R_STATUS[$ROW]=ok
-	for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU TPROC; do
+	for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU TPROC FAST LOAD; do
 		declare -n lsrc=L_$v rdst=R_$v
 		read -r med lo hi < <(stats "${lsrc[$ROW]}")
 		# shellcheck disable=SC2034 # a nameref to R_$v
@@ -572,6 +573,10 @@ ratio() {
 	fi
 }
 measured() { [ "${R_STATUS[$1]:-}" = ok ]; }
+# fshare PERCENT: "NN %", or "-" for rows without l2pwd status.
+fshare() {
+	if [ -z "$1" ] || [ "$1" = - ]; then echo "-"; else echo "$(fmt "$1" 0) %"; fi
+}
 val() {
 	local -n arr=$1
 	measured "$2" && echo "${arr[$2]:-}" || echo ""
@@ -618,8 +623,10 @@ report() {
 	fi
 	echo "# l2pwd bench"
 	echo
-	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); kernel $(uname -r); $NCPU CPUs, ${model:-unknown CPU}"
-	echo "- Load average (1/5/15 min) at start: $LOAD0; at end: $LOAD1"
+	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); kernel $(uname -r); $NCPU CPUs, ${model:-unknown CPU};" \
+		"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)$(command -v systemd-detect-virt >/dev/null &&
+			echo "; virtualization: $(systemd-detect-virt 2>/dev/null || echo none)")"
+	echo "- Load average (1/5/15 min) at start: $LOAD0; at end: $LOAD1 (1-min figure at each row's start: \"load\" column)"
 	echo "- BENCH_SECONDS=$BENCH_SECONDS, BENCH_REPEAT=$BENCH_REPEAT (medians$([ "$BENCH_REPEAT" -gt 1 ] &&
 		echo ", min-max in parentheses")), UDP rate: ${BENCH_PPS_LEN}-byte payload, $BENCH_PPS_SECONDS s steps," \
 		"$BENCH_PPS_STEPS binary-search steps; WAN MTU $WAN_MTU, WAN veth tx offload $WAN_OFFLOAD, LAN MTU 1500;" \
@@ -628,11 +635,11 @@ report() {
 		echo ", OpenVPN $(openvpn --version | head -n 1 | cut -d' ' -f2)${OVPN_NONE_HOW:+ (cleartext row: $OVPN_NONE_HOW)}");" \
 		"l2pwd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?")"
 	echo
-	echo "| Row | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP ${BENCH_PPS_LEN} B kpps (<1% loss) | RTT under load median / p99 ms | CPU s/Gbit (procs + softirq) | CPU s/Gbit (machine) | tunnel process CPU s |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| Row | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP ${BENCH_PPS_LEN} B kpps (<1% loss) | RTT under load median / p99 ms | CPU s/Gbit (procs + softirq) | CPU s/Gbit (machine) | tunnel process CPU s | fast-path share of packets | load |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for row in "${ROWS_RUN[@]}"; do
 		if ! measured "$row"; then
-			echo "| ${LABEL[$row]} | ${R_STATUS[$row]:-not run} | | | | | | |"
+			echo "| ${LABEL[$row]} | ${R_STATUS[$row]:-not run} | | | | | | | | |"
 			continue
 		fi
 		note=""
@@ -640,7 +647,8 @@ report() {
 		echo "| ${LABEL[$row]} | $(fig TCP1 "$row" 2 1) | $(fig TCP4 "$row" 2 1) |" \
 			"$(fig PPS "$row" 0 1000)$note |" \
 			"$(fmt "${R_RTT50[$row]:-}" 3) / $(fmt "${R_RTT99[$row]:-}" 3) (loss $(fmt "${R_RTTLOSS[$row]:-}" 1)%) |" \
-			"$(fmt "${R_CPU[$row]:-}" 2) | $(fmt "${R_MCPU[$row]:-}" 2) | $(fmt "${R_TPROC[$row]:-}" 2) |"
+			"$(fmt "${R_CPU[$row]:-}" 2) | $(fmt "${R_MCPU[$row]:-}" 2) | $(fmt "${R_TPROC[$row]:-}" 2) |" \
+			"$(fshare "${R_FAST[$row]:-}") | $(fmt "${R_LOAD[$row]:-}" 1) |"
 	done
 	for row in "${ROWS_RUN[@]}"; do
 		[ -z "${R_NOTE[$row]:-}" ] || printf '\n%s: %s\n' "${LABEL[$row]}" "${R_NOTE[$row]}"
@@ -648,16 +656,19 @@ report() {
 	echo
 	echo "Ratios (row / baseline, medians; higher is better):"
 	echo
-	echo "| Row | TCP 1 × VXLAN | TCP 1 × veth | TCP 4 × VXLAN | TCP 4 × veth | pps × VXLAN | pps × veth |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
+	echo "| Row | TCP 1 × VXLAN | TCP 1 × veth | TCP 1 × OpenVPN | TCP 4 × VXLAN | TCP 4 × veth | TCP 4 × OpenVPN | pps × VXLAN | pps × veth | pps × OpenVPN |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for row in "${ROWS_RUN[@]}"; do
 		measured "$row" || continue
 		echo "| ${LABEL[$row]} | $(ratio "$(tv "$row" R_TCP1)" "$(tv vxlan R_TCP1)") |" \
 			"$(ratio "$(tv "$row" R_TCP1)" "$(tv veth R_TCP1)") |" \
+			"$(ratio "$(tv "$row" R_TCP1)" "$(tv ovpn-none R_TCP1)") |" \
 			"$(ratio "$(tv "$row" R_TCP4)" "$(tv vxlan R_TCP4)") |" \
 			"$(ratio "$(tv "$row" R_TCP4)" "$(tv veth R_TCP4)") |" \
+			"$(ratio "$(tv "$row" R_TCP4)" "$(tv ovpn-none R_TCP4)") |" \
 			"$(ratio "$(tv "$row" R_PPS)" "$(tv vxlan R_PPS)") |" \
-			"$(ratio "$(tv "$row" R_PPS)" "$(tv veth R_PPS)") |"
+			"$(ratio "$(tv "$row" R_PPS)" "$(tv veth R_PPS)") |" \
+			"$(ratio "$(tv "$row" R_PPS)" "$(tv ovpn-none R_PPS)") |"
 	done
 	echo
 	echo "Targets:"
@@ -717,6 +728,11 @@ Method:
   machine, inflated by anything else running.  "tunnel process CPU s": CPU
   seconds of the OpenVPN or l2pwd processes during that run (none for kernel
   tunnels); in a fast-path row it is what still took the userspace path.
+- Fast-path share (l2pwd rows, over the four-stream TCP run): the part of
+  both sites' rx+tx packets that \`l2pwctl status --json\` counts as
+  fastpath-rx/tx-packets, i.e. handled by the eBPF programs.  A row's mode
+  is what the daemon's status says its interfaces use; a row whose status
+  shows another mode is reported n/a, not measured under a false name.
 EOF
 }
 
