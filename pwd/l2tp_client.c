@@ -112,6 +112,8 @@ void l2tp_client_add_counters(struct l2tp_client *cl, const struct ppp_session *
 	cl->tx_packets += ps->tx_packets;
 	cl->tx_bytes += ps->tx_bytes;
 	cl->rx_errors += ps->rx_errors;
+	cl->fast_rx_packets += ps->fast_rx_packets;
+	cl->fast_tx_packets += ps->fast_tx_packets;
 	for (int i = 0; i < PS_DROP_MAX; i++)
 		cl->drops[i] += ps->drops[i];
 }
@@ -191,6 +193,8 @@ void l2tp_client_status(const struct l2tp_client *cl, struct status_iface *o)
 	o->tx_packets += cl->tx_packets;
 	o->tx_bytes += cl->tx_bytes;
 	o->rx_errors += cl->rx_errors;
+	o->fastpath_rx_packets += cl->fast_rx_packets;
+	o->fastpath_tx_packets += cl->fast_tx_packets;
 	o->rx_dropped += cl->drops[PS_DROP_TAP_FULL];
 	o->tx_dropped += cl->drops[PS_DROP_NOT_BRIDGING] + cl->drops[PS_DROP_TOO_BIG] +
 			 cl->drops[PS_DROP_SEND_FAILED];

@@ -106,6 +106,43 @@ void port_init(struct port *pt)
 	pt->fd = -1;
 }
 
+size_t port_vlan_insert(uint8_t *frame, size_t len, size_t cap, uint16_t tpid, uint16_t tci)
+{
+	if (len < 2 * ETH_ALEN || len + 4 > cap)
+		return 0;
+	memmove(frame + 2 * ETH_ALEN + 4, frame + 2 * ETH_ALEN, len - 2 * ETH_ALEN);
+	frame[12] = (uint8_t)(tpid >> 8);
+	frame[13] = (uint8_t)tpid;
+	frame[14] = (uint8_t)(tci >> 8);
+	frame[15] = (uint8_t)tci;
+	return len + 4;
+}
+
+/*
+ * The receive path untags 802.1Q/802.1ad frames before packet sockets see
+ * them (skb_vlan_untag in __netif_receive_skb_core): the tag comes in the
+ * PACKET_AUXDATA control message and goes back into the frame here.
+ * Returns the frame's length, 0 when it does not fit.
+ */
+static size_t port_retag(struct msghdr *mh, uint8_t *frame, size_t len, size_t cap)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		struct tpacket_auxdata aux;
+
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+		    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		if (!(aux.tp_status & TP_STATUS_VLAN_VALID))
+			return len;
+		return port_vlan_insert(
+		    frame, len, cap,
+		    (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : ETH_P_8021Q,
+		    aux.tp_vlan_tci);
+	}
+	return len;
+}
+
 int port_is_open(const struct port *pt)
 {
 	return pt->fd != -1;
@@ -130,23 +167,15 @@ static int port_ethtool(int fd, const char *ifname, uint32_t cmd, uint32_t value
 
 /*
  * The bridge end of a veth (port.h): GRO on, so the kernel gives it NAPI and
- * XDP-redirected frames arrive; tx checksum (and with it TSO) and tx VLAN
- * insertion off, so what crosses to the AF_PACKET socket is finished frames.
+ * XDP-redirected frames arrive; tx checksum (and with it TSO) off, so what
+ * crosses to the AF_PACKET socket is segmented and checksummed.
  */
 static int port_veth_features(int fd, const char *ifname)
 {
-	struct ethtool_value ev = {.cmd = ETHTOOL_GFLAGS};
-	struct ifreq ifr;
-
 	if (port_ethtool(fd, ifname, ETHTOOL_SGRO, 1) == -1 ||
 	    port_ethtool(fd, ifname, ETHTOOL_STXCSUM, 0) == -1)
 		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&ev;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) == -1)
-		return -1;
-	return port_ethtool(fd, ifname, ETHTOOL_SFLAGS, ev.data & ~(uint32_t)ETH_FLAG_TXVLAN);
+	return 0;
 }
 
 /*
@@ -182,6 +211,7 @@ static int port_packet_socket(int ifindex)
 		return -1;
 	/* Our own writes would come back as PACKET_OUTGOING copies. */
 	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) == -1 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) == -1 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1)
 		goto fail;
@@ -215,7 +245,8 @@ static int port_veth_open(struct port *pt, const struct port_env *env)
 	if (pt->ifindex == 0 || pt->peer_ifindex == 0)
 		goto fail;
 	pt->msgs = calloc(PORT_BATCH_MAX, sizeof(*pt->msgs));
-	if (!pt->msgs)
+	pt->cmsg = calloc(PORT_BATCH_MAX, sizeof(*pt->cmsg));
+	if (!pt->msgs || !pt->cmsg)
 		goto fail;
 	if (port_no_ipv6(pt->peer) == -1)
 		log_warn("port %s: cannot turn IPv6 off on %s", pt->name, pt->peer);
@@ -328,21 +359,40 @@ void port_close(struct port *pt)
 	if (pt->fd != -1)
 		close(pt->fd); /* a TAP is not persistent: this removes it */
 	free(pt->msgs);
+	free(pt->cmsg);
 	pt->msgs = NULL;
 	port_offload_free(pt);
+	pt->cmsg = NULL;
 	pt->fd = -1;
 	pt->ifindex = 0;
 	pt->peer_ifindex = 0;
 }
 
+/*
+ * A packet socket whose device goes down (or is bound while down) keeps
+ * ENETDOWN as a pending error, and the next send() or recv() fails with it
+ * whatever the device's state by then: read it off (SO_ERROR clears it).
+ */
+static void port_clear_error(int fd)
+{
+	int err;
+	socklen_t len = sizeof(err);
+
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+}
+
 int port_set_carrier(struct port *pt, int on)
 {
+	int rc;
+
 	if (pt->fd == -1)
 		return -1;
 	if (pt->kind == PORT_TAP)
 		return tap_set_carrier(pt->fd, on);
 	/* veth carrier follows the peer's admin state (drivers/net/veth.c veth_open/close). */
-	return netlink_link_set_up(pt->nl, pt->peer_ifindex, on);
+	rc = netlink_link_set_up(pt->nl, pt->peer_ifindex, on);
+	port_clear_error(pt->fd);
+	return rc;
 }
 
 /*
@@ -433,6 +483,8 @@ unsigned port_recv(struct port *pt, struct iovec *iov, size_t *len, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		pt->msgs[i].msg_hdr.msg_iov = &iov[i];
 		pt->msgs[i].msg_hdr.msg_iovlen = 1;
+		pt->msgs[i].msg_hdr.msg_control = pt->cmsg[i];
+		pt->msgs[i].msg_hdr.msg_controllen = sizeof(pt->cmsg[i]);
 	}
 	/*
 	 * ENETDOWN is reported once (sk_err) after the peer end went down or was
@@ -444,13 +496,17 @@ unsigned port_recv(struct port *pt, struct iovec *iov, size_t *len, unsigned n)
 	if (r <= 0)
 		return 0;
 	for (int i = 0; i < r; i++) {
+		size_t fl;
+
 		if (pt->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue;
-		if (pt->msgs[i].msg_len > iov[got].iov_len)
+		fl = port_retag(&pt->msgs[i].msg_hdr, iov[i].iov_base, pt->msgs[i].msg_len,
+				iov[i].iov_len);
+		if (fl == 0 || fl > iov[got].iov_len)
 			continue;
 		if (got != (unsigned)i)
-			memmove(iov[got].iov_base, iov[i].iov_base, pt->msgs[i].msg_len);
-		len[got++] = pt->msgs[i].msg_len;
+			memmove(iov[got].iov_base, iov[i].iov_base, fl);
+		len[got++] = fl;
 	}
 	return got;
 }
@@ -549,7 +605,11 @@ int port_send(struct port *pt, const void *frame, size_t len)
 		return port_tap_send_vnet(pt, frame, len);
 	if (pt->kind == PORT_TAP)
 		w = write(pt->fd, frame, len);
-	else
+	else {
 		w = send(pt->fd, frame, len, MSG_DONTWAIT);
+		/* a pending ENETDOWN from an earlier carrier change, not this frame's fate */
+		if (w == -1 && errno == ENETDOWN)
+			w = send(pt->fd, frame, len, MSG_DONTWAIT);
+	}
 	return w == (ssize_t)len ? 0 : -1;
 }

@@ -16,11 +16,12 @@
  *              fastpath "xdp": the XDP program on the WAN redirects a session's
  *              frames into the peer end (devmap), the kernel hands them to the
  *              bridge end, which needs NAPI for that (GRO is turned on here)
- *              or they vanish (TESTBED.md).  The bridge end has tx checksum,
- *              TSO and tx VLAN insertion off, so frames the TC egress program
- *              leaves to the slow path reach the AF_PACKET socket segmented,
- *              checksummed and with inline 802.1Q tags, as a TAP's reader gets
- *              them; the TC program itself still sees the GSO super-frames.
+ *              or they vanish (TESTBED.md).  The bridge end has tx checksum
+ *              and TSO off, so frames the TC egress program leaves to the slow
+ *              path reach the AF_PACKET socket segmented and checksummed, as a
+ *              TAP's reader gets them (the TC program itself still sees the GSO
+ *              super-frames); VLAN tags, which the receive path moves out of
+ *              the frame, are put back from PACKET_AUXDATA.
  *              Carrier: the peer end is down while the session is down, which
  *              takes the bridge end's carrier with it.
  *              veths outlive the process: each end carries IFLA_IFALIAS
@@ -46,9 +47,11 @@
 #ifndef L2PW_PORT_H
 #define L2PW_PORT_H
 
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "offload.h"
@@ -80,6 +83,8 @@ struct port {
 	struct netlink *nl;
 	struct mmsghdr *msgs; /* veth: PORT_BATCH_MAX, for recvmmsg */
 	struct port_offload *off; /* TAP: virtio-net offloads (below); NULL: plain frames */
+	/* veth: PACKET_AUXDATA per message (the VLAN tag), aligned for cmsghdr */
+	uint64_t (*cmsg)[(CMSG_SPACE(sizeof(struct tpacket_auxdata)) + 7) / 8];
 };
 
 /*
@@ -117,6 +122,11 @@ void port_owner_alias(const char *site_name, char *out, size_t cap);
  * digits of FNV-1a over the name.  out needs IFNAMSIZ bytes.
  */
 void port_peer_name(const char *name, char *out, size_t cap);
+/*
+ * Put an 802.1Q/802.1ad tag (tpid, tci) back after the two MAC addresses of
+ * frame (len bytes, buffer cap).  Returns the new length, 0 if it does not fit.
+ */
+size_t port_vlan_insert(uint8_t *frame, size_t len, size_t cap, uint16_t tpid, uint16_t tci);
 /*
  * Remove every veth carrying env->owner as alias (a killed daemon's ports).
  * Returns how many pairs were removed (logged), or -1 with errno.  TAP sites

@@ -55,6 +55,7 @@ static void ps_port_close(struct ppp_session *ps)
 {
 	if (!port_is_open(&ps->port))
 		return;
+	ppp_fast_leave(ps); /* nothing stale in the maps once the port is gone */
 	evloop_io_del(ps->site->loop, &ps->port_io);
 	evloop_timer_disarm(ps->site->loop, &ps->bridge_timer);
 	port_close(&ps->port); /* removes the device(s) */
@@ -147,28 +148,18 @@ static void ps_send(void *ctx, uint16_t proto, const uint8_t *info, size_t len)
 {
 	struct ppp_session *ps = ctx;
 	uint8_t pkt[PPP_FRAME_MAX + 32];
+	struct ppp_wire pw;
 	struct wbuf w;
-	int errs = 0;
 
 	if (!ps->ls || ps->tun->closed)
 		return;
 	wbuf_init(&w, pkt, sizeof(pkt));
-	/* RFC 2661 §3.1: Ns only when the LAC asked for sequencing (§5.4 ICCN). */
-	if (l2tp_v2_data_build(&w, ps->seq_tx ? L2TP_V2_DATA_S : 0,
-			       (uint16_t)l2tp_tunnel_peer_id(ps->tun->eng), ps->peer_sid, ps->ns, 0,
-			       0, 4 + len) == -1) {
-		ps->drops[PS_DROP_SEND_FAILED]++;
-		return;
-	}
-	if (ps->seq_tx)
-		ps->ns++;
-	/* Address and Control (RFC 1662 §3.1), then the 2-byte protocol: as RouterOS sends. */
-	errs += wbuf_add_n8(&w, 0xff);
-	errs += wbuf_add_n8(&w, 0x03);
-	errs += wbuf_add_n16(&w, proto);
-	errs += wbuf_add_bytes(&w, info, len);
-	if (errs || transport_send_ctrl(ps->tun->tr, (const struct sockaddr *)&ps->tun->peer,
-					ps->tun->peer_len, pkt, w.len) == -1)
+	/* One encoder for both paths (ppp_fast.h): the fast path's template is its output. */
+	ppp_fast_wire(ps, &pw);
+	if (ppp_wire_header(&w, &pw, pw.seq ? ppp_fast_take_ns(ps) : 0, proto, len) == -1 ||
+	    wbuf_add_bytes(&w, info, len) ||
+	    transport_send_ctrl(ps->tun->tr, (const struct sockaddr *)&ps->tun->peer,
+				ps->tun->peer_len, pkt, w.len) == -1)
 		ps->drops[PS_DROP_SEND_FAILED]++;
 }
 
@@ -223,8 +214,10 @@ static void ps_up(void *ctx, struct ppp *p)
 	const char *method = a->method ? auth_method_name(a->method) : "none";
 	const char *role = ps->server ? "l2tp-server" : "l2tp-client";
 
-	if (ps->up)
-		return; /* BCP renegotiated: the port is there already */
+	if (ps->up) {
+		ppp_fast_sync(ps); /* BCP renegotiated: the port is there, the template may not be */
+		return;
+	}
 	snprintf(ps->user, sizeof(ps->user), "%s", ppp_user(p));
 	if (ps->server) {
 		if (l2tp_server_session_up(ps) == -1)
@@ -256,6 +249,7 @@ static void ps_up(void *ctx, struct ppp *p)
 			 ps->bridge[0] ? " on bridge " : "", ps->bridge);
 	if (ps->client)
 		l2tp_client_connected(ps->client);
+	ppp_fast_sync(ps);
 }
 
 static void ps_down(void *ctx, struct ppp *p, const char *why)
@@ -317,8 +311,11 @@ static void ps_ppp_timer(struct ev_timer *t)
 {
 	struct ppp_session *ps = t->arg;
 
-	if (ps->ppp)
-		ppp_timeout(ps->ppp, evloop_now(ps->site->loop));
+	if (!ps->ppp)
+		return;
+	ppp_fast_poll(ps, evloop_now(ps->site->loop));
+	ppp_timeout(ps->ppp, evloop_now(ps->site->loop));
+	ppp_fast_sync(ps);
 }
 
 static void ps_work_timer(struct ev_timer *t)
@@ -348,6 +345,7 @@ struct ppp_session *ppp_session_new(struct v2_tunnel *t, uint16_t sid, int serve
 	ps->server = server;
 	ps->client = client;
 	port_init(&ps->port);
+	ps->fast.slot = -1;
 	ps->created = evloop_now(t->site->loop);
 	evloop_timer_init(&ps->ppp_timer, ps_ppp_timer, ps);
 	evloop_timer_init(&ps->work_timer, ps_work_timer, ps);
@@ -436,6 +434,7 @@ void ppp_session_free(struct ppp_session *ps)
 	struct ppp_session **pp;
 
 	ps->dead = 1;
+	ppp_fast_leave(ps); /* its counters into ps before the client keeps them */
 	if (ps->ls) {
 		struct l2tp_session *ls = ps->ls;
 
@@ -472,6 +471,8 @@ void ppp_session_input(struct ppp_session *ps, const struct buf *payload)
 		ps->drops[PS_DROP_PPP]++;
 		ps->rx_errors++;
 	}
+	/* LCP, BCP or CCP may have changed what the fast path may do. */
+	ppp_fast_sync(ps);
 }
 
 /* ---- names ---- */
@@ -565,7 +566,7 @@ void ppp_session_status(const struct ppp_session *ps, struct status_iface *o)
 	o->rx_dropped = ps->drops[PS_DROP_TAP_FULL];
 	o->tx_dropped = ps->drops[PS_DROP_NOT_BRIDGING] + ps->drops[PS_DROP_TOO_BIG] +
 			ps->drops[PS_DROP_SEND_FAILED];
-	snprintf(o->fastpath, sizeof(o->fastpath), "off");
+	ppp_fast_status(ps, o);
 	snprintf(o->encap, sizeof(o->encap), "udp");
 	snprintf(o->bridge, sizeof(o->bridge), "%s", ps->bridge);
 	for (int i = 0; i < PS_DROP_MAX && k < PS_STATUS_DROPS; i++) {

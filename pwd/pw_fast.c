@@ -215,7 +215,7 @@ int pw_fast_template(const struct pw_fast_desc *d, const struct sockaddr_storage
 		     struct l2pw_tx_session *tx)
 {
 	int v6 = d->peer->ss_family == AF_INET6;
-	int udp = transport_encap(d->tr) == TRANSPORT_UDP;
+	int udp = d->udp;
 	const uint8_t *sa, *da;
 	size_t alen, l2tp_at;
 	struct wbuf w;
@@ -240,7 +240,7 @@ int pw_fast_template(const struct pw_fast_desc *d, const struct sockaddr_storage
 	wbuf_add_bytes(&w, sa, alen);
 	wbuf_add_bytes(&w, da, alen);
 	if (udp) {
-		wbuf_add_n16(&w, transport_port(d->tr));
+		wbuf_add_n16(&w, d->local_port);
 		wbuf_add_n16(&w, pw_fast_port(d->peer));
 		wbuf_add_n32(&w, 0);
 	}
@@ -296,7 +296,7 @@ int pw_fast_sess_up(struct pw_fast *f, const struct pw_fast_desc *d, struct pw_f
 	const uint8_t *pa;
 	size_t alen;
 	uint32_t slot;
-	int udp = transport_encap(d->tr) == TRANSPORT_UDP;
+	int udp = d->udp;
 	int err;
 
 	r->slot = -1;
@@ -335,8 +335,11 @@ int pw_fast_sess_up(struct pw_fast *f, const struct pw_fast_desc *d, struct pw_f
 	r->tunnel_id = d->tunnel_id;
 	r->ifindex = d->port_ifindex;
 	err = fastpath_slot_reset(f->fp, slot);
-	if (!err && udp && transport_port(d->tr) != L2PW_UDP_PORT) {
-		err = fastpath_udp_port_add(f->fp, transport_port(d->tr));
+	/* One sequence across both paths: carry on where the slow path is. */
+	if (!err && (d->tx_flags & (L2PW_TX_F_SEQ_V3 | L2PW_TX_F_SEQ_V2)))
+		err = fastpath_seq_set_tx(f->fp, slot, d->tx_seq);
+	if (!err && udp && d->local_port != L2PW_UDP_PORT) {
+		err = fastpath_udp_port_add(f->fp, d->local_port);
 		if (err == -EEXIST)
 			err = 0;
 	}
@@ -372,27 +375,32 @@ void pw_fast_sess_counters(struct pw_fast *f, const struct pw_fast_ref *r,
 		memset(out, 0, sizeof(*out));
 }
 
-void pw_fast_sess_down(struct pw_fast *f, struct pw_fast_ref *r, struct l2pw_counters *fold)
+void pw_fast_add(const struct l2pw_counters *c, uint64_t *rx_packets, uint64_t *rx_bytes,
+		 uint64_t *rx_dropped, uint64_t *tx_packets, uint64_t *tx_bytes)
 {
-	struct l2pw_counters c;
+	/* rx_passed/tx_passed went to the slow path, which counted them. */
+	*rx_packets += c->rx_packets;
+	*rx_bytes += c->rx_bytes;
+	if (rx_dropped)
+		*rx_dropped += c->rx_dropped;
+	*tx_packets += c->tx_packets;
+	*tx_bytes += c->tx_bytes;
+}
 
+void pw_fast_sess_down(struct pw_fast *f, struct pw_fast_ref *r, struct l2pw_counters *last,
+		       uint32_t *tx_seq)
+{
 	if (!f || r->slot < 0)
 		return;
-	pw_fast_sess_counters(f, r, &c);
-	if (fold) {
-		fold->rx_packets += c.rx_packets;
-		fold->rx_bytes += c.rx_bytes;
-		fold->rx_dropped += c.rx_dropped;
-		fold->rx_passed += c.rx_passed;
-		fold->tx_packets += c.tx_packets;
-		fold->tx_bytes += c.tx_bytes;
-		fold->tx_passed += c.tx_passed;
-	}
+	pw_fast_sess_counters(f, r, last);
 	pw_fast_del_rx(f, r);
 	fastpath_tx_del(f->fp, (uint32_t)r->ifindex);
 	if (f->mode == CFG_FASTPATH_XDP)
 		fastpath_port_del(f->fp, (uint32_t)r->rx_ifindex);
 	fastpath_detach_tc(f->fp, r->ifindex, FASTPATH_PROG_TC_TX);
+	/* Read after the detach: the TC program takes no more. */
+	if (tx_seq)
+		*tx_seq = fastpath_seq_take_tx(f->fp, (uint32_t)r->slot);
 	f->used[r->slot] = 0;
 	r->slot = -1;
 }
@@ -422,7 +430,8 @@ void pw_fast_up(struct pw_fast *f, struct pw *p)
 	    .port_ifindex = port_is_open(&p->port) ? p->port.ifindex : 0,
 	    /* TC: into the TAP's ingress; XDP: the devmap target, the veth's daemon end */
 	    .rx_ifindex = port_rx_ifindex(&p->port),
-	    .tr = p->sp.transport,
+	    .udp = transport_encap(p->sp.transport) == TRANSPORT_UDP,
+	    .local_port = transport_port(p->sp.transport),
 	    .peer = &p->sp.peer,
 	    .peer_len = p->sp.peer_len,
 	    .local = &p->cfg->local.ss,
@@ -434,6 +443,7 @@ void pw_fast_up(struct pw_fast *f, struct pw *p)
 	    .l2tp_len = p->tx.len,
 	    .tx_flags = p->tx.seq ? L2PW_TX_F_SEQ_V3 : 0,
 	    .seq_off = (uint8_t)p->tx.seq_off,
+	    .tx_seq = p->tx.ns,
 	};
 	char who[CFG_NAME_MAX + 16];
 	struct pw_fast_ref r;
@@ -456,27 +466,22 @@ void pw_fast_counters(struct pw_fast *f, const struct pw *p, uint64_t *rx_packet
 	struct l2pw_counters c;
 
 	pw_fast_sess_counters(f, &r, &c);
-	/* rx_passed/tx_passed went to the slow path, which counted them. */
-	*rx_packets += c.rx_packets;
-	*rx_bytes += c.rx_bytes;
-	*rx_dropped += c.rx_dropped;
-	*tx_packets += c.tx_packets;
-	*tx_bytes += c.tx_bytes;
+	pw_fast_add(&c, rx_packets, rx_bytes, rx_dropped, tx_packets, tx_bytes);
 }
 
 void pw_fast_down(struct pw_fast *f, struct pw *p)
 {
 	struct pw_fast_ref r = pw_fast_ref_of(p);
 	struct l2pw_counters c = {0};
+	uint32_t ns = 0;
 
 	if (!f || p->fast_slot < 0)
 		return;
-	pw_fast_sess_down(f, &r, &c);
-	p->st.rx_packets += c.rx_packets;
-	p->st.rx_bytes += c.rx_bytes;
-	p->st.rx_dropped += c.rx_dropped;
-	p->st.tx_packets += c.tx_packets;
-	p->st.tx_bytes += c.tx_bytes;
+	pw_fast_sess_down(f, &r, &c, &ns);
+	if (p->tx.seq)
+		p->tx.ns = ns & 0x00ffffffu; /* the slow path carries on with the sequence */
+	pw_fast_add(&c, &p->st.rx_packets, &p->st.rx_bytes, &p->st.rx_dropped, &p->st.tx_packets,
+		    &p->st.tx_bytes);
 	p->st.fast_rx_packets += c.rx_packets;
 	p->st.fast_tx_packets += c.tx_packets;
 	p->fast_slot = -1;

@@ -36,7 +36,6 @@
 
 struct pw;
 struct pw_fast;
-struct transport;
 
 /*
  * One session as the fast path sees it, whatever carries it: an L2TPv3
@@ -50,7 +49,8 @@ struct pw_fast_desc {
 	uint16_t tunnel_id;	 /* v2: ours */
 	int port_ifindex;	 /* the bridge port: TC egress (encap), TX map key */
 	int rx_ifindex;		 /* where decapsulated frames go (the TAP for tc) */
-	struct transport *tr;	 /* encapsulation and local UDP port (borrowed) */
+	int udp;		 /* over UDP (else IP protocol 115) */
+	uint16_t local_port;	 /* UDP: ours */
 	const struct sockaddr_storage *peer; /* with its UDP port */
 	socklen_t peer_len;
 	const struct sockaddr_storage *local; /* source address; NULL/AF_UNSPEC: routing's */
@@ -65,6 +65,7 @@ struct pw_fast_desc {
 	uint8_t seq_off;   /* with a SEQ flag: offset in l2tp_hdr */
 	uint8_t len_off;   /* with L2PW_TX_F_LEN_V2: offset in l2tp_hdr */
 	uint16_t mtu;	   /* largest outer IP packet the fast path sends; 0: WAN MTU */
+	uint32_t tx_seq;   /* with a SEQ flag: the next Ns (the slow path's so far) */
 };
 
 /* A session's place in the fast path, kept by its owner between up and down. */
@@ -93,11 +94,19 @@ const char *pw_fast_mode(const struct pw_fast *f);
  * The generic part, for every kind of session.  up: a free slot, the RX
  * entry, the TX template, TC egress on the port; 0, or -1 (logged) and the
  * session stays on the slow path (r->slot -1).  f NULL: -1, quietly.
- * down: entries removed, egress detached; the slot's counters are added to
- * *fold (may be NULL) so totals survive.  Safe when not in (r->slot -1).
+ * down: entries removed, egress detached; *last gets the slot's final
+ * counters (the owner keeps them, so totals survive), *tx_seq (may be
+ * NULL) the next transmit Ns for the slow path to carry on with.  Nothing
+ * happens when not in (r->slot -1).
  */
 int pw_fast_sess_up(struct pw_fast *f, const struct pw_fast_desc *d, struct pw_fast_ref *r);
-void pw_fast_sess_down(struct pw_fast *f, struct pw_fast_ref *r, struct l2pw_counters *fold);
+void pw_fast_sess_down(struct pw_fast *f, struct pw_fast_ref *r, struct l2pw_counters *last,
+		       uint32_t *tx_seq);
+/* Add the frames the programs delivered to a session's counters (their
+ * rx_passed/tx_passed reached the slow path, which counted them); rx_dropped
+ * may be NULL. */
+void pw_fast_add(const struct l2pw_counters *c, uint64_t *rx_packets, uint64_t *rx_bytes,
+		 uint64_t *rx_dropped, uint64_t *tx_packets, uint64_t *tx_bytes);
 /* The slot's counters (zeros when not in the fast path). */
 void pw_fast_sess_counters(struct pw_fast *f, const struct pw_fast_ref *r,
 			   struct l2pw_counters *out);

@@ -425,6 +425,9 @@ static void v2_ctrl_input(struct site *s, struct transport *tr, const struct soc
 	memcpy(&t->peer, from, fromlen < sizeof(t->peer) ? fromlen : sizeof(t->peer));
 	t->peer_len = fromlen;
 	l2tp_tunnel_input(t->eng, pkt, len, evloop_now(s->loop));
+	/* The templates name the peer's port; a closing tunnel takes its calls out. */
+	for (struct ppp_session *ps = t->sessions; ps; ps = ps->next)
+		ppp_fast_sync(ps);
 }
 
 void site_v2_input(struct site *s, struct transport *tr, const struct sockaddr *from,

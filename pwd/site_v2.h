@@ -30,6 +30,8 @@
 #include "cfg.h"
 #include "evloop.h"
 #include "port.h"
+#include "ppp_fast.h"
+#include "pw_fast.h"
 
 struct l2tp_session;
 struct l2tp_tunnel;
@@ -113,6 +115,14 @@ struct ppp_session {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_errors;
 	uint64_t drops[PS_DROP_MAX];
 	uint8_t frame[V2_FRAME_MAX];
+
+	/* the fast path (ppp_fast.c); rx/tx_packets above include what it carried */
+	struct pw_fast_ref fast;	 /* slot -1: not in it */
+	int fast_want;			 /* fast_key describes a session that can be in it */
+	struct ppp_fast_key fast_key;	 /* what the installed entries were built from */
+	char fast_why[64];		 /* why not (logged once per reason) */
+	uint64_t fast_rx_packets, fast_tx_packets; /* earlier stints, for status */
+	uint64_t fast_rx_seen;		 /* its rx_packets at the last keepalive look */
 };
 
 struct l2tp_client {
@@ -131,6 +141,7 @@ struct l2tp_client {
 	/* counters of sessions that are gone, so status keeps counting */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_errors;
 	uint64_t drops[PS_DROP_MAX];
+	uint64_t fast_rx_packets, fast_tx_packets;
 };
 
 struct l2tp_server {

@@ -88,6 +88,10 @@ struct l2pw_rx_session {
  * it (Linux `udp6_csum_rx off`, a socket with UDP_NO_CHECK6_RX).  Without
  * it UDP/IPv6 sessions stay on the slow path, see l2pw_tx.bpf.c. */
 #define L2PW_TX_F_UDP6_ZERO_CSUM (1u << 5)
+/* L2TPv2/BCP: the session sets the B flag on bridge control frames (RFC 3518
+ * 6, Bridge-Control-Packet-Indicator), which the template's "00 01" lacks:
+ * frames to 01:80:c2:00:00:0x go to the slow path. */
+#define L2PW_TX_F_BCP_IND (1u << 6)
 
 #define L2PW_TX_HDR_MAX 80
 

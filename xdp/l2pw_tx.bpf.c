@@ -20,9 +20,49 @@
  *   us, and BPF sees neither ip_summed nor can it finish it.  So IPv6
  *   sessions use IP 115, zero checksums, or the slow path;
  * - frames that would exceed the WAN MTU once encapsulated (the slow path's
- *   socket lets the kernel fragment, DESIGN "MTU").
+ *   socket lets the kernel fragment, DESIGN "MTU"), or the template's mtu
+ *   (L2TPv2 sessions: the peer's PPP MRU, which the slow path enforces),
+ *   for GSO frames per segment;
+ * - L2TPv2 sessions with the BCP Bridge-Control-Packet-Indicator: frames to
+ *   the bridge control group addresses (B flag, not in the template).
  */
 #include "l2pw_encap.h"
+
+#define L2PW_IPPROTO_TCP 6
+
+/* Inner IP + TCP/UDP header bytes of a GSO frame (what each segment repeats
+ * before its gso_size payload); 0 when it can't tell. */
+static __always_inline __u32 l2pw_tx_inner_hlen(struct __sk_buff *skb)
+{
+	__u8 vihl, proto, doff;
+	__u32 l3;
+
+	if (skb->protocol == bpf_htons(L2PW_ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, L2PW_ETH_HLEN, &vihl, 1) ||
+		    bpf_skb_load_bytes(skb, L2PW_ETH_HLEN + 9, &proto, 1))
+			return 0;
+		l3 = (vihl & 0xf) * 4;
+	} else {
+		if (bpf_skb_load_bytes(skb, L2PW_ETH_HLEN + 6, &proto, 1))
+			return 0;
+		l3 = L2PW_IPV6_HLEN; /* extension headers: next header won't be TCP/UDP */
+	}
+	if (l3 < L2PW_IPV4_HLEN || l3 > 60)
+		return 0;
+	if (proto == L2PW_IPPROTO_UDP)
+		return l3 + L2PW_UDP_HLEN;
+	if (proto != L2PW_IPPROTO_TCP ||
+	    bpf_skb_load_bytes(skb, L2PW_ETH_HLEN + l3 + 12, &doff, 1))
+		return 0;
+	return l3 + (doff >> 4) * 4;
+}
+
+/* 01:80:c2:00:00:0x, the reserved group addresses bridges consume (BPDUs). */
+static __always_inline int l2pw_is_bridge_control(const struct ethhdr *e)
+{
+	return e->h_dest[0] == 0x01 && e->h_dest[1] == 0x80 && e->h_dest[2] == 0xc2 &&
+	       e->h_dest[3] == 0 && e->h_dest[4] == 0 && (e->h_dest[5] & 0xf0) == 0;
+}
 
 static __always_inline int l2pw_tx_pass(__u32 reason, const struct l2pw_tx_session *t)
 {
@@ -81,11 +121,21 @@ int l2pw_tc_tx(struct __sk_buff *skb)
 		return l2pw_tx_pass(L2PW_R_TX_MTU, t);
 	if (!gso && t->mtu && outer_len > t->mtu)
 		return l2pw_tx_pass(L2PW_R_TX_MTU, t);
+	/* The template's mtu (L2TPv2: the peer's PPP MRU) holds per segment too. */
+	if (gso && t->mtu) {
+		__u32 hl = l2pw_tx_inner_hlen(skb);
+
+		if (!hl || hdr_len + L2PW_ETH_HLEN + hl + skb->gso_size > t->mtu)
+			return l2pw_tx_pass(L2PW_R_TX_MTU, t);
+	}
 	if (outer_len > 0xffff)
 		return l2pw_tx_pass(L2PW_R_TX_GSO, t);
 
 	if (bpf_skb_load_bytes(skb, 0, &inner, sizeof(inner)))
 		return l2pw_tx_pass(L2PW_R_ADJUST_FAILED, t);
+	/* RFC 3518 6: the slow path sets B on these, the template has "00 01". */
+	if ((t->flags & L2PW_TX_F_BCP_IND) && l2pw_is_bridge_control(&inner))
+		return l2pw_tx_pass(L2PW_R_TX_NOT_IP, t);
 
 	flags = BPF_F_ADJ_ROOM_ENCAP_L2_ETH | L2PW_ADJ_ROOM_ENCAP_L2(L2PW_ETH_HLEN);
 	flags |= (t->flags & L2PW_TX_F_IPV6) ? BPF_F_ADJ_ROOM_ENCAP_L3_IPV6

@@ -656,6 +656,14 @@ uint32_t fastpath_seq_take_tx(struct fastpath *fp, uint32_t slot)
 	return __atomic_fetch_add(&fp->seq[slot].tx_next, 1, __ATOMIC_RELAXED);
 }
 
+int fastpath_seq_set_tx(struct fastpath *fp, uint32_t slot, uint32_t next)
+{
+	if (slot >= fp->max_sessions)
+		return -EINVAL;
+	__atomic_store_n(&fp->seq[slot].tx_next, next, __ATOMIC_RELAXED);
+	return 0;
+}
+
 int fastpath_udp_port_add(struct fastpath *fp, uint16_t port)
 {
 	uint8_t one = 1;

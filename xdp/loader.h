@@ -120,6 +120,10 @@ int fastpath_slot_reset(struct fastpath *fp, uint32_t slot);
  * Returns the full counter; the caller masks (24 bits for the RFC 4719
  * sublayer, 16 for L2TPv2 Ns).  slot must be < max_sessions. */
 uint32_t fastpath_seq_take_tx(struct fastpath *fp, uint32_t slot);
+/* Set slot's next transmit sequence number (a session entering the fast
+ * path carries on with the slow path's sequence); before attaching TC TX.
+ * -EINVAL when slot is out of range. */
+int fastpath_seq_set_tx(struct fastpath *fp, uint32_t slot, uint32_t next);
 
 /* Sum of the per-CPU counters of slot. */
 int fastpath_counters(struct fastpath *fp, uint32_t slot, struct l2pw_counters *sum);

@@ -10,8 +10,9 @@
 # A user sees (beyond fastpath-scenario.bash): the bridge port is the bridge end of a veth
 # pair; under iperf3 most frames take the eBPF programs (status fastpath-rx-packets /
 # fastpath-tx-packets); after kill -9 nothing of the dead daemon stays loaded (its BPF
-# programs are freed: links die with the process) and after the restart its stale veth is
-# replaced, only the new programs are attached, and traffic passes again.
+# programs are freed: links die with the process) and after the restart (with fastpath =
+# "auto", which picks xdp here and says why) its stale veth is replaced, only the new
+# programs are attached, and traffic passes again.
 export L2T_FASTPATH_MODE=xdp L2T_NAME_OVERRIDE=14a-fastpath-xdp L2T_TIMEOUT=240
 . "$(dirname "$0")/fastpath-scenario.bash"
 
@@ -82,14 +83,18 @@ gone_progs() {
 }
 check "after kill -9 no program of the dead daemon stays loaded" wait_for 10 gone_progs
 check "after kill -9 no XDP on $WAN_IF" eval '! xdp_on "$NS_SA" "$WAN_IF"'
-check "after kill -9 no TC filter on $WAN_IF or $PW_IF" \
+check "after kill -9 no TC program (cls_bpf or tcx) on $WAN_IF or the old $PW_IF" \
 	eval '! tc_on "$NS_SA" "$WAN_IF" ingress && ! tc_on "$NS_SA" "$PW_IF" egress'
 say "  left behind by design: $(ip -n "$NS_SA" -br link show "$PW_IF" 2>&1 | head -n1)"
 
-step "restart site A"
-start_daemon A "$T/A.conf"
+step "restart site A with fastpath = \"auto\" (the default): native XDP on a veth WAN"
+sed 's/^fastpath = .*/fastpath = "auto"/' "$T/A.conf" >"$T/A-auto.conf"
+start_daemon A "$T/A-auto.conf"
 require "site A answers status again" wait_daemon A 15
 require "both sites \"connected\" again within 30 s" wait_for 30 both_connected
+check "site A's log says auto chose xdp and why" \
+	grep -q 'fastpath: xdp (fastpath = "auto": XDP attaches natively on '"$WAN_IF" "${DAEMON_LOG[A]}"
+check "site A: status shows fastpath \"xdp\"" eval '[ "$(pw_get A fastpath)" = xdp ]'
 new_pid=${DAEMON_PID[A]}
 new_progs=$(grep -h '^prog_id:' /proc/"$new_pid"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u | tr '\n' ' ')
 new_xdp=$(ip -n "$NS_SA" -j link show "$WAN_IF" | jq -r '.[0].xdp.prog.id // empty')
@@ -103,8 +108,16 @@ ours() { ip -n "$NS_SA" -d -j link show type veth | jq '[.[] | select(.ifalias =
 check "exactly one veth pair of site A in its namespace" eval '[ "$(ours)" -eq 2 ]'
 check "the XDP program on $WAN_IF is the new daemon's ($new_xdp)" \
 	eval '[ -n "$new_xdp" ] && [[ " $new_progs " == *" $new_xdp "* ]]'
-check "still no TC filter (tcx links only) on $WAN_IF or $PW_IF" \
-	eval '! tc_on "$NS_SA" "$WAN_IF" ingress && ! tc_on "$NS_SA" "$PW_IF" egress'
+# tcx_ids NS DEV DIR: ids of the programs on a tcx hook
+tcx_ids() { in_ns "$1" "$PY" "$L2T_ROOT/tests/bpf/tcx_progs.py" "$2" "$3" | awk '{print $1}' | tr '\n' ' '; }
+port_tcx=$(tcx_ids "$NS_SA" "$PW_IF" egress)
+say "  tcx egress on $PW_IF: ${port_tcx:-none}; tcx ingress on $WAN_IF: $(tcx_ids "$NS_SA" "$WAN_IF" ingress)"
+check "one TC program on $PW_IF's egress (a tcx link), the new daemon's" \
+	eval '[ "$(wc -w <<<"$port_tcx")" -eq 1 ] && [[ " $new_progs " == *" ${port_tcx% } "* ]]'
+check "no cls_bpf filter on $WAN_IF or $PW_IF, no TC program on $WAN_IF (xdp mode)" \
+	eval '! out_has bpf tc -n "$NS_SA" filter show dev "$WAN_IF" ingress &&
+		! out_has bpf tc -n "$NS_SA" filter show dev "$PW_IF" egress &&
+		! tc_on "$NS_SA" "$WAN_IF" ingress'
 check "hostA pings hostB after the restart" ping_ok "$NS_HA" 192.0.2.2 3
 check "hostA resolves hostB by ARP after the restart" arping_ok "$NS_HA" "$HOST_IF" 192.0.2.2
 check "full-size frames after the restart" ping_ok "$NS_HA" 192.0.2.2 2 -M "do" -s 1472

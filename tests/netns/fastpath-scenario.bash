@@ -35,7 +35,11 @@ say "  fastpath: A=$(pw_get A fastpath || true) B=$(pw_get B fastpath || true)"
 
 # xdp_on NS DEV / tc_on NS DEV DIR: a BPF program attached there.
 xdp_on() { ip -n "$1" -j link show "$2" | jq -e '.[0].xdp != null' >/dev/null; }
-tc_on() { out_has bpf tc -n "$1" filter show dev "$2" "$3"; }
+# TC programs are tcx links where the kernel has them (`tc filter show` lists cls_bpf only).
+tc_on() {
+	out_has bpf tc -n "$1" filter show dev "$2" "$3" ||
+		out_has l2pw in_ns "$1" "$PY" "$L2T_ROOT/tests/bpf/tcx_progs.py" "$2" "$3"
+}
 case $MODE in
 xdp)
 	check "site A: an XDP program on $WAN_IF" xdp_on "$NS_SA" "$WAN_IF"

@@ -44,6 +44,24 @@ START_TEST(peer_name_fits_and_is_stable)
 }
 END_TEST
 
+START_TEST(vlan_insert)
+{
+	uint8_t f[64], want[64];
+
+	for (unsigned i = 0; i < sizeof(f); i++)
+		f[i] = (uint8_t)i;
+	memcpy(want, f, 12);
+	memcpy(want + 12, "\x81\x00\x20\x64", 4); /* PCP 1, VID 100 */
+	memcpy(want + 16, f + 12, 20);
+	ck_assert_uint_eq(port_vlan_insert(f, 32, sizeof(f), 0x8100, 0x2064), 36);
+	ck_assert_mem_eq(f, want, 36);
+	/* no room, or not even two MAC addresses: refused, frame untouched */
+	ck_assert_uint_eq(port_vlan_insert(f, 62, sizeof(f), 0x88a8, 1), 0);
+	ck_assert_uint_eq(port_vlan_insert(f, 11, sizeof(f), 0x8100, 1), 0);
+	ck_assert_mem_eq(f, want, 36);
+}
+END_TEST
+
 START_TEST(owner_alias)
 {
 	char out[64], tiny[8];
@@ -177,6 +195,19 @@ START_TEST(veth_frames_both_ways)
 	ck_assert_mem_eq(in[0], out, sizeof(out));
 	ck_assert_uint_eq(port_recv(&pt, iov, len, 4), 0);
 
+	/* a tagged frame: the receive path strips the tag, port_recv() puts it back */
+	{
+		uint8_t tagged[200];
+
+		frame_fill(tagged, sizeof(tagged), 0xc3);
+		memcpy(tagged + 12, "\x81\x00\x00\x64\x88\xb5", 6);
+		ck_assert_int_eq(send(raw, tagged, sizeof(tagged), 0), (ssize_t)sizeof(tagged));
+		n = recv_wait(&pt, iov, len, 4);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_uint_eq(len[0], sizeof(tagged));
+		ck_assert_mem_eq(in[0], tagged, sizeof(tagged));
+	}
+
 	/* daemon -> bridge, and not read back by the daemon (PACKET_IGNORE_OUTGOING) */
 	frame_fill(out, sizeof(out), 0xb2);
 	ck_assert_int_eq(port_send(&pt, out, sizeof(out)), 0);
@@ -188,6 +219,11 @@ START_TEST(veth_frames_both_ways)
 	/* carrier off: the peer end goes down, the port still closes cleanly */
 	ck_assert_int_eq(port_set_carrier(&pt, 0), 0);
 	ck_assert_uint_eq(port_recv(&pt, iov, len, 4), 0);
+	/* ... and back: the first frame after it is not lost to a stale ENETDOWN */
+	ck_assert_int_eq(port_set_carrier(&pt, 1), 0);
+	ck_assert(oper_up("pw-test"));
+	ck_assert_int_eq(port_send(&pt, out, sizeof(out)), 0);
+	ck_assert_int_eq(port_set_carrier(&pt, 0), 0);
 	close(raw);
 	port_close(&pt);
 	ck_assert_int_eq(if_nametoindex("pw-test"), 0);
@@ -220,12 +256,16 @@ START_TEST(stale_veths_are_removed_by_alias)
 	/* kill -9: the sockets close, the veths stay */
 	close(a.fd);
 	close(b.fd);
+	a.fd = b.fd = -1;
 	ck_assert_int_eq(netlink_links_by_alias(env.nl, "veth", env.owner, 16, count_cb, &n), 4);
 	ck_assert_int_eq(port_cleanup_stale(&env), 2);
 	ck_assert_int_eq(if_nametoindex("pw-a"), 0);
 	ck_assert_int_eq(if_nametoindex("pw-b"), 0);
 	ck_assert_int_ne(if_nametoindex("pw-c"), 0); /* not ours */
 	ck_assert_int_eq(port_cleanup_stale(&env), 0);
+	/* what is left of a and b is memory: their devices are gone already */
+	port_close(&a);
+	port_close(&b);
 	port_close(&c);
 	netlink_close(env.nl);
 	netlink_close(other.nl);
@@ -263,6 +303,7 @@ static Suite *port_suite(void)
 
 	tcase_add_test(pure, peer_name_fits_and_is_stable);
 	tcase_add_test(pure, owner_alias);
+	tcase_add_test(pure, vlan_insert);
 	tcase_add_test(ns, veth_frames_both_ways);
 	tcase_add_test(ns, stale_veths_are_removed_by_alias);
 	tcase_add_test(ns, tap_backend);

@@ -84,6 +84,8 @@ static void fill_rows(void)
 	r->rx_errors = 1;
 	r->rx_dropped = 3;
 	snprintf(r->fastpath, sizeof(r->fastpath), "tc");
+	r->fastpath_rx_packets = 990;
+	r->fastpath_tx_packets = 850;
 	snprintf(r->mode, sizeof(r->mode), "dynamic");
 	snprintf(r->encap, sizeof(r->encap), "udp");
 	r->cookie_length = 4;
@@ -333,6 +335,8 @@ static const char *const int_keys[] = {
     "rx-errors",
     "rx-dropped",
     "tx-dropped",
+    "fastpath-rx-packets",
+    "fastpath-tx-packets",
     "cookie-length",
     "pw-id",
 };
@@ -390,6 +394,8 @@ START_TEST(test_status_doc)
 	ck_assert_str_eq(json_string_value(json_object_get(o, "name")), "pw-office-b");
 	ck_assert_str_eq(json_string_value(json_object_get(o, "status")), "connected");
 	ck_assert_str_eq(json_string_value(json_object_get(o, "fastpath")), "tc");
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "fastpath-rx-packets")), 990);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "fastpath-tx-packets")), 850);
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "rx-bytes")), 5000000000ll);
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "peer-session-id")), 21);
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "cookie-length")), 4);
