@@ -5,28 +5,28 @@
 
 #include "offload.h"
 
-#define ETH_HLEN       14
-#define ETH_P_IP       0x0800
-#define ETH_P_IPV6     0x86dd
-#define ETH_P_8021Q    0x8100
-#define ETH_P_8021AD   0x88a8
-#define ETH_P_QINQ1    0x9100
-#define OFF_MAX_TAGS   2
-#define IPPROTO_TCP_   6
-#define IPV6_HLEN      40
-#define TCP_HLEN_MIN   20
-#define TCP_OFF_SEQ    4
-#define TCP_OFF_ACK    8
-#define TCP_OFF_FLAGS  13
-#define TCP_OFF_CSUM   16
-#define TCP_FIN	       0x01
-#define TCP_SYN	       0x02
-#define TCP_RST	       0x04
-#define TCP_PSH	       0x08
-#define TCP_ACK	       0x10
-#define TCP_URG	       0x20
-#define TCP_ECE	       0x40
-#define TCP_CWR	       0x80
+#define ETH_HLEN	 14
+#define ETH_P_IP	 0x0800
+#define ETH_P_IPV6	 0x86dd
+#define ETH_P_8021Q	 0x8100
+#define ETH_P_8021AD	 0x88a8
+#define ETH_P_QINQ1	 0x9100
+#define OFF_MAX_TAGS	 2
+#define IPPROTO_TCP_	 6
+#define IPV6_HLEN	 40
+#define TCP_HLEN_MIN	 20
+#define TCP_OFF_SEQ	 4
+#define TCP_OFF_ACK	 8
+#define TCP_OFF_FLAGS	 13
+#define TCP_OFF_CSUM	 16
+#define TCP_FIN		 0x01
+#define TCP_SYN		 0x02
+#define TCP_RST		 0x04
+#define TCP_PSH		 0x08
+#define TCP_ACK		 0x10
+#define TCP_URG		 0x20
+#define TCP_ECE		 0x40
+#define TCP_CWR		 0x80
 #define OFF_IPV6_EXT_MAX 8 /* extension headers we walk before giving up */
 
 static const char *const offload_err_names[OFFLOAD_E_COUNT] = {
@@ -216,8 +216,8 @@ static int eth_parse(const struct buf *b, size_t *l3, uint16_t *etype)
 	if (b->len < ETH_HLEN)
 		return -1;
 	t = rd16(b, at);
-	for (int tags = 0; tags < OFF_MAX_TAGS &&
-			   (t == ETH_P_8021Q || t == ETH_P_8021AD || t == ETH_P_QINQ1);
+	for (int tags = 0;
+	     tags < OFF_MAX_TAGS && (t == ETH_P_8021Q || t == ETH_P_8021AD || t == ETH_P_QINQ1);
 	     tags++) {
 		at += 4;
 		if (at + 2 > b->len)
@@ -389,7 +389,7 @@ int offload_seg_next(struct offload_seg *s, struct wbuf *w)
 	if (s->n > 0)
 		flags &= (uint8_t)~TCP_CWR;
 	if (!last)
-		flags &= (uint8_t)~(TCP_FIN | TCP_PSH);
+		flags &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 	wbuf_set_n8(w, start + s->l4 + TCP_OFF_FLAGS, flags);
 	tcplen = s->hdr - s->l4 + seg;
 	sum = pseudo_sum(&s->frame, s->l3, s->v6, tcplen);
@@ -464,7 +464,7 @@ static int gro_parse(const struct buf *b, struct gro_seg *sg)
 	sg->payload = b->len - sg->hdr;
 	sg->flags = rd8(b, sg->l4 + TCP_OFF_FLAGS);
 	sg->seq = rd32(b, sg->l4 + TCP_OFF_SEQ);
-	if (sg->payload == 0 || (sg->flags & (uint8_t)~(TCP_ACK | TCP_PSH)) != 0 ||
+	if (sg->payload == 0 || (sg->flags & (uint8_t) ~(TCP_ACK | TCP_PSH)) != 0 ||
 	    !(sg->flags & TCP_ACK))
 		return -1;
 	sum = pseudo_sum(b, sg->l3, sg->v6, b->len - sg->l4);

@@ -25,13 +25,13 @@
 
 /* A TAP port's offload state (port.h "TAP offloads"). */
 struct port_offload {
-	int gso;		      /* TUNSETOFFLOAD accepted: super-frames both ways */
-	uint8_t *rd;		      /* one read: virtio-net header + up to 64 kB frame */
-	struct offload_seg seg;	      /* the super-frame being cut (in rd) */
-	int cutting;		      /* seg has segments left */
-	struct offload_gro gro;	      /* frames for the TAP being coalesced */
-	uint8_t *gro_buf;	      /* OFFLOAD_SUPER_MAX */
-	struct port *pending_next;    /* on port_pending while gro holds frames */
+	int gso;		   /* TUNSETOFFLOAD accepted: super-frames both ways */
+	uint8_t *rd;		   /* one read: virtio-net header + up to 64 kB frame */
+	struct offload_seg seg;	   /* the super-frame being cut (in rd) */
+	int cutting;		   /* seg has segments left */
+	struct offload_gro gro;	   /* frames for the TAP being coalesced */
+	uint8_t *gro_buf;	   /* OFFLOAD_SUPER_MAX */
+	struct port *pending_next; /* on port_pending while gro holds frames */
 	int pending;
 	struct port_offload_stats st;
 };
@@ -399,7 +399,8 @@ int port_set_carrier(struct port *pt, int on)
  * TAP with offloads: segments of the super-frame being cut first, then
  * further reads.  A frame the offloads refuse is counted and skipped.
  */
-static unsigned port_tap_recv_vnet(struct port *pt, struct iovec *iov, size_t *len, unsigned n)
+static unsigned port_tap_recv_vnet(struct port *pt, struct iovec *iov, size_t *len, unsigned n,
+				   int may_read)
 {
 	struct port_offload *o = pt->off;
 	enum offload_err why = OFFLOAD_OK;
@@ -427,6 +428,8 @@ static unsigned port_tap_recv_vnet(struct port *pt, struct iovec *iov, size_t *l
 			o->cutting = 0;
 			continue;
 		}
+		if (!may_read)
+			break;
 		rd = read(pt->fd, o->rd, PORT_RD_MAX);
 		if (rd <= 0)
 			break;
@@ -437,8 +440,8 @@ static unsigned port_tap_recv_vnet(struct port *pt, struct iovec *iov, size_t *l
 		}
 		flen = buf_left(&b);
 		if (v.gso_type != OFFLOAD_GSO_NONE) {
-			if (offload_seg_init(&o->seg, &v, buf_cur(&b), flen, iov[got].iov_len, &why) ==
-			    -1) {
+			if (offload_seg_init(&o->seg, &v, buf_cur(&b), flen, iov[got].iov_len,
+					     &why) == -1) {
 				o->st.drops[why]++;
 				continue;
 			}
@@ -458,6 +461,13 @@ static unsigned port_tap_recv_vnet(struct port *pt, struct iovec *iov, size_t *l
 	return got;
 }
 
+unsigned port_recv_held(struct port *pt, struct iovec *iov, size_t *len, unsigned n)
+{
+	if (pt->fd == -1 || !pt->off || n == 0)
+		return 0;
+	return port_tap_recv_vnet(pt, iov, len, n > PORT_BATCH_MAX ? PORT_BATCH_MAX : n, 0);
+}
+
 unsigned port_recv(struct port *pt, struct iovec *iov, size_t *len, unsigned n)
 {
 	unsigned got = 0;
@@ -468,7 +478,7 @@ unsigned port_recv(struct port *pt, struct iovec *iov, size_t *len, unsigned n)
 	if (n > PORT_BATCH_MAX)
 		n = PORT_BATCH_MAX;
 	if (pt->off)
-		return port_tap_recv_vnet(pt, iov, len, n);
+		return port_tap_recv_vnet(pt, iov, len, n, 1);
 	if (pt->kind == PORT_TAP) {
 		while (got < n) {
 			ssize_t rd = read(pt->fd, iov[got].iov_base, iov[got].iov_len);

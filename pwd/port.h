@@ -81,7 +81,7 @@ struct port {
 	char name[IFNAMSIZ];
 	char peer[IFNAMSIZ]; /* veth only */
 	struct netlink *nl;
-	struct mmsghdr *msgs; /* veth: PORT_BATCH_MAX, for recvmmsg */
+	struct mmsghdr *msgs;	  /* veth: PORT_BATCH_MAX, for recvmmsg */
 	struct port_offload *off; /* TAP: virtio-net offloads (below); NULL: plain frames */
 	/* veth: PACKET_AUXDATA per message (the VLAN tag), aligned for cmsghdr */
 	uint64_t (*cmsg)[(CMSG_SPACE(sizeof(struct tpacket_auxdata)) + 7) / 8];
@@ -99,9 +99,9 @@ struct port {
  * and for everything GRO does not take, one write per frame.
  */
 struct port_offload_stats {
-	uint64_t rx_super, rx_segments; /* GSO frames read, segments cut from them */
-	uint64_t tx_super, tx_merged;	/* GSO frames written, the frames merged into them */
-	uint64_t tx_lost;		/* merged frames the TAP refused (queue full) */
+	uint64_t rx_super, rx_segments;	 /* GSO frames read, segments cut from them */
+	uint64_t tx_super, tx_merged;	 /* GSO frames written, the frames merged into them */
+	uint64_t tx_lost;		 /* merged frames the TAP refused (queue full) */
 	uint64_t drops[OFFLOAD_E_COUNT]; /* frames from the bridge refused, per reason */
 };
 
@@ -156,6 +156,14 @@ int port_rx_ifindex(const struct port *pt);
  * did not fit are skipped.  Never blocks.
  */
 unsigned port_recv(struct port *pt, struct iovec *iov, size_t *len, unsigned n);
+/*
+ * With TAP offloads, one read can hold more frames (segments) than the
+ * caller asked for; the rest stays in the port, and the fd need not be
+ * readable again.  After a bounded loop of port_recv() calls that each
+ * returned n, drain them with port_recv_held() (never reads the fd) until it
+ * returns less than n.  0 on ports without offloads.
+ */
+unsigned port_recv_held(struct port *pt, struct iovec *iov, size_t *len, unsigned n);
 /* Hand one frame to the bridge.  0, or -1 with errno (EAGAIN: queue full). */
 int port_send(struct port *pt, const void *frame, size_t len);
 

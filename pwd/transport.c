@@ -565,8 +565,8 @@ unsigned transport_send_batch(struct transport *t, struct mmsghdr *msgs, unsigne
 			}
 		} else {
 			/* a run of messages that do not group: one sendmmsg */
-			while (done + k < n && transport_gso_group(t, msgs + done + k, n - done - k,
-								   &s2) < 2)
+			while (done + k < n &&
+			       transport_gso_group(t, msgs + done + k, n - done - k, &s2) < 2)
 				k++;
 		}
 		failed += transport_send_each(t, msgs + done, k);

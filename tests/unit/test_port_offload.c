@@ -43,10 +43,10 @@ static void put16(uint8_t *p, size_t at, uint16_t v)
 static size_t make_tcp(uint8_t *f, size_t plen, uint8_t fill)
 {
 	static const uint8_t eth[14] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00};
-	static const uint8_t ip[20] = {0x45, 0,	  0, 0, 0x12, 0x34, 0x40, 0, 64, 6,
-				       0,    0,	  192, 0, 2, 1,	   192,	 0,    2, 2};
-	static const uint8_t tcp[20] = {0x9c, 0x40, 0x14, 0x51, 0, 0, 0x10, 0, 0, 0,
-					0,    1,    0x50, 0x10, 1, 0xf6, 0, 0, 0, 0};
+	static const uint8_t ip[20] = {0x45, 0, 0,   0, 0x12, 0x34, 0x40, 0, 64, 6,
+				       0,    0, 192, 0, 2,    1,    192,  0, 2,	 2};
+	static const uint8_t tcp[20] = {0x9c, 0x40, 0x14, 0x51, 0, 0,	 0x10, 0, 0, 0,
+					0,    1,    0x50, 0x10, 1, 0xf6, 0,    0, 0, 0};
 	uint32_t psum;
 
 	memcpy(f, eth, 14);
@@ -256,14 +256,15 @@ START_TEST(send_coalesces_in_a_batch)
 	rig_up(&r);
 	for (int i = 0; i < 5; i++) {
 		make_tcp(segs[i], MSS, (uint8_t)(i * 7));
-		put16(segs[i], 18, (uint16_t)(0x1234 + i));		  /* IPv4 ID */
+		put16(segs[i], 18, (uint16_t)(0x1234 + i)); /* IPv4 ID */
 		put16(segs[i], 24, 0);
 		put16(segs[i], 24, (uint16_t)~ref_sum(segs[i] + 14, 20, 0));
 		put16(segs[i], 38, 0);
 		put16(segs[i], 40, (uint16_t)(i * MSS)); /* sequence number */
 		put16(segs[i], 50, 0);
-		put16(segs[i], 50, (uint16_t)~ref_sum(segs[i] + 34, 20 + MSS,
-						       6 + 20 + MSS + ref_sum(segs[i] + 26, 8, 0)));
+		put16(segs[i], 50,
+		      (uint16_t)~ref_sum(segs[i] + 34, 20 + MSS,
+					 6 + 20 + MSS + ref_sum(segs[i] + 26, 8, 0)));
 		ck_assert(ref_tcp_ok(segs[i], sizeof(segs[i]), 14, 0));
 	}
 	/* outside a batch: five writes */

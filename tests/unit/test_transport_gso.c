@@ -25,8 +25,8 @@
 
 #define NMSG 48
 
-static void nop_ctrl(void *ctx, struct transport *t, const struct sockaddr *from,
-		     socklen_t fromlen, const uint8_t *pkt, size_t len)
+static void nop_ctrl(void *ctx, struct transport *t, const struct sockaddr *from, socklen_t fromlen,
+		     const uint8_t *pkt, size_t len)
 {
 	(void)ctx, (void)t, (void)from, (void)fromlen, (void)pkt, (void)len;
 }
