@@ -104,8 +104,13 @@ static void ps_port_readable(struct ev_io *io, uint32_t events)
 	size_t n;
 
 	(void)events;
-	/* One frame per port_recv(): ppp_send_frame() consumes it before the next. */
-	for (int i = 0; i < V2_TAP_BATCH && port_recv(&ps->port, &iov, &n, 1) == 1; i++) {
+	/*
+	 * One frame per port_recv(): ppp_send_frame() consumes it before the next.
+	 * After V2_TAP_BATCH, only what the port still holds of a super-frame.
+	 */
+	for (int i = 0; (i < V2_TAP_BATCH ? port_recv(&ps->port, &iov, &n, 1)
+					  : port_recv_held(&ps->port, &iov, &n, 1)) == 1;
+	     i++) {
 		if (!ps->up || !ppp_ready(ps->ppp)) {
 			ps->drops[PS_DROP_NOT_BRIDGING]++;
 			continue;
