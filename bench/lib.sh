@@ -251,7 +251,7 @@ l2pwd_packets() {
 	local s all=0 fast=0 a f
 	for s in a b; do
 		[ -S "$ROWDIR/office-$s.sock" ] || return 1
-		read -r a f < <(timeout 5 "$L2PWCTL" -s "$ROWDIR/office-$s.sock" status --json |
+		read -r a f < <(timeout 5 "$ROW_CTL" -s "$ROWDIR/office-$s.sock" status --json |
 			jq -r '([.interfaces[] | (.["rx-packets"] + .["tx-packets"])] | add // 0),
 			       ([.interfaces[] | ((.["fastpath-rx-packets"] // 0) + (.["fastpath-tx-packets"] // 0))] | add // 0)' |
 			paste -s -d ' ') || return 1

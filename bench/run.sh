@@ -46,6 +46,10 @@
 #   BENCH_OUT=FILE         also write the report to FILE
 #   BENCH_KEEP=1           keep the work directory (configs, logs, JSON)
 #   L2PWD, L2PWCTL         binaries (default build/l2pwd, build/l2pwctl)
+#   BENCH_BASE=DIR         another l2pwd build (DIR/build/l2pwd, DIR/build/l2pwctl,
+#                          e.g. an older commit): adds its slow-path rows
+#                          (*-base) to the same run, for before/after figures;
+#                          BENCH_BASE_DESC names it in the report
 
 set -eu -o pipefail
 
@@ -72,6 +76,7 @@ WAN_MTU=${BENCH_WAN_MTU:-1600}
 WAN_OFFLOAD=${BENCH_WAN_OFFLOAD:-off}
 L2PWD=${L2PWD:-$ROOT/build/l2pwd}
 L2PWCTL=${L2PWCTL:-$ROOT/build/l2pwctl}
+BENCH_BASE=${BENCH_BASE:-}
 HZ=$(getconf CLK_TCK)
 T0=$(date +%s)
 
@@ -79,6 +84,16 @@ ALL_ROWS=(veth vxlan ovpn-none ovpn-gcm
 	l2tpv3-udp-off l2tpv3-udp-xdp l2tpv3-udp-tc
 	l2tpv3-ip-off l2tpv3-ip-xdp l2tpv3-ip-tc
 	l2tpv2-bcp-off l2tpv2-bcp-xdp l2tpv2-bcp-tc)
+BASE_DESC=""
+if [ -n "$BENCH_BASE" ]; then
+	if [ ! -x "$BENCH_BASE/build/l2pwd" ] || [ ! -x "$BENCH_BASE/build/l2pwctl" ]; then
+		echo "bench: BENCH_BASE=$BENCH_BASE has no build/l2pwd and build/l2pwctl" >&2
+		exit 2
+	fi
+	BASE_DESC=${BENCH_BASE_DESC:-$(git -C "$BENCH_BASE" describe --always 2>/dev/null ||
+		basename "$BENCH_BASE")}
+	ALL_ROWS+=(l2tpv3-udp-base l2tpv3-ip-base l2tpv2-bcp-base)
+fi
 declare -A LABEL=(
 	[veth]="raw veth, no tunnel (limit)"
 	[vxlan]="kernel VXLAN, bridged"
@@ -94,6 +109,9 @@ declare -A LABEL=(
 	[l2tpv2-bcp-xdp]="l2pwd L2TPv2/BCP, fastpath xdp"
 	[l2tpv2-bcp-tc]="l2pwd L2TPv2/BCP, fastpath tc"
 )
+LABEL[l2tpv3-udp-base]="l2pwd L2TPv3/UDP, slow path, base build"
+LABEL[l2tpv3-ip-base]="l2pwd L2TPv3/IP, slow path, base build"
+LABEL[l2tpv2-bcp-base]="l2pwd L2TPv2/BCP, slow path, base build"
 
 for v in BENCH_SECONDS BENCH_PPS_SECONDS BENCH_PPS_STEPS BENCH_PPS_LEN BENCH_REPEAT WAN_MTU \
 	BENCH_BUDGET; do
@@ -339,7 +357,7 @@ EOF
 
 # status_field SIDE JQ: a value from `l2pwctl status --json` of one site.
 status_json() {
-	timeout 5 "$L2PWCTL" -s "$ROWDIR/office-$1.sock" status --json 2>/dev/null
+	timeout 5 "$ROW_CTL" -s "$ROWDIR/office-$1.sock" status --json 2>/dev/null
 }
 # Both sites show an interface with status "connected".
 l2pwd_connected() {
@@ -352,7 +370,11 @@ l2pwd_connected() {
 
 setup_l2pwd() {
 	local kind=$1 fp=$2 s lc conf err fps
-	for s in "$L2PWD" "$L2PWCTL"; do
+	ROW_D=$L2PWD ROW_CTL=$L2PWCTL
+	if [ "$fp" = base ]; then
+		ROW_D=$BENCH_BASE/build/l2pwd ROW_CTL=$BENCH_BASE/build/l2pwctl fp=off
+	fi
+	for s in "$ROW_D" "$ROW_CTL"; do
 		if [ ! -x "$s" ]; then
 			R_STATUS[$ROW]="n/a ($s not built: make)"
 			return 1
@@ -362,15 +384,15 @@ setup_l2pwd() {
 		lc=$(echo "$s" | tr AB ab)
 		conf=$ROWDIR/office-$lc.conf
 		l2pwd_conf "$s" "$kind" "$fp" >"$conf"
-		if ! err=$("$L2PWD" -n -c "$conf" 2>&1 >/dev/null); then
+		if ! err=$("$ROW_D" -n -c "$conf" 2>&1 >/dev/null); then
 			R_STATUS[$ROW]="n/a (config rejected: $(echo "$err" | head -n 1))"
 			return 1
 		fi
 	done
 	topo_sites
-	spawn "$ROWDIR/l2pwd-a.log" "$CPU_SITEA" "$P-sA" "$L2PWD" -c "$ROWDIR/office-a.conf"
+	spawn "$ROWDIR/l2pwd-a.log" "$CPU_SITEA" "$P-sA" "$ROW_D" -c "$ROWDIR/office-a.conf"
 	TUNNEL_PIDS+=("$LAST_PID")
-	spawn "$ROWDIR/l2pwd-b.log" "$CPU_SITEB" "$P-sB" "$L2PWD" -c "$ROWDIR/office-b.conf"
+	spawn "$ROWDIR/l2pwd-b.log" "$CPU_SITEB" "$P-sB" "$ROW_D" -c "$ROWDIR/office-b.conf"
 	TUNNEL_PIDS+=("$LAST_PID")
 	for s in a b; do
 		if ! wait_for 10 status_json $s; then
@@ -633,7 +655,7 @@ report() {
 		"pinning: $([ -n "$CPU_CLIENT" ] && echo "client CPU $CPU_CLIENT, server CPU $CPU_SERVER, site A CPU $CPU_SITEA, site B CPU $CPU_SITEB" || echo none)"
 	echo "- iperf3 $(iperf3 --version | head -n 1 | cut -d' ' -f2)$(command -v openvpn >/dev/null &&
 		echo ", OpenVPN $(openvpn --version | head -n 1 | cut -d' ' -f2)${OVPN_NONE_HOW:+ (cleartext row: $OVPN_NONE_HOW)}");" \
-		"l2pwd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?")"
+		"l2pwd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?")${BASE_DESC:+; base build (*-base rows): $BASE_DESC}"
 	echo
 	echo "| Row | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP ${BENCH_PPS_LEN} B kpps (<1% loss) | RTT under load median / p99 ms | CPU s/Gbit (procs + softirq) | CPU s/Gbit (machine) | tunnel process CPU s | fast-path share of packets | load |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
