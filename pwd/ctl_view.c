@@ -150,6 +150,8 @@ static const struct {
     {"rx-dropped", MON_NUM},
     {"tx-dropped", MON_NUM},
     {"fastpath", MON_STR},
+    {"ipsec", MON_STR},
+    {"ipsec-sa", MON_STR},
 };
 
 #define MON_KEY_WIDTH 16
@@ -161,7 +163,7 @@ void ctl_view_monitor(FILE *out, const json_t *o)
 	const char *key;
 	json_t *v;
 	size_t i;
-	char val[64];
+	char val[256];
 
 	for (i = 0; i < sizeof(mon_keys) / sizeof(mon_keys[0]); i++) {
 		const json_t *j = json_object_get(o, mon_keys[i].key);

@@ -30,8 +30,8 @@
  * system's /etc/swanctl/swanctl.conf include ipsec-dir's conf.d and pass that
  * file as ipsec_ctl.swanctl_conf so both sides load the same union.
  *
- * How the daemon uses it (checked against charon 5.9.8 here: 01-smoke.sh, and
- * the SIGHUP cases by hand):
+ * How the daemon uses it (pwd/ipsec_mgr.{h,c} decides, pwd/ipsec_site.c runs it;
+ * checked against charon 5.9.8 here: tests/netns/ipsec/, and the SIGHUP cases):
  *  - start-up: ipsec_dir_prepare(), ipsec_dir_clean(); for every section with
  *    use-ipsec != no: ipsec_conn_from_pw/client/server(), ipsec_conn_render(),
  *    ipsec_conn_write(); then ONE IPSEC_OP_LOAD job for the whole directory.
@@ -199,7 +199,7 @@ enum ipsec_op {
 	IPSEC_OP_LOAD,	    /* --load-all: the whole dir (conns, secrets) */
 	IPSEC_OP_INITIATE,  /* --initiate --child NAME --timeout T */
 	IPSEC_OP_TERMINATE, /* --terminate --ike NAME --timeout T */
-	IPSEC_OP_LIST_SAS,  /* --list-sas --ike NAME --noblock */
+	IPSEC_OP_LIST_SAS,  /* --list-sas [--ike NAME] --noblock; name NULL or "": all */
 };
 
 /* The child's output kept for parsing; more is read and dropped (counted). */
@@ -307,5 +307,12 @@ void ipsec_explain(const char *out, size_t len, int exit_code, int timed_out, un
 
 /* "ESP AES_GCM_16-128" (for status "encoding") from a parsed state; "" if none. */
 void ipsec_sa_describe(const struct ipsec_sa_state *st, char *out, size_t len);
+/*
+ * The same algorithm in swanctl.conf(5) proposal keywords, the words admins
+ * write on both strongSwan and RouterOS: "ESP:AES_GCM_16-128" -> "aes128gcm16",
+ * "ESP:AES_CBC-256/HMAC_SHA2_256_128/MODP_2048" -> "aes256-sha256-modp2048".
+ * Unknown parts are kept, lower-cased.  "" when st has no installed child.
+ */
+void ipsec_sa_keywords(const struct ipsec_sa_state *st, char *out, size_t len);
 
 #endif

@@ -97,8 +97,11 @@ static int build_argv(struct ipsec_argv *a, const struct ipsec_ctl *ctl, const s
 		arg(a, num);
 		break;
 	case IPSEC_OP_LIST_SAS:
-		arg(a, "--ike");
-		arg(a, j->name);
+		/* no name: every SA, one run for all of a site's connections */
+		if (j->name[0]) {
+			arg(a, "--ike");
+			arg(a, j->name);
+		}
 		arg(a, "--noblock");
 		break;
 	default:
@@ -147,7 +150,8 @@ int ipsec_job_start(struct ipsec_job *j, const struct ipsec_ctl *ctl, enum ipsec
 	j->op = op;
 	j->deadline_s = timeout_s ? timeout_s : 1;
 	if (!ctl || !ctl->vici_uri || (op == IPSEC_OP_LOAD && !ctl->dir && !ctl->swanctl_conf) ||
-	    (op != IPSEC_OP_LOAD && (!name || strlen(name) > IPSEC_NAME_MAX))) {
+	    (op != IPSEC_OP_LOAD && op != IPSEC_OP_LIST_SAS && (!name || !*name)) ||
+	    (name && strlen(name) > IPSEC_NAME_MAX)) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -315,6 +315,103 @@ void ipsec_sa_describe(const struct ipsec_sa_state *st, char *out, size_t len)
 		snprintf(out, len, "%s", esp);
 }
 
+/*
+ * strongSwan's transform names (libstrongswan's enum names) to the proposal
+ * keywords of swanctl.conf(5) "esp_proposals".  Only the shapes l2pwd
+ * proposes and RouterOS/Windows peers pick; anything else passes through.
+ */
+static const struct {
+	const char *name; /* the whole part, or its prefix before "-SIZE" / after "_" */
+	const char *pre, *post; /* keyword = pre + (size or group) + post */
+	int arg;		/* 1: the part carries a size or group number */
+} ipsec_kw[] = {
+    {"AES_GCM_16", "aes", "gcm16", 1},
+    {"AES_GCM_12", "aes", "gcm12", 1},
+    {"AES_GCM_8", "aes", "gcm8", 1},
+    {"AES_CCM_16", "aes", "ccm16", 1},
+    {"AES_CBC", "aes", "", 1},
+    {"AES_CTR", "aes", "ctr", 1},
+    {"CAMELLIA_CBC", "camellia", "", 1},
+    {"CHACHA20_POLY1305", "chacha20poly1305", "", 0},
+    {"3DES_CBC", "3des", "", 0},
+    {"HMAC_SHA2_256_128", "sha256", "", 0},
+    {"HMAC_SHA2_384_192", "sha384", "", 0},
+    {"HMAC_SHA2_512_256", "sha512", "", 0},
+    {"HMAC_SHA1_96", "sha1", "", 0},
+    {"HMAC_MD5_96", "md5", "", 0},
+    {"AES_XCBC_96", "aesxcbc", "", 0},
+    {"MODP_", "modp", "", 1},
+    {"ECP_", "ecp", "", 1},
+    {"CURVE_25519", "curve25519", "", 0},
+    {"CURVE_448", "curve448", "", 0},
+};
+
+static void ipsec_put(struct wbuf *w, const char *s)
+{
+	wbuf_add_bytes(w, s, strlen(s));
+}
+
+/* One part ("AES_GCM_16-128", "MODP_2048") as a keyword into w. */
+static void ipsec_keyword(const char *p, size_t n, struct wbuf *w)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ipsec_kw) / sizeof(ipsec_kw[0]); i++) {
+		const char *name = ipsec_kw[i].name;
+		size_t nl = strlen(name), skip;
+
+		if (nl > n || strncmp(p, name, nl) != 0)
+			continue;
+		if (!ipsec_kw[i].arg && nl != n)
+			continue;
+		/* MODP_2048: the number follows; AES_CBC-128: after a '-' */
+		skip = name[nl - 1] == '_' ? nl : nl + 1;
+		if (ipsec_kw[i].arg && name[nl - 1] != '_' && nl < n && p[nl] != '-')
+			continue;
+		ipsec_put(w, ipsec_kw[i].pre);
+		if (ipsec_kw[i].arg && skip < n)
+			wbuf_add_bytes(w, p + skip, n - skip);
+		ipsec_put(w, ipsec_kw[i].post);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		char ch = p[i];
+
+		ch = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+		wbuf_add_bytes(w, &ch, 1);
+	}
+}
+
+void ipsec_sa_keywords(const struct ipsec_sa_state *st, char *out, size_t len)
+{
+	const char *esp = st->esp, *part;
+	struct wbuf w;
+
+	if (!len)
+		return;
+	out[0] = '\0';
+	if (!st->child_installed || !*esp || len < 2)
+		return;
+	if (strncmp(esp, "ESP:", 4) == 0)
+		esp += 4;
+	wbuf_init(&w, out, len - 1);
+	for (part = esp; *part;) {
+		size_t n = strcspn(part, "/");
+
+		if (part != esp)
+			wbuf_add_bytes(&w, "-", 1);
+		ipsec_keyword(part, n, &w);
+		part += n;
+		if (*part == '/')
+			part++;
+	}
+	if (w.err) {
+		out[0] = '\0';
+		return;
+	}
+	out[w.len] = '\0';
+}
+
 /* ---- reasons ---- */
 
 /* Find lit anywhere in the text; on success r is positioned just after it. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipsec_site.h"
 #include "l2tp_tunnel.h"
 #include "log.h"
 #include "site_priv.h"
@@ -24,6 +25,13 @@ static void client_connect(struct l2tp_client *cl)
 	struct v2_tunnel *t;
 	uint16_t sid;
 
+	/* use-ipsec: no SCCRQ before the SA; site_v2_ipsec_changed() calls again. */
+	if (!ipsec_site_peer_ready(s, (const struct sockaddr *)&c->connect_to.ss)) {
+		if (!cl->last_error[0])
+			snprintf(cl->status, sizeof(cl->status), "connecting");
+		log_debug("l2tp-client %s: waiting for its IPsec SA", cl->title);
+		return;
+	}
 	/* The shared wildcard socket on the same port, as RouterOS sends from 1701. */
 	tr = transport_get(s->loop, c->connect_to.ss.ss_family, NULL, 0, TRANSPORT_UDP, c->port,
 			   &site_transport_ops, s);
@@ -140,14 +148,21 @@ void l2tp_client_start(struct site *s, const struct cfg_l2tp_client *c)
 	if (c->dial_on_demand)
 		log_warnx("l2tp-client %s: dial-on-demand is not supported, connecting at once",
 			  cl->title);
-	if (c->ipsec.use != CFG_IPSEC_NO)
-		log_warnx("l2tp-client %s: use-ipsec is not applied to L2TPv2 yet", cl->title);
 	if (c->disabled) {
 		snprintf(cl->status, sizeof(cl->status), "disabled");
 		log_info("l2tp-client %s: disabled", cl->title);
 		return;
 	}
 	client_connect(cl);
+}
+
+void site_v2_ipsec_changed(struct site *s)
+{
+	for (struct l2tp_client *cl = s->clients; cl; cl = cl->next)
+		if (!cl->tun && !cl->cfg->disabled && !s->stopping &&
+		    !evloop_timer_armed(&cl->reconnect_timer) &&
+		    !evloop_timer_armed(&cl->drop_timer))
+			client_connect(cl);
 }
 
 void l2tp_client_free(struct l2tp_client *cl)

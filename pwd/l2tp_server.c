@@ -23,8 +23,6 @@ void l2tp_server_start(struct site *s)
 	s->server.cfg = c;
 	if (!c->enabled)
 		return;
-	if (c->ipsec.use != CFG_IPSEC_NO)
-		log_warnx("l2tp-server: use-ipsec is not applied to L2TPv2 yet");
 	if (c->listen.ss.ss_family != AF_UNSPEC) {
 		local = (const struct sockaddr *)&c->listen.ss;
 		family = c->listen.ss.ss_family;

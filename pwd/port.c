@@ -21,7 +21,8 @@
 #include "port.h"
 #include "tap.h"
 
-#define PORT_STALE_MAX 256 /* veths removed per start-up, at most */
+#define PORT_STALE_MAX	   256	     /* veths removed per start-up, at most */
+#define PORT_PACKET_RCVBUF (4 << 20) /* bytes of skb memory: ~1000 queued frames */
 
 /* A TAP port's offload state (port.h "TAP offloads"). */
 struct port_offload {
@@ -204,11 +205,15 @@ static int port_packet_socket(int ifindex)
 {
 	struct sockaddr_ll sll = {
 	    .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = ifindex};
-	int one = 1, fd, saved;
+	int one = 1, rcvbuf = PORT_PACKET_RCVBUF, fd, saved;
 
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
+	/* About what a TAP queues (txqueuelen 1000 full-size frames), beyond rmem_max
+	 * where we may (root); the default otherwise. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	/* Our own writes would come back as PACKET_OUTGOING copies. */
 	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) == -1 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) == -1 ||

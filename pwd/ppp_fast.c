@@ -94,6 +94,12 @@ static int ppp_fast_wanted(const struct ppp_session *ps, struct ppp_fast_key *k,
 	if (!ps->site->fast || ps->dead || !ps->up || !port_is_open(&ps->port) || !ps->ls || !p ||
 	    !ppp_ready(p) || ps->tun->closed)
 		return 0;
+	/* The TC program would send around the SA: ESP is charon's, not ours. */
+	if ((ps->server ? ps->site->cfg->server.ipsec.use : ps->client->cfg->ipsec.use) !=
+	    CFG_IPSEC_NO) {
+		*why = "IPsec (charon encrypts)";
+		return 0;
+	}
 	if (ccp_tx_mppe(ppp_ccp(p), NULL) || ccp_rx_mppe(ppp_ccp(p), NULL)) {
 		*why = "MPPE (the daemon encrypts)";
 		return 0;

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include "buf.h"
+#include "ipsec_site.h"
 #include "netlink.h"
 #include "pw.h"
 #include "pw_fast.h"
@@ -103,7 +104,8 @@ static void site_tr_data(void *ctx, struct transport *t, const struct sockaddr *
 	struct pw *p = site_hash_find(s, session_id);
 	uint32_t suppressed;
 
-	(void)t;
+	if (s->ipsec && !ipsec_site_rx_ok(s, t, from, 0))
+		return;
 	if (p) {
 		pw_rx(p, payload);
 		return;
@@ -129,20 +131,47 @@ static void site_tr_data(void *ctx, struct transport *t, const struct sockaddr *
 static void site_tr_ctrl(void *ctx, struct transport *t, const struct sockaddr *from,
 			 socklen_t fromlen, const uint8_t *pkt, size_t len)
 {
+	struct site *s = ctx;
+
+	if (s->ipsec && !ipsec_site_rx_ok(s, t, from, 0))
+		return;
 	site_ctl_input(ctx, t, from, fromlen, pkt, len);
 }
 
 static void site_tr_v2(void *ctx, struct transport *t, const struct sockaddr *from,
 		       socklen_t fromlen, const uint8_t *pkt, size_t len)
 {
+	struct site *s = ctx;
+
+	if (s->ipsec && !ipsec_site_rx_ok(s, t, from, 1))
+		return;
 	site_v2_input(ctx, t, from, fromlen, pkt, len);
+}
+
+/* use-ipsec: nothing to a peer that needs an SA while it has none. */
+static int site_tr_tx_allowed(void *ctx, struct transport *t, const struct sockaddr *to)
+{
+	struct site *s = ctx;
+
+	(void)t;
+	return !s->ipsec || ipsec_site_may_send(s, to);
 }
 
 const struct transport_ops site_transport_ops = {
     .ctrl = site_tr_ctrl,
     .v2 = site_tr_v2,
     .data = site_tr_data,
+    .tx_allowed = site_tr_tx_allowed,
 };
+
+void site_ipsec_changed(struct site *s)
+{
+	/* Groups and clients that waited for their SA connect now. */
+	for (struct site_group *g = s->groups; g; g = g->next)
+		if (g->n_pws && !site_group_has_live_tunnel(g))
+			evloop_timer_arm(s->loop, &g->connect_timer, evloop_now(s->loop));
+	site_v2_ipsec_changed(s);
+}
 
 /*
  * The transport for a pseudowire's (family, local, encap, port).  Failure is
@@ -253,7 +282,8 @@ static void site_pw_start(struct site *s, const struct cfg_pseudowire *c, struct
 		log_warnx("pseudowire %s: %s", c->title, err);
 		return;
 	}
-	p->fast = s->fast;
+	/* TC encapsulation would put frames on the WAN past the SA: slow path. */
+	p->fast = c->ipsec.use == CFG_IPSEC_NO ? s->fast : NULL;
 	p->next = **tail;
 	**tail = p;
 	*tail = &p->next;
@@ -305,10 +335,19 @@ static int site_provider_get(void *ctx, size_t i, struct status_iface *out)
 	for (struct pw *p = s->pws; p; p = p->next) {
 		if (i-- == 0) {
 			pw_status_row(p, out);
+			ipsec_site_row(s, out);
 			return 0;
 		}
 	}
-	return site_v2_status_get(s, i, out);
+	if (site_v2_status_get(s, i, out) < 0)
+		return -1;
+	ipsec_site_row(s, out);
+	return 0;
+}
+
+static int site_provider_drop(void *ctx, size_t i, char *name, size_t namelen, uint64_t *count)
+{
+	return ipsec_site_drop(ctx, i, name, namelen, count);
 }
 
 struct site *site_new(struct evloop *l, struct cfg *c)
@@ -332,6 +371,7 @@ struct site *site_new(struct evloop *l, struct cfg *c)
 	    .site_name = site_provider_name,
 	    .count = site_provider_count,
 	    .get = site_provider_get,
+	    .site_drop = site_provider_drop,
 	};
 	return s;
 }
@@ -342,6 +382,8 @@ int site_start(struct site *s)
 
 	log_info("site %s: starting %zu pseudowire%s", s->cfg->name, s->cfg->n_pw,
 		 s->cfg->n_pw == 1 ? "" : "s");
+	/* Before anything connects: the IPsec gates must know their sections. */
+	ipsec_site_apply(s);
 	s->fast = pw_fast_open(s->cfg->fastpath, s->cfg->wan_interface);
 	s->ports.nl = s->nl;
 	s->ports.kind = pw_fast_port_kind(s->fast);
@@ -393,6 +435,7 @@ void site_reload(struct site *s, struct cfg *c)
 		stopped++;
 	}
 	s->cfg = c;
+	ipsec_site_apply(s);
 	/* Then start the new ones, appended in config order. */
 	for (tail = &s->pws; *tail; tail = &(*tail)->next)
 		;
@@ -466,6 +509,7 @@ void site_free(struct site *s)
 	}
 	site_ctl_free_all(s);
 	site_v2_free_all(s);
+	ipsec_site_free(s);
 	pw_fast_close(s->fast);
 	evloop_timer_disarm(s->loop, &s->retry_timer);
 	if (s->stopping)

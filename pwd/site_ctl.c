@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "l2tp.h"
+#include "ipsec_site.h"
 #include "l2tp_tunnel.h"
 #include "pw.h"
 #include "site_priv.h"
@@ -483,6 +484,11 @@ static void group_connect_timer(struct ev_timer *et)
 
 	if (g->site->stopping || g->n_pws == 0 || site_group_has_live_tunnel(g))
 		return;
+	/* use-ipsec: no SCCRQ before the SA; site_ipsec_changed() calls again. */
+	if (!ipsec_site_peer_ready(g->site, (const struct sockaddr *)&g->remote)) {
+		log_debug("tunnel to %s: waiting for its IPsec SA", g->remote_text);
+		return;
+	}
 	t = site_tunnel_new(g, 1, (const struct sockaddr *)&g->remote, g->remote_len);
 	if (!t) {
 		log_warnx("tunnel to %s: out of memory", g->remote_text);

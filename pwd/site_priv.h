@@ -21,6 +21,7 @@
 #include "site_v2.h"
 #include "status.h"
 
+struct ipsec_site;
 struct l2tp_tunnel;
 struct netlink;
 struct pw;
@@ -94,6 +95,7 @@ struct site {
 	struct l2tp_server server;
 	uint64_t v2_drop_malformed, v2_drop_unknown_tunnel, v2_drop_unknown_session;
 	struct log_ratelimit rl_v2;
+	struct ipsec_site *ipsec; /* use-ipsec (ipsec_site.h), NULL when no section asks */
 	/* shutdown */
 	int stopping;
 	struct ev_timer stop_timer;

@@ -187,6 +187,8 @@ void ppp_session_dynamic_name(struct site *s, const char *user, char *out, size_
 /* l2tp_client.c */
 void l2tp_client_start(struct site *s, const struct cfg_l2tp_client *c);
 void l2tp_client_free(struct l2tp_client *cl);
+/* use-ipsec: an SA came or went; clients waiting for theirs connect now. */
+void site_v2_ipsec_changed(struct site *s);
 /* Something under the client went down (tunnel, call, PPP): tear down, reconnect. */
 void l2tp_client_dropped(struct l2tp_client *cl, const char *why);
 void l2tp_client_connected(struct l2tp_client *cl);

@@ -146,6 +146,8 @@ static json_t *status_iface_json(const struct status_iface *r)
 	}
 	json_object_set_new(o, "drops", drops);
 	STR("last-error", last_error);
+	STR("ipsec", ipsec);
+	STR("ipsec-sa", ipsec_sa);
 	json_object_set_new(o, "multilink",
 			    json_pack("{s:I,s:I,s:I,s:I}", "reassembled",
 				      (json_int_t)r->multilink.reassembled, "lost-fragments",
@@ -190,6 +192,17 @@ static json_t *status_doc(const struct status_server *s)
 	}
 	json_object_set_new(doc, "site", json_string(site ? site : ""));
 	json_object_set_new(doc, "interfaces", arr);
+	if (s->p.site_drop) {
+		json_t *drops = json_object();
+		char name[32];
+		uint64_t count;
+
+		for (i = 0; drops && s->p.site_drop(s->p.ctx, i, name, sizeof(name), &count) == 0;
+		     i++)
+			json_object_set_new(drops, name, status_jint(count));
+		if (drops)
+			json_object_set_new(doc, "drops", drops);
+	}
 	return doc;
 }
 

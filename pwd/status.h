@@ -45,6 +45,9 @@ struct status_iface {
 		uint64_t count;
 	} drops[12];
 	char last_error[96]; /* why it is down or was refused last, "" if nothing */
+	/* use-ipsec (contract-s2.md): "off" | "connecting" | "installed" | a reason */
+	char ipsec[96];
+	char ipsec_sa[192]; /* the SA as swanctl lists it, for monitor; "" when none */
 	/* PPP Multilink reassembly (RFC 1990 §4.2); zeros unless MRRU was negotiated. */
 	struct {
 		uint64_t reassembled;    /* frames rebuilt from fragments */
@@ -60,6 +63,12 @@ struct status_provider {
 	size_t (*count)(void *ctx);
 	/* Fill row i (0 <= i < count); return 0, or -1 if it vanished meanwhile. */
 	int (*get)(void *ctx, size_t i, struct status_iface *out);
+	/*
+	 * Optional: site-level drop counter i (0, 1, ...) that no row can carry,
+	 * e.g. {"not-ipsec", 3} for peers the l2tp-server refused; -1 past the
+	 * last.  Shown as the document's top-level "drops" object.
+	 */
+	int (*site_drop)(void *ctx, size_t i, char *name, size_t namelen, uint64_t *count);
 };
 
 struct status_server;

@@ -58,6 +58,12 @@ struct transport {
 	struct iovec gso_iov[TRANSPORT_GSO_IOVS];
 	size_t gso_refused; /* smallest datagram size UDP GSO refused (> MTU); 0: none */
 	int gso_off;	    /* the kernel has no UDP GSO for this socket */
+	/* IP_PKTINFO / IPV6_PKTINFO of each received packet */
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cmsg[TRANSPORT_BATCH];
+	int rx_ifindex; /* of the packet being demultiplexed */
 };
 
 static struct transport *transport_list;
@@ -131,6 +137,40 @@ const struct transport_stats *transport_stats(const struct transport *t)
 	return &t->stats;
 }
 
+int transport_rx_ifindex(const struct transport *t)
+{
+	return t->rx_ifindex;
+}
+
+/* The arrival interface from a received message's IP_PKTINFO / IPV6_PKTINFO. */
+static int transport_msg_ifindex(struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			return pi.ipi_ifindex;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			return (int)pi.ipi6_ifindex;
+		}
+	}
+	return 0;
+}
+
+/* The site's gate (use-ipsec): may we send to `to` now? */
+static int transport_tx_ok(struct transport *t, const struct sockaddr *to)
+{
+	if (!t->ops->tx_allowed || t->ops->tx_allowed(t->ctx, t, to))
+		return 1;
+	t->stats.tx_blocked++;
+	return 0;
+}
+
 const char *transport_name(const struct transport *t)
 {
 	return t->name;
@@ -200,6 +240,8 @@ static void transport_readable(struct ev_io *io, uint32_t events)
 		for (int i = 0; i < TRANSPORT_BATCH; i++) {
 			t->msgs[i].msg_hdr.msg_namelen = sizeof(t->from[i]);
 			t->msgs[i].msg_hdr.msg_flags = 0;
+			t->msgs[i].msg_hdr.msg_control = t->cmsg[i].b;
+			t->msgs[i].msg_hdr.msg_controllen = sizeof(t->cmsg[i].b);
 		}
 		n = recvmmsg(t->io.fd, t->msgs, TRANSPORT_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0) {
@@ -216,6 +258,7 @@ static void transport_readable(struct ev_io *io, uint32_t events)
 				t->stats.rx_truncated++;
 				continue;
 			}
+			t->rx_ifindex = transport_msg_ifindex(h);
 			transport_demux(t, (const struct sockaddr *)&t->from[i], h->msg_namelen,
 					t->slots + (size_t)i * TRANSPORT_SLOT, t->msgs[i].msg_len);
 		}
@@ -250,7 +293,8 @@ static int transport_open_socket(struct transport *t)
 	if (t->family == AF_INET) {
 		int pmtu = IP_PMTUDISC_DONT;
 
-		if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) == -1)
+		if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)) == -1 ||
+		    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) == -1)
 			goto fail;
 	} else {
 		int pmtu = IPV6_PMTUDISC_DONT;
@@ -263,7 +307,8 @@ static int transport_open_socket(struct transport *t)
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
 			goto fail;
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu)) == -1 ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &zero, sizeof(zero)) == -1)
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &zero, sizeof(zero)) == -1 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) == -1)
 			goto fail;
 	}
 	if (t->local_set) {
@@ -409,6 +454,8 @@ int transport_send_ctrl(struct transport *t, const struct sockaddr *to, socklen_
 	    .msg_name = (void *)(uintptr_t)to, .msg_namelen = tolen, .msg_iov = iov};
 	struct sockaddr_storage raw_to;
 
+	if (!transport_tx_ok(t, to))
+		return -1;
 	if (t->encap == TRANSPORT_IP) {
 		/* RFC 3931 §4.1.1.2: the 32-bit zero session id first. */
 		iov[0].iov_base = (void *)(uintptr_t)zero_sid;
@@ -538,6 +585,8 @@ unsigned transport_send_batch(struct transport *t, struct mmsghdr *msgs, unsigne
 {
 	unsigned done = 0, failed = 0;
 
+	if (n && !transport_tx_ok(t, (const struct sockaddr *)msgs[0].msg_hdr.msg_name))
+		return 0;
 	while (done < n) {
 		size_t seg = 0, s2;
 		unsigned k = transport_gso_group(t, msgs + done, n - done, &seg);

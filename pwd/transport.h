@@ -56,6 +56,14 @@ struct transport_ops {
 	/* A data message for session_id: the whole L2TP packet. */
 	void (*data)(void *ctx, struct transport *t, const struct sockaddr *from,
 		     uint32_t session_id, const struct buf *pkt);
+	/*
+	 * May a packet go to `to` now?  NULL: always.  Asked once per control
+	 * message and once per data batch (a batch has one destination); a
+	 * refused send is counted in tx_blocked and reported as failed.  The
+	 * site uses it to keep L2TP that must be IPsec-protected off the wire
+	 * while its SA is not installed (use-ipsec, pwd/ipsec_site.c).
+	 */
+	int (*tx_allowed)(void *ctx, struct transport *t, const struct sockaddr *to);
 };
 
 struct transport_stats {
@@ -63,6 +71,7 @@ struct transport_stats {
 	uint64_t rx_drops[L2TP_DATA_DROP_COUNT]; /* l2tp_data_peek() reasons */
 	uint64_t tx_errors;
 	uint64_t tx_gso, tx_gso_datagrams; /* UDP GSO sends, and the datagrams they carried */
+	uint64_t tx_blocked; /* refused by ops->tx_allowed */
 };
 
 /*
@@ -83,6 +92,13 @@ enum l2tp_encap transport_l2tp_encap(const struct transport *t);
 int transport_family(const struct transport *t);
 uint16_t transport_port(const struct transport *t);
 const struct transport_stats *transport_stats(const struct transport *t);
+/*
+ * The interface the packet being handed to an ops callback arrived on
+ * (IP_PKTINFO / IPV6_PKTINFO), 0 when unknown.  Valid only inside the
+ * callback.  use-ipsec = require tells kernel-libipsec's decrypted packets
+ * (they come out of its TUN device) from clear ones by it.
+ */
+int transport_rx_ifindex(const struct transport *t);
 /* "udp 198.18.0.1:1701", "ip [::]" for logs. */
 const char *transport_name(const struct transport *t);
 

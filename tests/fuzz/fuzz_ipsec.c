@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the parsers of swanctl's output (pwd/ipsec_parse.c):
- * ipsec_parse_sas() and ipsec_explain() over any bytes, NULs and all.  The
+ * ipsec_parse_sas(), ipsec_sa_keywords() and ipsec_explain() over any bytes, NULs and all.  The
  * text comes from another program and partly from the IKE peer (names,
  * identities), so beyond "no crash": every string the parsers fill is
  * terminated and within its field, and the result does not depend on what
@@ -56,6 +56,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	ipsec_sa_describe(&st, esp, sizeof(esp));
 	assert_terminated(esp, sizeof(esp));
+	/* the keywords of status "encoding": whole or nothing, in any room */
+	ipsec_sa_keywords(&st, esp, sizeof(esp));
+	assert_terminated(esp, sizeof(esp));
+	ipsec_sa_keywords(&st, esp, 1 + (size & 15));
+	assert_terminated(esp, 1 + (size & 15));
 
 	/* a peer filter only ever narrows: never better than no filter */
 	ipsec_parse_sas_from(copy, size, name, (size & 8) ? "198.18.0.2" : "2001:db8::2", &again);

@@ -25,8 +25,10 @@ L2T_TIMEOUT=240
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-ppp.sh"
 
-MODE=${L2T_FASTPATH:-tc}
-export L2T_FASTPATH=$MODE
+# run.sh runs this once per mode (L2T_FASTPATH); alone it defaults to tc.
+: "${L2T_FASTPATH:=tc}"
+export L2T_FASTPATH
+MODE=$L2T_FASTPATH
 HOST_MTU=1400
 
 require_binaries
@@ -86,6 +88,11 @@ for s in S C2; do
 	check "site $s: site-c2 (MPPE) says fastpath \"off\"" key_is "$s" site-c2 fastpath off
 	check "site $s: site-c2 encoding is MPPE" eval "ppp_get $s site-c2 encoding | grep -q MPPE"
 done
+if [ "$MODE" != off ]; then
+	for s in S C2; do
+		check "site $s: the log says why site-c2 is not in the fast path" log_has "$s" 'fast path off: MPPE'
+	done
+fi
 # tc_on NS DEV DIR / xdp_on NS DEV: a BPF program attached there (TC ones
 # are tcx links where the kernel has them: `tc filter show` lists cls_bpf only).
 tc_on() {

@@ -156,3 +156,134 @@ ipsec_charon_stop_all() {
 		ipsec_charon_stop "$ns"
 	done
 }
+
+# --- l2pwd sites with IPsec (scenarios on lib.sh / lib-ppp.sh topologies) -------
+#
+# A site SITE (A, B of lib.sh's topo_build; S, C1, ... of lib-ppp.sh) runs its
+# charon in its site namespace DAEMON_NS[SITE], state in $T/charon-SITE, and
+# its l2pwd points ipsec-vici at that charon and ipsec-dir at $T/swanctl-SITE.
+#
+#   ipsec_sites SITE...          start a charon per site (main shell only, as
+#                                ipsec_charon_start); registers the cleanup
+#                                hook and the charon logs for failure reports
+#   ipsec_require_tools          require_binaries, swanctl, charon, tshark, arping
+#   ipsec_pw_topology            topo_build + ipsec_sites A B; sets CONN
+#   ipsec_conf_global SITE       the two global config lines for that site
+#   ipsec_conf_lines MODE SECRET the section lines: use-ipsec = MODE, the
+#                                secret, ipsec-mode = "tunnel" (this kernel
+#                                has no ESP: kernel-libipsec, tunnel only)
+#   ipsec_conn IFACE             the swanctl name l2pwd gives an interface
+#   ipsec_site_installed SITE C  child SA C is INSTALLED in SITE's charon
+#   ipsec_pw_is SITE WANT [IFACE]  the status row's `ipsec` field is WANT
+#   ipsec_row_is SITE USER WANT  the same for a PPP row (lib-ppp.sh)
+#   ipsec_child_in_packets SITE C  inbound packets of child SA C (first one)
+#   ipsec_charon_kill NS         SIGKILL that charon (no DELETE to the peer)
+#   ipsec_pattern_hex            $IPSEC_PATTERN as `ping -p` wants it
+#   ipsec_wan_checks PCAP MIN    checks: only IKE + ESP-in-UDP on the WAN
+#                                (ARP/ND aside), >= MIN ESP packets, no L2TP
+#                                (UDP 1701, IP 115), no $IPSEC_PATTERN bytes
+
+IPSEC_PSK=${IPSEC_PSK:-l2pw netns test psk 7f3a9c}
+# 16 bytes of text: `ping -p` repeats them through the payload, so each echo
+# carries the string whole; a capture that holds it saw cleartext.
+IPSEC_PATTERN=L2PW-IPSEC-PROOF
+
+ipsec_sites() {
+	local s
+	if [ -z "${IPSEC_HOOKED:-}" ]; then
+		IPSEC_HOOKED=1
+		L2T_PRE_CLEANUP+=(ipsec_charon_stop_all)
+	fi
+	for s in "$@"; do
+		L2T_FAIL_LOGS+=("$T/charon-$s/charon.log")
+		ipsec_charon_start "${DAEMON_NS[$s]}" "$T/charon-$s" || return 1
+	done
+}
+
+# ipsec_require_tools: the daemon under test and what the IPsec scenarios run.
+ipsec_require_tools() {
+	local tool
+	require_binaries
+	for tool in swanctl "$IPSEC_CHARON" tshark arping; do
+		require "have $tool" command -v "$tool"
+	done
+}
+
+# ipsec_pw_topology: lib.sh's standard topology with a charon in each site
+# namespace; CONN is the swanctl name of the pseudowire $PW_IF.
+ipsec_pw_topology() {
+	local rc=0
+	ipsec_require_tools
+	step "topology, one charon per site"
+	topo_build
+	ipsec_sites A B || rc=$?
+	require "charon answers on vici in both site namespaces" test "$rc" -eq 0
+	CONN=$(ipsec_conn "$PW_IF")
+}
+
+ipsec_conf_global() {
+	printf 'ipsec-vici = "unix://%s/charon.vici"\nipsec-dir = "%s"\n' "$T/charon-$1" "$T/swanctl-$1"
+}
+
+ipsec_conf_lines() {
+	printf '%s\n' "use-ipsec = \"$1\"" "ipsec-secret = \"$2\"" 'ipsec-mode = "tunnel"'
+}
+
+ipsec_conn() { echo "l2pw-$1"; }
+
+# ipsec_row_is SITE USER WANT: the `ipsec` field of the PPP row of USER
+# (lib-ppp.sh's ppp_get) is WANT; prints it.
+ipsec_row_is() {
+	local v
+	v=$(ppp_get "$1" "$2" ipsec) || return 1
+	echo "site $1 row $2 ipsec: \"$v\""
+	[ "$v" = "$3" ]
+}
+
+ipsec_site_installed() { ipsec_child_installed "${DAEMON_NS[$1]}" "$2"; }
+
+# ipsec_pw_is SITE WANT [IFACE]: the row's `ipsec` field (lib.sh's pw_get) is
+# WANT; prints it.
+ipsec_pw_is() {
+	local v
+	v=$(pw_get "$1" ipsec "${3:-}") || return 1
+	echo "site $1 ipsec: \"$v\""
+	[ "$v" = "$2" ]
+}
+
+# The CHILD_SA's "in  SPI, N bytes, M packets" line (swanctl --list-sas).
+ipsec_child_in_packets() {
+	local out
+	out=$(ipsec_swanctl "${DAEMON_NS[$1]}" --list-sas --child "$2" --noblock 2>/dev/null) || return 1
+	sed -n 's/^ *in  .*, *\([0-9]\+\) packets.*/\1/p' <<<"$out" | head -n1 | grep .
+}
+
+ipsec_charon_kill() {
+	local ns=$1 pid=${IPSEC_PID[$1]:-}
+	[ -n "$pid" ] || return 1
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "IPSEC_PID[$ns]"
+}
+
+ipsec_pattern_hex() { printf %s "$IPSEC_PATTERN" | od -An -tx1 | tr -d ' \n'; }
+
+# ipsec_has_pattern PCAP: the capture holds $IPSEC_PATTERN (prints the count
+# of capture "lines" holding it).
+ipsec_has_pattern() {
+	local n
+	n=$(grep -caF -- "$IPSEC_PATTERN" "$1" || true)
+	echo "$n stretches of $1 hold \"$IPSEC_PATTERN\""
+	[ "$n" -gt 0 ]
+}
+
+ipsec_wan_checks() {
+	local pcap=$1 min=$2
+	check "WAN: no UDP 1701 in clear" ts_none "$pcap" 'udp.port == 1701 || l2tp'
+	check "WAN: no L2TPv3 over IP (protocol 115) in clear" ts_none "$pcap" 'ip.proto == 115 || ipv6.nxt == 115'
+	check "WAN: IKE seen" ts_at_least 2 "$pcap" 'isakmp'
+	check "WAN: at least $min ESP packets (ESP-in-UDP, port 4500)" ts_at_least "$min" "$pcap" 'esp && udp.port == 4500'
+	check "WAN: nothing but IKE/ESP, ARP and ICMPv6 (ND/MLD)" \
+		ts_none "$pcap" 'not (udp.port == 500 || udp.port == 4500 || arp || icmpv6)'
+	check_not "WAN: the payload pattern \"$IPSEC_PATTERN\" never in clear" ipsec_has_pattern "$pcap"
+}

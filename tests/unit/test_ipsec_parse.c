@@ -225,6 +225,49 @@ START_TEST(explain_recorded)
 }
 END_TEST
 
+/* status "encoding" says the algorithm the way esp_proposals and RouterOS write it */
+START_TEST(sa_keywords)
+{
+	static const struct {
+		const char *esp, *want;
+	} cases[] = {
+	    {"ESP:AES_GCM_16-128", "aes128gcm16"},
+	    {"ESP:AES_GCM_16-256/MODP_2048", "aes256gcm16-modp2048"},
+	    {"ESP:AES_CBC-128/HMAC_SHA1_96", "aes128-sha1"},
+	    {"ESP:AES_CBC-256/HMAC_SHA2_256_128/ECP_256", "aes256-sha256-ecp256"},
+	    {"ESP:CHACHA20_POLY1305", "chacha20poly1305"},
+	    {"ESP:3DES_CBC/HMAC_MD5_96", "3des-md5"},
+	    /* unknown transforms pass through, lower-cased */
+	    {"ESP:SERPENT_CBC-128/HMAC_SHA2_256_128", "serpent_cbc-128-sha256"},
+	    {"AES_CBC_X", "aes_cbc_x"},
+	};
+	struct ipsec_sa_state st;
+	char out[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&st, 0, sizeof(st));
+		st.child_installed = 1;
+		snprintf(st.esp, sizeof(st.esp), "%s", cases[i].esp);
+		ipsec_sa_keywords(&st, out, sizeof(out));
+		ck_assert_msg(strcmp(out, cases[i].want) == 0, "%s: \"%s\" != \"%s\"",
+			      cases[i].esp, out, cases[i].want);
+	}
+	/* not installed: nothing to show; too small: nothing rather than a stump */
+	st.child_installed = 0;
+	ipsec_sa_keywords(&st, out, sizeof(out));
+	ck_assert_str_eq(out, "");
+	st.child_installed = 1;
+	snprintf(st.esp, sizeof(st.esp), "ESP:AES_GCM_16-128");
+	ipsec_sa_keywords(&st, out, 6);
+	ck_assert_str_eq(out, "");
+	/* the parsed record end to end */
+	ipsec_parse_sas(rec_list_ok, sizeof(rec_list_ok) - 1, "l2pw-pw0", &st);
+	ipsec_sa_keywords(&st, out, sizeof(out));
+	ck_assert_str_eq(out, "aes128gcm16");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ipsec_parse");
@@ -235,6 +278,7 @@ int main(void)
 	tcase_add_test(tc, parse_sas_per_peer);
 	tcase_add_test(tc, parse_sas_odd_input);
 	tcase_add_test(tc, explain_recorded);
+	tcase_add_test(tc, sa_keywords);
 	suite_add_tcase(s, tc);
 	return check_main_run(s);
 }

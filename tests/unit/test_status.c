@@ -317,6 +317,7 @@ static void expect_served(void)
 static const char *const str_keys[] = {
     "name",	"kind", "status", "encoding",	 "local-address", "remote-address", "user",
     "fastpath", "mode", "encap",  "l2-sublayer", "pw-type",	  "bridge",	    "last-error",
+    "ipsec",	"ipsec-sa",
 };
 static const char *const int_keys[] = {
     "uptime",

@@ -19,7 +19,8 @@
 # UDP 1701, no payload string; every datagram arrives; SA setup time and a
 # throughput figure are printed.
 #
-# Environment: TEST_IPSEC (default build/tests/test_ipsec), L2T_PFX (prefix,
+# Environment: TEST_IPSEC (default: tests/test_ipsec of the build L2PWD comes
+# from, build-san/ as for every scenario), L2T_PFX (prefix,
 # <= 9 of [a-z0-9]), L2T_TIMEOUT (hard limit, default 120 s), L2T_KEEP=1 keeps
 # the temp dir.  Needs root, strongswan-swanctl, strongswan-charon,
 # libcharon-extra-plugins, libstrongswan-standard-plugins, tcpdump, tshark.
@@ -28,7 +29,7 @@ L2T_TIMEOUT=120
 # shellcheck source=tests/netns/lib.sh
 . "$(dirname "$0")/../lib.sh"
 ROOT=$L2T_ROOT
-TEST_IPSEC=${TEST_IPSEC:-$ROOT/build/tests/test_ipsec}
+TEST_IPSEC=${TEST_IPSEC:-$(dirname "$L2PWD")/tests/test_ipsec}
 A=$P-a
 B=$P-b
 W=${P}w # WAN veth, both ends (one per namespace)
