@@ -18,10 +18,11 @@
 # Measures per row: iperf3 TCP one stream and four streams, the UDP packet
 # rate with BENCH_PPS_LEN-byte datagrams at < 1 % loss (binary search),
 # ping -i 0.01 RTT during the one-stream TCP run, CPU seconds per Gbit during
-# the four-stream run.  Prints a Markdown report on stdout (progress on
-# stderr).  A measured row takes about 20 s at BENCH_SECONDS=2 and 25 s at the
-# default 5, an n/a row a second or two: the default run is about 2.5 minutes
-# today and about 6 with all 13 rows measured.  Needs root, iperf3, jq,
+# the four-stream run, and for l2pwd rows the share of packets the eBPF
+# fast path carried (from the daemon's status).  Prints a Markdown report on
+# stdout (progress on stderr).  A measured row takes about 20 s at
+# BENCH_SECONDS=2 and 25-35 s at the default 5, an n/a row a second or two:
+# all 13 rows measured take about 6-7 minutes.  Needs root, iperf3, jq,
 # ethtool; openvpn (and openssl for certificates) for the OpenVPN rows, which
 # say n/a without them.
 #
