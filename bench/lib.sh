@@ -21,7 +21,7 @@ NETNS=()   # namespaces of the current row
 PIDS=()    # background processes of the current row
 LAST_PID=  # the last one spawn started
 # Results per row name; R_STATUS is "ok", "n/a (why)", "failed (why)".
-declare -A R_STATUS R_TCP1 R_TCP4 R_PPS R_PPSNOTE R_RTT50 R_RTT99 R_RTTLOSS R_CPU R_MCPU R_TPROC R_NOTE
+declare -A R_STATUS R_TCP1 R_TCP4 R_PPS R_PPSNOTE R_RTT50 R_RTT99 R_RTTLOSS R_CPU R_MCPU R_TPROC R_FAST R_LOAD R_NOTE
 HA_IP=192.0.2.1
 HB_IP=192.0.2.2
 WA_IP=198.18.0.1
@@ -243,14 +243,38 @@ measure_tcp1() {
 	read -r R_RTT50["$ROW"] R_RTT99["$ROW"] R_RTTLOSS["$ROW"] < <(rtt_stats "$pj")
 }
 
-# TCP, four streams; CPU accounting over this run (see the method in run.sh).
+# l2pwd rows: "ALL FAST" packets (rx + tx) of both sites' interfaces from
+# `l2pwctl status --json`, FAST the part the eBPF programs handled
+# (contract-s2.md: fastpath-rx-packets / fastpath-tx-packets).  Nothing for
+# rows without status sockets.
+l2pwd_packets() {
+	local s all=0 fast=0 a f
+	for s in a b; do
+		[ -S "$ROWDIR/office-$s.sock" ] || return 1
+		read -r a f < <(timeout 5 "$ROW_CTL" -s "$ROWDIR/office-$s.sock" status --json |
+			jq -r '([.interfaces[] | (.["rx-packets"] + .["tx-packets"])] | add // 0),
+			       ([.interfaces[] | ((.["fastpath-rx-packets"] // 0) + (.["fastpath-tx-packets"] // 0))] | add // 0)' |
+			paste -s -d ' ') || return 1
+		all=$((all + a))
+		fast=$((fast + f))
+	done
+	echo "$all $fast"
+}
+
+# TCP, four streams; CPU accounting over this run (see the method in run.sh),
+# and for l2pwd rows the share of packets the fast path carried.
 measure_tcp4() {
-	local j=$ROWDIR/tcp4.json rc=0 s0 s1 d0 d1 b0 b1 sq0 sq1 gbit cli srv
+	local j=$ROWDIR/tcp4.json rc=0 s0 s1 d0 d1 b0 b1 sq0 sq1 gbit cli srv p0 f0 p1 f1
+	read -r p0 f0 < <(l2pwd_packets 2>/dev/null || echo "- -")
 	read -r b0 sq0 < <(stat_cpu)
 	d0=$(procs_ticks "${TUNNEL_PIDS[@]}")
 	iperf_client "$j" -t "$BENCH_SECONDS" -P 4 || rc=$?
 	d1=$(procs_ticks "${TUNNEL_PIDS[@]}")
 	read -r b1 sq1 < <(stat_cpu)
+	read -r p1 f1 < <(l2pwd_packets 2>/dev/null || echo "- -")
+	if [ "$p0" != - ] && [ "$p1" != - ] && [ $((p1 - p0)) -gt 0 ]; then
+		R_FAST["$ROW"]=$(awk -v a=$((p1 - p0)) -v f=$((f1 - f0)) 'BEGIN { printf "%.0f", 100 * f / a }')
+	fi
 	if [ "$rc" -ne 0 ] || ! jq -e .end.sum_received.bytes "$j" >/dev/null 2>&1; then
 		log "    tcp4: iperf3 failed: $(jq -r '.error // empty' "$j" 2>/dev/null | head -c 200)"
 		return 1

@@ -18,10 +18,11 @@
 # Measures per row: iperf3 TCP one stream and four streams, the UDP packet
 # rate with BENCH_PPS_LEN-byte datagrams at < 1 % loss (binary search),
 # ping -i 0.01 RTT during the one-stream TCP run, CPU seconds per Gbit during
-# the four-stream run.  Prints a Markdown report on stdout (progress on
-# stderr).  A measured row takes about 20 s at BENCH_SECONDS=2 and 25 s at the
-# default 5, an n/a row a second or two: the default run is about 2.5 minutes
-# today and about 6 with all 13 rows measured.  Needs root, iperf3, jq,
+# the four-stream run, and for l2pwd rows the share of packets the eBPF
+# fast path carried (from the daemon's status).  Prints a Markdown report on
+# stdout (progress on stderr).  A measured row takes about 20 s at
+# BENCH_SECONDS=2 and 25-35 s at the default 5, an n/a row a second or two:
+# all 13 rows measured take about 6-7 minutes.  Needs root, iperf3, jq,
 # ethtool; openvpn (and openssl for certificates) for the OpenVPN rows, which
 # say n/a without them.
 #
@@ -46,6 +47,10 @@
 #   BENCH_OUT=FILE         also write the report to FILE
 #   BENCH_KEEP=1           keep the work directory (configs, logs, JSON)
 #   L2PWD, L2PWCTL         binaries (default build/l2pwd, build/l2pwctl)
+#   BENCH_BASE=DIR         another l2pwd build (DIR/build/l2pwd, DIR/build/l2pwctl,
+#                          e.g. an older commit): adds its slow-path rows
+#                          (*-base) to the same run, for before/after figures;
+#                          BENCH_BASE_DESC names it in the report
 
 set -eu -o pipefail
 
@@ -72,6 +77,7 @@ WAN_MTU=${BENCH_WAN_MTU:-1600}
 WAN_OFFLOAD=${BENCH_WAN_OFFLOAD:-off}
 L2PWD=${L2PWD:-$ROOT/build/l2pwd}
 L2PWCTL=${L2PWCTL:-$ROOT/build/l2pwctl}
+BENCH_BASE=${BENCH_BASE:-}
 HZ=$(getconf CLK_TCK)
 T0=$(date +%s)
 
@@ -79,6 +85,16 @@ ALL_ROWS=(veth vxlan ovpn-none ovpn-gcm
 	l2tpv3-udp-off l2tpv3-udp-xdp l2tpv3-udp-tc
 	l2tpv3-ip-off l2tpv3-ip-xdp l2tpv3-ip-tc
 	l2tpv2-bcp-off l2tpv2-bcp-xdp l2tpv2-bcp-tc)
+BASE_DESC=""
+if [ -n "$BENCH_BASE" ]; then
+	if [ ! -x "$BENCH_BASE/build/l2pwd" ] || [ ! -x "$BENCH_BASE/build/l2pwctl" ]; then
+		echo "bench: BENCH_BASE=$BENCH_BASE has no build/l2pwd and build/l2pwctl" >&2
+		exit 2
+	fi
+	BASE_DESC=${BENCH_BASE_DESC:-$(git -C "$BENCH_BASE" describe --always 2>/dev/null ||
+		basename "$BENCH_BASE")}
+	ALL_ROWS+=(l2tpv3-udp-base l2tpv3-ip-base l2tpv2-bcp-base)
+fi
 declare -A LABEL=(
 	[veth]="raw veth, no tunnel (limit)"
 	[vxlan]="kernel VXLAN, bridged"
@@ -94,6 +110,9 @@ declare -A LABEL=(
 	[l2tpv2-bcp-xdp]="l2pwd L2TPv2/BCP, fastpath xdp"
 	[l2tpv2-bcp-tc]="l2pwd L2TPv2/BCP, fastpath tc"
 )
+LABEL[l2tpv3-udp-base]="l2pwd L2TPv3/UDP, slow path, base build"
+LABEL[l2tpv3-ip-base]="l2pwd L2TPv3/IP, slow path, base build"
+LABEL[l2tpv2-bcp-base]="l2pwd L2TPv2/BCP, slow path, base build"
 
 for v in BENCH_SECONDS BENCH_PPS_SECONDS BENCH_PPS_STEPS BENCH_PPS_LEN BENCH_REPEAT WAN_MTU \
 	BENCH_BUDGET; do
@@ -339,7 +358,7 @@ EOF
 
 # status_field SIDE JQ: a value from `l2pwctl status --json` of one site.
 status_json() {
-	timeout 5 "$L2PWCTL" -s "$ROWDIR/office-$1.sock" status --json 2>/dev/null
+	timeout 5 "$ROW_CTL" -s "$ROWDIR/office-$1.sock" status --json 2>/dev/null
 }
 # Both sites show an interface with status "connected".
 l2pwd_connected() {
@@ -352,7 +371,11 @@ l2pwd_connected() {
 
 setup_l2pwd() {
 	local kind=$1 fp=$2 s lc conf err fps
-	for s in "$L2PWD" "$L2PWCTL"; do
+	ROW_D=$L2PWD ROW_CTL=$L2PWCTL
+	if [ "$fp" = base ]; then
+		ROW_D=$BENCH_BASE/build/l2pwd ROW_CTL=$BENCH_BASE/build/l2pwctl fp=off
+	fi
+	for s in "$ROW_D" "$ROW_CTL"; do
 		if [ ! -x "$s" ]; then
 			R_STATUS[$ROW]="n/a ($s not built: make)"
 			return 1
@@ -362,15 +385,15 @@ setup_l2pwd() {
 		lc=$(echo "$s" | tr AB ab)
 		conf=$ROWDIR/office-$lc.conf
 		l2pwd_conf "$s" "$kind" "$fp" >"$conf"
-		if ! err=$("$L2PWD" -n -c "$conf" 2>&1 >/dev/null); then
+		if ! err=$("$ROW_D" -n -c "$conf" 2>&1 >/dev/null); then
 			R_STATUS[$ROW]="n/a (config rejected: $(echo "$err" | head -n 1))"
 			return 1
 		fi
 	done
 	topo_sites
-	spawn "$ROWDIR/l2pwd-a.log" "$CPU_SITEA" "$P-sA" "$L2PWD" -c "$ROWDIR/office-a.conf"
+	spawn "$ROWDIR/l2pwd-a.log" "$CPU_SITEA" "$P-sA" "$ROW_D" -c "$ROWDIR/office-a.conf"
 	TUNNEL_PIDS+=("$LAST_PID")
-	spawn "$ROWDIR/l2pwd-b.log" "$CPU_SITEB" "$P-sB" "$L2PWD" -c "$ROWDIR/office-b.conf"
+	spawn "$ROWDIR/l2pwd-b.log" "$CPU_SITEB" "$P-sB" "$ROW_D" -c "$ROWDIR/office-b.conf"
 	TUNNEL_PIDS+=("$LAST_PID")
 	for s in a b; do
 		if ! wait_for 10 status_json $s; then
@@ -424,11 +447,12 @@ run_row() {
 	ROWDIR=$WORK/$ROW.$REP
 	mkdir -p "$ROWDIR"
 	TUNNEL_PIDS=()
-	for v in R_STATUS R_TCP1 R_TCP4 R_PPS R_PPSNOTE R_RTT50 R_RTT99 R_RTTLOSS R_CPU R_MCPU R_TPROC R_NOTE; do
+	for v in R_STATUS R_TCP1 R_TCP4 R_PPS R_PPSNOTE R_RTT50 R_RTT99 R_RTTLOSS R_CPU R_MCPU R_TPROC R_FAST R_LOAD R_NOTE; do
 		unset "${v}[$ROW]"
 	done
 	t0=$(date +%s)
-	log "== $ROW: ${LABEL[$ROW]} (run $REP of $BENCH_REPEAT)"
+	R_LOAD[$ROW]=$(cut -d' ' -f1 /proc/loadavg)
+	log "== $ROW: ${LABEL[$ROW]} (run $REP of $BENCH_REPEAT, load $(cut -d' ' -f1-3 /proc/loadavg))"
 	if ! setup_row "$ROW"; then
 		[ -n "${R_STATUS[$ROW]:-}" ] || R_STATUS[$ROW]="failed (setup)"
 		log "   ${R_STATUS[$ROW]}"
@@ -466,7 +490,7 @@ run_row() {
 # Runs of a row: the figures of every successful run (space-separated lists),
 # counts, and the verdict of rows that cannot run at all.
 # shellcheck disable=SC2034 # read through namerefs
-declare -A L_TCP1 L_TCP4 L_PPS L_RTT50 L_RTT99 L_RTTLOSS L_CPU L_MCPU L_TPROC
+declare -A L_TCP1 L_TCP4 L_PPS L_RTT50 L_RTT99 L_RTTLOSS L_CPU L_MCPU L_TPROC L_FAST L_LOAD
 declare -A N_OK N_FAIL N_FLAT LAST_FAIL FINAL
 
 # Keep what run_row found for ROW.
@@ -476,7 +500,7 @@ collect() {
 	ok)
 		N_OK[$ROW]=$((${N_OK[$ROW]:-0} + 1))
 		[ "${R_PPSNOTE[$ROW]:-}" != "flat out" ] || N_FLAT[$ROW]=$((${N_FLAT[$ROW]:-0} + 1))
-		for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU TPROC; do
+		for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU TPROC FAST LOAD; do
 			local -n src=R_$v dst=L_$v
 			dst["$ROW"]="${dst["$ROW"]:-} ${src["$ROW"]:--}"
 			unset -n src dst
@@ -533,7 +557,7 @@ for ROW in "${ROWS_RUN[@]}"; do
 		continue
 	fi
 	R_STATUS[$ROW]=ok
-	for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU TPROC; do
+	for v in TCP1 TCP4 PPS RTT50 RTT99 RTTLOSS CPU MCPU TPROC FAST LOAD; do
 		declare -n lsrc=L_$v rdst=R_$v
 		read -r med lo hi < <(stats "${lsrc[$ROW]}")
 		# shellcheck disable=SC2034 # a nameref to R_$v
@@ -572,6 +596,10 @@ ratio() {
 	fi
 }
 measured() { [ "${R_STATUS[$1]:-}" = ok ]; }
+# fshare PERCENT: "NN %", or "-" for rows without l2pwd status.
+fshare() {
+	if [ -z "$1" ] || [ "$1" = - ]; then echo "-"; else echo "$(fmt "$1" 0) %"; fi
+}
 val() {
 	local -n arr=$1
 	measured "$2" && echo "${arr[$2]:-}" || echo ""
@@ -618,21 +646,23 @@ report() {
 	fi
 	echo "# l2pwd bench"
 	echo
-	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); kernel $(uname -r); $NCPU CPUs, ${model:-unknown CPU}"
-	echo "- Load average (1/5/15 min) at start: $LOAD0; at end: $LOAD1"
+	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); kernel $(uname -r); $NCPU CPUs, ${model:-unknown CPU};" \
+		"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)$(command -v systemd-detect-virt >/dev/null &&
+			echo "; virtualization: $(systemd-detect-virt 2>/dev/null || echo none)")"
+	echo "- Load average (1/5/15 min) at start: $LOAD0; at end: $LOAD1 (1-min figure at each row's start: \"load\" column)"
 	echo "- BENCH_SECONDS=$BENCH_SECONDS, BENCH_REPEAT=$BENCH_REPEAT (medians$([ "$BENCH_REPEAT" -gt 1 ] &&
 		echo ", min-max in parentheses")), UDP rate: ${BENCH_PPS_LEN}-byte payload, $BENCH_PPS_SECONDS s steps," \
 		"$BENCH_PPS_STEPS binary-search steps; WAN MTU $WAN_MTU, WAN veth tx offload $WAN_OFFLOAD, LAN MTU 1500;" \
 		"pinning: $([ -n "$CPU_CLIENT" ] && echo "client CPU $CPU_CLIENT, server CPU $CPU_SERVER, site A CPU $CPU_SITEA, site B CPU $CPU_SITEB" || echo none)"
 	echo "- iperf3 $(iperf3 --version | head -n 1 | cut -d' ' -f2)$(command -v openvpn >/dev/null &&
 		echo ", OpenVPN $(openvpn --version | head -n 1 | cut -d' ' -f2)${OVPN_NONE_HOW:+ (cleartext row: $OVPN_NONE_HOW)}");" \
-		"l2pwd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?")"
+		"l2pwd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?")${BASE_DESC:+; base build (*-base rows): $BASE_DESC}"
 	echo
-	echo "| Row | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP ${BENCH_PPS_LEN} B kpps (<1% loss) | RTT under load median / p99 ms | CPU s/Gbit (procs + softirq) | CPU s/Gbit (machine) | tunnel process CPU s |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| Row | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP ${BENCH_PPS_LEN} B kpps (<1% loss) | RTT under load median / p99 ms | CPU s/Gbit (procs + softirq) | CPU s/Gbit (machine) | tunnel process CPU s | fast-path share of packets | load |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for row in "${ROWS_RUN[@]}"; do
 		if ! measured "$row"; then
-			echo "| ${LABEL[$row]} | ${R_STATUS[$row]:-not run} | | | | | | |"
+			echo "| ${LABEL[$row]} | ${R_STATUS[$row]:-not run} | | | | | | | | |"
 			continue
 		fi
 		note=""
@@ -640,7 +670,8 @@ report() {
 		echo "| ${LABEL[$row]} | $(fig TCP1 "$row" 2 1) | $(fig TCP4 "$row" 2 1) |" \
 			"$(fig PPS "$row" 0 1000)$note |" \
 			"$(fmt "${R_RTT50[$row]:-}" 3) / $(fmt "${R_RTT99[$row]:-}" 3) (loss $(fmt "${R_RTTLOSS[$row]:-}" 1)%) |" \
-			"$(fmt "${R_CPU[$row]:-}" 2) | $(fmt "${R_MCPU[$row]:-}" 2) | $(fmt "${R_TPROC[$row]:-}" 2) |"
+			"$(fmt "${R_CPU[$row]:-}" 2) | $(fmt "${R_MCPU[$row]:-}" 2) | $(fmt "${R_TPROC[$row]:-}" 2) |" \
+			"$(fshare "${R_FAST[$row]:-}") | $(fmt "${R_LOAD[$row]:-}" 1) |"
 	done
 	for row in "${ROWS_RUN[@]}"; do
 		[ -z "${R_NOTE[$row]:-}" ] || printf '\n%s: %s\n' "${LABEL[$row]}" "${R_NOTE[$row]}"
@@ -648,16 +679,19 @@ report() {
 	echo
 	echo "Ratios (row / baseline, medians; higher is better):"
 	echo
-	echo "| Row | TCP 1 × VXLAN | TCP 1 × veth | TCP 4 × VXLAN | TCP 4 × veth | pps × VXLAN | pps × veth |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
+	echo "| Row | TCP 1 × VXLAN | TCP 1 × veth | TCP 1 × OpenVPN | TCP 4 × VXLAN | TCP 4 × veth | TCP 4 × OpenVPN | pps × VXLAN | pps × veth | pps × OpenVPN |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for row in "${ROWS_RUN[@]}"; do
 		measured "$row" || continue
 		echo "| ${LABEL[$row]} | $(ratio "$(tv "$row" R_TCP1)" "$(tv vxlan R_TCP1)") |" \
 			"$(ratio "$(tv "$row" R_TCP1)" "$(tv veth R_TCP1)") |" \
+			"$(ratio "$(tv "$row" R_TCP1)" "$(tv ovpn-none R_TCP1)") |" \
 			"$(ratio "$(tv "$row" R_TCP4)" "$(tv vxlan R_TCP4)") |" \
 			"$(ratio "$(tv "$row" R_TCP4)" "$(tv veth R_TCP4)") |" \
+			"$(ratio "$(tv "$row" R_TCP4)" "$(tv ovpn-none R_TCP4)") |" \
 			"$(ratio "$(tv "$row" R_PPS)" "$(tv vxlan R_PPS)") |" \
-			"$(ratio "$(tv "$row" R_PPS)" "$(tv veth R_PPS)") |"
+			"$(ratio "$(tv "$row" R_PPS)" "$(tv veth R_PPS)") |" \
+			"$(ratio "$(tv "$row" R_PPS)" "$(tv ovpn-none R_PPS)") |"
 	done
 	echo
 	echo "Targets:"
@@ -717,6 +751,11 @@ Method:
   machine, inflated by anything else running.  "tunnel process CPU s": CPU
   seconds of the OpenVPN or l2pwd processes during that run (none for kernel
   tunnels); in a fast-path row it is what still took the userspace path.
+- Fast-path share (l2pwd rows, over the four-stream TCP run): the part of
+  both sites' rx+tx packets that \`l2pwctl status --json\` counts as
+  fastpath-rx/tx-packets, i.e. handled by the eBPF programs.  A row's mode
+  is what the daemon's status says its interfaces use; a row whose status
+  shows another mode is reported n/a, not measured under a false name.
 EOF
 }
 

@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 #include "netlink.h"
 #include "port.h"
@@ -21,6 +23,24 @@
 
 #define PORT_STALE_MAX	   256	     /* veths removed per start-up, at most */
 #define PORT_PACKET_RCVBUF (4 << 20) /* bytes of skb memory: ~1000 queued frames */
+
+/* A TAP port's offload state (port.h "TAP offloads"). */
+struct port_offload {
+	int gso;		   /* TUNSETOFFLOAD accepted: super-frames both ways */
+	uint8_t *rd;		   /* one read: virtio-net header + up to 64 kB frame */
+	struct offload_seg seg;	   /* the super-frame being cut (in rd) */
+	int cutting;		   /* seg has segments left */
+	struct offload_gro gro;	   /* frames for the TAP being coalesced */
+	uint8_t *gro_buf;	   /* OFFLOAD_SUPER_MAX */
+	struct port *pending_next; /* on port_pending while gro holds frames */
+	int pending;
+	struct port_offload_stats st;
+};
+
+#define PORT_RD_MAX (OFFLOAD_VNET_LEN + OFFLOAD_SUPER_MAX)
+
+static struct port *port_pending; /* ports whose gro holds frames */
+static int port_batch_depth;
 
 void port_owner_alias(const char *site_name, char *out, size_t cap)
 {
@@ -250,6 +270,42 @@ fail:
 	return -1;
 }
 
+static void port_offload_free(struct port *pt);
+
+/*
+ * A TAP with offloads (tap_open_vnet); without the memory for them, a plain
+ * one.  0 or -1 with errno.
+ */
+static int port_tap_open(struct port *pt)
+{
+	struct port_offload *o = calloc(1, sizeof(*o));
+
+	if (o) {
+		o->rd = malloc(PORT_RD_MAX);
+		o->gro_buf = malloc(OFFLOAD_SUPER_MAX);
+	}
+	if (!o || !o->rd || !o->gro_buf) {
+		if (o) {
+			free(o->rd);
+			free(o->gro_buf);
+			free(o);
+		}
+		log_warnx("port %s: no memory for offloads, one frame per read", pt->name);
+		pt->fd = tap_open(pt->name, &pt->ifindex);
+		return pt->fd == -1 ? -1 : 0;
+	}
+	pt->off = o;
+	offload_gro_init(&o->gro, o->gro_buf, OFFLOAD_SUPER_MAX);
+	pt->fd = tap_open_vnet(pt->name, &pt->ifindex, &o->gso);
+	if (pt->fd == -1) {
+		port_offload_free(pt);
+		return -1;
+	}
+	if (!o->gso)
+		log_warnx("port %s: TAP offloads refused, one frame per read", pt->name);
+	return 0;
+}
+
 int port_open(struct port *pt, const struct port_env *env, const char *name)
 {
 	port_init(pt);
@@ -262,12 +318,40 @@ int port_open(struct port *pt, const struct port_env *env, const char *name)
 	snprintf(pt->name, sizeof(pt->name), "%s", name);
 	if (pt->kind == PORT_VETH)
 		return port_veth_open(pt, env);
-	pt->fd = tap_open(name, &pt->ifindex);
-	if (pt->fd == -1)
+	if (port_tap_open(pt) == -1)
 		return -1;
 	pt->peer_ifindex = pt->ifindex;
 	tap_set_carrier(pt->fd, 0);
 	return 0;
+}
+
+static void port_pending_remove(struct port *pt)
+{
+	for (struct port **pp = &port_pending; *pp; pp = &(*pp)->off->pending_next) {
+		if (*pp == pt) {
+			*pp = pt->off->pending_next;
+			break;
+		}
+	}
+	pt->off->pending = 0;
+	pt->off->pending_next = NULL;
+}
+
+static void port_offload_free(struct port *pt)
+{
+	if (!pt->off)
+		return;
+	if (pt->off->pending)
+		port_pending_remove(pt);
+	free(pt->off->rd);
+	free(pt->off->gro_buf);
+	free(pt->off);
+	pt->off = NULL;
+}
+
+const struct port_offload_stats *port_offload_stats(const struct port *pt)
+{
+	return pt->off ? &pt->off->st : NULL;
 }
 
 void port_close(struct port *pt)
@@ -282,6 +366,7 @@ void port_close(struct port *pt)
 	free(pt->msgs);
 	free(pt->cmsg);
 	pt->msgs = NULL;
+	port_offload_free(pt);
 	pt->cmsg = NULL;
 	pt->fd = -1;
 	pt->ifindex = 0;
@@ -315,6 +400,79 @@ int port_set_carrier(struct port *pt, int on)
 	return rc;
 }
 
+/*
+ * TAP with offloads: segments of the super-frame being cut first, then
+ * further reads.  A frame the offloads refuse is counted and skipped.
+ */
+static unsigned port_tap_recv_vnet(struct port *pt, struct iovec *iov, size_t *len, unsigned n,
+				   int may_read)
+{
+	struct port_offload *o = pt->off;
+	enum offload_err why = OFFLOAD_OK;
+	struct offload_vnet v;
+	unsigned got = 0;
+	struct wbuf w;
+	struct buf b;
+
+	while (got < n) {
+		ssize_t rd;
+		size_t flen;
+
+		if (o->cutting) {
+			int r;
+
+			wbuf_init(&w, iov[got].iov_base, iov[got].iov_len);
+			r = offload_seg_next(&o->seg, &w);
+			if (r == 1) {
+				len[got++] = w.len;
+				o->st.rx_segments++;
+				continue;
+			}
+			if (r == -1) /* a smaller buffer than at init: the rest is lost */
+				o->st.drops[OFFLOAD_E_TOO_BIG]++;
+			o->cutting = 0;
+			continue;
+		}
+		if (!may_read)
+			break;
+		rd = read(pt->fd, o->rd, PORT_RD_MAX);
+		if (rd <= 0)
+			break;
+		buf_init(&b, o->rd, (size_t)rd);
+		if (offload_vnet_get(&b, &v) == -1) {
+			o->st.drops[OFFLOAD_E_SHORT]++;
+			continue;
+		}
+		flen = buf_left(&b);
+		if (v.gso_type != OFFLOAD_GSO_NONE) {
+			if (offload_seg_init(&o->seg, &v, buf_cur(&b), flen, iov[got].iov_len,
+					     &why) == -1) {
+				o->st.drops[why]++;
+				continue;
+			}
+			o->cutting = 1;
+			o->st.rx_super++;
+			continue;
+		}
+		if (flen > iov[got].iov_len)
+			continue; /* as without offloads: a frame that does not fit is skipped */
+		memcpy(iov[got].iov_base, buf_cur(&b), flen);
+		if (offload_csum_complete(iov[got].iov_base, flen, &v, &why) == -1) {
+			o->st.drops[why]++;
+			continue;
+		}
+		len[got++] = flen;
+	}
+	return got;
+}
+
+unsigned port_recv_held(struct port *pt, struct iovec *iov, size_t *len, unsigned n)
+{
+	if (pt->fd == -1 || !pt->off || n == 0)
+		return 0;
+	return port_tap_recv_vnet(pt, iov, len, n > PORT_BATCH_MAX ? PORT_BATCH_MAX : n, 0);
+}
+
 unsigned port_recv(struct port *pt, struct iovec *iov, size_t *len, unsigned n)
 {
 	unsigned got = 0;
@@ -324,6 +482,8 @@ unsigned port_recv(struct port *pt, struct iovec *iov, size_t *len, unsigned n)
 		return 0;
 	if (n > PORT_BATCH_MAX)
 		n = PORT_BATCH_MAX;
+	if (pt->off)
+		return port_tap_recv_vnet(pt, iov, len, n, 1);
 	if (pt->kind == PORT_TAP) {
 		while (got < n) {
 			ssize_t rd = read(pt->fd, iov[got].iov_base, iov[got].iov_len);
@@ -366,6 +526,88 @@ unsigned port_recv(struct port *pt, struct iovec *iov, size_t *len, unsigned n)
 	return got;
 }
 
+/* One write with its virtio-net header.  0 or -1. */
+static int port_tap_write(struct port *pt, const struct offload_vnet *v, const void *frame,
+			  size_t len)
+{
+	uint8_t h[OFFLOAD_VNET_LEN];
+	struct iovec iov[2] = {{.iov_base = h, .iov_len = sizeof(h)},
+			       {.iov_base = (void *)(uintptr_t)frame, .iov_len = len}};
+	struct wbuf w;
+
+	wbuf_init(&w, h, sizeof(h));
+	offload_vnet_put(&w, v);
+	return writev(pt->fd, iov, 2) == (ssize_t)(sizeof(h) + len) ? 0 : -1;
+}
+
+/* Write what the port's GRO holds. */
+static void port_gro_flush(struct port *pt)
+{
+	struct port_offload *o = pt->off;
+	unsigned segs = o->gro.segs;
+	struct offload_vnet v;
+	const uint8_t *frame;
+	size_t len;
+
+	if (offload_gro_finish(&o->gro, &v, &frame, &len) == -1)
+		return;
+	if (port_tap_write(pt, &v, frame, len) == -1) {
+		/* Counted, not logged: the queue is full, as for a single frame. */
+		o->st.tx_lost += segs;
+		return;
+	}
+	if (segs > 1) {
+		o->st.tx_super++;
+		o->st.tx_merged += segs;
+	}
+}
+
+void port_batch_begin(void)
+{
+	port_batch_depth++;
+}
+
+void port_batch_end(void)
+{
+	if (port_batch_depth > 0 && --port_batch_depth > 0)
+		return;
+	while (port_pending) {
+		struct port *pt = port_pending;
+
+		port_pending_remove(pt);
+		port_gro_flush(pt);
+	}
+}
+
+/*
+ * TAP with offloads: inside a batch, TCP segments go to the port's GRO
+ * (flushed when the next frame does not continue the flow, and at
+ * port_batch_end()); everything else is written at once, after what is held.
+ */
+static int port_tap_send_vnet(struct port *pt, const void *frame, size_t len)
+{
+	static const struct offload_vnet plain;
+	struct port_offload *o = pt->off;
+
+	if (o->gso && port_batch_depth > 0) {
+		if (offload_gro_add(&o->gro, frame, len) == 1)
+			goto held;
+		if (!offload_gro_empty(&o->gro)) {
+			port_gro_flush(pt);
+			if (offload_gro_add(&o->gro, frame, len) == 1)
+				goto held;
+		}
+	}
+	return port_tap_write(pt, &plain, frame, len);
+held:
+	if (!o->pending) {
+		o->pending = 1;
+		o->pending_next = port_pending;
+		port_pending = pt;
+	}
+	return 0;
+}
+
 int port_send(struct port *pt, const void *frame, size_t len)
 {
 	ssize_t w;
@@ -374,6 +616,8 @@ int port_send(struct port *pt, const void *frame, size_t len)
 		errno = ENODEV;
 		return -1;
 	}
+	if (pt->off)
+		return port_tap_send_vnet(pt, frame, len);
 	if (pt->kind == PORT_TAP)
 		w = write(pt->fd, frame, len);
 	else {

@@ -35,8 +35,8 @@
  *   port_rx_ifindex()   where decapsulated frames go: the TAP (TC
  *                       bpf_redirect ingress) or the veth peer (XDP devmap).
  *
- * Offloads: bench adds TAP/veth offload setup here (see pwd/offload.h); the
- * frame API below stays the same.
+ * Offloads: TAP ports do GSO/GRO in userspace (below, pwd/offload.h); the
+ * frame API stays the same.
  *
  * Ownership: struct port is embedded in its owner (pw, ppp_session); the
  * owner calls port_close() (removes the device(s), closes the fd), safe on a
@@ -54,8 +54,11 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "offload.h"
+
 struct netlink;
 struct mmsghdr;
+struct port_offload;
 
 #define PORT_MTU	 1500 /* the LAN's MTU: see tap.h for why it is not lowered */
 #define PORT_BATCH_MAX	 64   /* frames per port_recv() call, at most */
@@ -78,10 +81,39 @@ struct port {
 	char name[IFNAMSIZ];
 	char peer[IFNAMSIZ]; /* veth only */
 	struct netlink *nl;
-	struct mmsghdr *msgs; /* veth: PORT_BATCH_MAX, for recvmmsg */
+	struct mmsghdr *msgs;	  /* veth: PORT_BATCH_MAX, for recvmmsg */
+	struct port_offload *off; /* TAP: virtio-net offloads (below); NULL: plain frames */
 	/* veth: PACKET_AUXDATA per message (the VLAN tag), aligned for cmsghdr */
 	uint64_t (*cmsg)[(CMSG_SPACE(sizeof(struct tpacket_auxdata)) + 7) / 8];
 };
+
+/*
+ * TAP offloads (offload.h).  TAP ports are opened with IFF_VNET_HDR and
+ * TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6: port_recv() reads a TCP super-frame
+ * in one read() and returns it cut into MTU-sized segments with complete
+ * checksums (the rest of it on the next call), and completes the checksum
+ * of frames the kernel left CHECKSUM_PARTIAL; callers see plain frames, as
+ * before.  port_send() between port_batch_begin() and port_batch_end()
+ * coalesces consecutive in-order TCP segments of one flow into one GSO write
+ * (software GRO); port_batch_end() writes what is held.  Outside a batch,
+ * and for everything GRO does not take, one write per frame.
+ */
+struct port_offload_stats {
+	uint64_t rx_super, rx_segments;	 /* GSO frames read, segments cut from them */
+	uint64_t tx_super, tx_merged;	 /* GSO frames written, the frames merged into them */
+	uint64_t tx_lost;		 /* merged frames the TAP refused (queue full) */
+	uint64_t drops[OFFLOAD_E_COUNT]; /* frames from the bridge refused, per reason */
+};
+
+/* NULL when the port has no offloads (veth, or a TAP without IFF_VNET_HDR). */
+const struct port_offload_stats *port_offload_stats(const struct port *pt);
+/*
+ * Frames handed to port_send() until the matching port_batch_end() may be
+ * held for coalescing; port_batch_end() writes them.  The transport calls
+ * these around each received batch.  Nesting is counted.
+ */
+void port_batch_begin(void);
+void port_batch_end(void);
 
 /* "l2pwd site NAME": the alias port_cleanup_stale() recognizes (truncated to fit). */
 void port_owner_alias(const char *site_name, char *out, size_t cap);
@@ -124,6 +156,14 @@ int port_rx_ifindex(const struct port *pt);
  * did not fit are skipped.  Never blocks.
  */
 unsigned port_recv(struct port *pt, struct iovec *iov, size_t *len, unsigned n);
+/*
+ * With TAP offloads, one read can hold more frames (segments) than the
+ * caller asked for; the rest stays in the port, and the fd need not be
+ * readable again.  After a bounded loop of port_recv() calls that each
+ * returned n, drain them with port_recv_held() (never reads the fd) until it
+ * returns less than n.  0 on ports without offloads.
+ */
+unsigned port_recv_held(struct port *pt, struct iovec *iov, size_t *len, unsigned n);
 /* Hand one frame to the bridge.  0, or -1 with errno (EAGAIN: queue full). */
 int port_send(struct port *pt, const void *frame, size_t len);
 

@@ -97,6 +97,42 @@ static void ps_bridge_timer(struct ev_timer *t)
 		ps_bridge_try(ps);
 }
 
+/*
+ * Packets of one TAP wakeup (ps_port_readable) leave together: one
+ * transport_send_batch(), which sends runs of equal-length datagrams as one
+ * UDP GSO send, instead of one sendmsg per frame.  Only one session's
+ * wakeup runs at a time, so one batch serves all; outside a wakeup (timers,
+ * control) packets go at once, as before.
+ */
+#define PS_TX_BATCH 32
+#define PS_TX_SLOT  (V2_FRAME_MAX + 64) /* a bridged frame and its L2TP/PPP headers */
+
+static struct {
+	struct ppp_session *ps; /* the session whose wakeup is batching, or NULL */
+	unsigned n;
+	uint8_t pkt[PS_TX_BATCH][PS_TX_SLOT];
+	struct iovec iov[PS_TX_BATCH];
+	struct mmsghdr msgs[PS_TX_BATCH];
+} ps_tx;
+
+static void ps_tx_flush(void)
+{
+	struct ppp_session *ps = ps_tx.ps;
+	unsigned sent;
+
+	if (!ps || ps_tx.n == 0)
+		return;
+	for (unsigned i = 0; i < ps_tx.n; i++) {
+		ps_tx.msgs[i].msg_hdr.msg_name = &ps->tun->peer;
+		ps_tx.msgs[i].msg_hdr.msg_namelen = ps->tun->peer_len;
+		ps_tx.msgs[i].msg_hdr.msg_iov = &ps_tx.iov[i];
+		ps_tx.msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	sent = ps->tun->closed ? 0 : transport_send_batch(ps->tun->tr, ps_tx.msgs, ps_tx.n);
+	ps->drops[PS_DROP_SEND_FAILED] += ps_tx.n - sent;
+	ps_tx.n = 0;
+}
+
 static void ps_port_readable(struct ev_io *io, uint32_t events)
 {
 	struct ppp_session *ps = io->arg;
@@ -104,8 +140,15 @@ static void ps_port_readable(struct ev_io *io, uint32_t events)
 	size_t n;
 
 	(void)events;
-	/* One frame per port_recv(): ppp_send_frame() consumes it before the next. */
-	for (int i = 0; i < V2_TAP_BATCH && port_recv(&ps->port, &iov, &n, 1) == 1; i++) {
+	ps_tx.ps = ps;
+	ps_tx.n = 0;
+	/*
+	 * One frame per port_recv(): ppp_send_frame() consumes it before the next.
+	 * After V2_TAP_BATCH, only what the port still holds of a super-frame.
+	 */
+	for (int i = 0; (i < V2_TAP_BATCH ? port_recv(&ps->port, &iov, &n, 1)
+					  : port_recv_held(&ps->port, &iov, &n, 1)) == 1;
+	     i++) {
 		if (!ps->up || !ppp_ready(ps->ppp)) {
 			ps->drops[PS_DROP_NOT_BRIDGING]++;
 			continue;
@@ -119,6 +162,8 @@ static void ps_port_readable(struct ev_io *io, uint32_t events)
 		ps->tx_bytes += (uint64_t)n;
 		ps->last_frame = evloop_now(ps->site->loop);
 	}
+	ps_tx_flush();
+	ps_tx.ps = NULL;
 }
 
 /* 0, or -1 with errno (EBUSY: the name is taken). */
@@ -144,20 +189,46 @@ static int ps_port_open(struct ppp_session *ps)
 
 /* ---- PPP engine ops ---- */
 
+/*
+ * The L2TP + PPP header and the info.  One encoder for both paths
+ * (ppp_fast.h): the fast path's template is its output.
+ */
+static int ps_build(struct ppp_session *ps, struct wbuf *w, uint16_t proto, const uint8_t *info,
+		    size_t len)
+{
+	struct ppp_wire pw;
+
+	ppp_fast_wire(ps, &pw);
+	if (ppp_wire_header(w, &pw, pw.seq ? ppp_fast_take_ns(ps) : 0, proto, len) == -1 ||
+	    wbuf_add_bytes(w, info, len))
+		return -1;
+	return 0;
+}
+
 static void ps_send(void *ctx, uint16_t proto, const uint8_t *info, size_t len)
 {
 	struct ppp_session *ps = ctx;
 	uint8_t pkt[PPP_FRAME_MAX + 32];
-	struct ppp_wire pw;
 	struct wbuf w;
 
 	if (!ps->ls || ps->tun->closed)
 		return;
+	if (ps_tx.ps == ps && len + 32 <= PS_TX_SLOT) {
+		wbuf_init(&w, ps_tx.pkt[ps_tx.n], PS_TX_SLOT);
+		if (ps_build(ps, &w, proto, info, len) == -1) {
+			ps->drops[PS_DROP_SEND_FAILED]++;
+			return;
+		}
+		ps_tx.iov[ps_tx.n].iov_base = ps_tx.pkt[ps_tx.n];
+		ps_tx.iov[ps_tx.n].iov_len = w.len;
+		if (++ps_tx.n == PS_TX_BATCH)
+			ps_tx_flush();
+		return;
+	}
+	if (ps_tx.ps == ps)
+		ps_tx_flush(); /* keep the order: what is batched goes first */
 	wbuf_init(&w, pkt, sizeof(pkt));
-	/* One encoder for both paths (ppp_fast.h): the fast path's template is its output. */
-	ppp_fast_wire(ps, &pw);
-	if (ppp_wire_header(&w, &pw, pw.seq ? ppp_fast_take_ns(ps) : 0, proto, len) == -1 ||
-	    wbuf_add_bytes(&w, info, len) ||
+	if (ps_build(ps, &w, proto, info, len) == -1 ||
 	    transport_send_ctrl(ps->tun->tr, (const struct sockaddr *)&ps->tun->peer,
 				ps->tun->peer_len, pkt, w.len) == -1)
 		ps->drops[PS_DROP_SEND_FAILED]++;

@@ -226,12 +226,14 @@ static void pw_port_readable(struct ev_io *io, uint32_t events)
 	struct pw *p = io->arg;
 
 	(void)events;
-	for (int round = 0; round < 4; round++) {
+	/* After 4 rounds, only what the port still holds of a super-frame (port.h). */
+	for (int round = 0;; round++) {
 		unsigned got, n = 0, sent;
 		uint64_t bytes = 0;
 		struct wbuf w;
 
-		got = port_recv(&p->port, p->rx_iov, p->rx_len, PW_BATCH);
+		got = round < 4 ? port_recv(&p->port, p->rx_iov, p->rx_len, PW_BATCH)
+				: port_recv_held(&p->port, p->rx_iov, p->rx_len, PW_BATCH);
 		for (unsigned i = 0; i < got; i++) {
 			if (!p->up) {
 				pw_drop(p, PW_DROP_SESSION_DOWN, 0);

@@ -12,7 +12,7 @@
 
 #include "tap.h"
 
-int tap_open(const char *name, int *ifindex)
+static int tap_open_flags(const char *name, int *ifindex, short flags)
 {
 	struct ifreq ifr;
 	int fd, saved;
@@ -26,7 +26,7 @@ int tap_open(const char *name, int *ifindex)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
 	/* IFF_TUN_EXCL: never attach to an existing TAP of another program. */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL | flags);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1)
 		goto fail;
@@ -38,6 +38,35 @@ fail:
 	saved = errno;
 	close(fd);
 	errno = saved;
+	return -1;
+}
+
+int tap_open(const char *name, int *ifindex)
+{
+	return tap_open_flags(name, ifindex, 0);
+}
+
+int tap_open_vnet(const char *name, int *ifindex, int *gso)
+{
+	unsigned int le = 1;
+	int fd = tap_open_flags(name, ifindex, IFF_VNET_HDR);
+
+	*gso = 0;
+	if (fd == -1)
+		return -1;
+	/*
+	 * Little-endian virtio-net headers whatever the host (offload.h reads
+	 * them so); kernels without TUNSETVNETLE are little-endian hosts' anyway.
+	 */
+	if (ioctl(fd, TUNSETVNETLE, &le) == -1 && errno != EINVAL)
+		goto fail;
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) == 0)
+		*gso = 1;
+	return fd;
+fail:
+	le = (unsigned int)errno;
+	close(fd);
+	errno = (int)le;
 	return -1;
 }
 

@@ -26,6 +26,14 @@
  */
 int tap_open(const char *name, int *ifindex);
 /*
+ * The same with IFF_VNET_HDR: every read and write starts with a 10-byte
+ * little-endian virtio-net header (offload.h), and with TUNSETOFFLOAD
+ * (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) the kernel hands over TCP GSO
+ * super-frames and CHECKSUM_PARTIAL frames and takes them back.  *gso says
+ * whether the offloads were accepted (the header is there either way).
+ */
+int tap_open_vnet(const char *name, int *ifindex, int *gso);
+/*
  * Carrier: off while the pseudowire is down, so the bridge does not forward
  * into a dead port.  Returns 0 or -1 (old kernels without TUNSETCARRIER).
  */

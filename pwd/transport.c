@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "buf.h"
 #include "evloop.h"
 #include "log.h"
+#include "port.h"
 #include "transport.h"
 
 /*
@@ -26,6 +28,14 @@
 #define TRANSPORT_SLOT	  4096
 #define TRANSPORT_ROUNDS  8 /* batches per wakeup before letting other fds run */
 #define TRANSPORT_SOCKBUF (4 << 20)
+/*
+ * UDP GSO (UDP_SEGMENT): one send of up to this many equal-length datagrams
+ * (the last may be shorter), the kernel's UDP_MAX_SEGMENTS on older kernels,
+ * and at most this many payload bytes (one IP datagram's worth).
+ */
+#define TRANSPORT_GSO_SEGS 64
+#define TRANSPORT_GSO_IOVS (TRANSPORT_GSO_SEGS * 2)
+#define TRANSPORT_GSO_MAX  (65535 - 8 - 40)
 
 struct transport {
 	struct transport *next;
@@ -45,6 +55,9 @@ struct transport {
 	struct mmsghdr msgs[TRANSPORT_BATCH];
 	struct iovec iov[TRANSPORT_BATCH];
 	struct sockaddr_storage from[TRANSPORT_BATCH];
+	struct iovec gso_iov[TRANSPORT_GSO_IOVS];
+	size_t gso_refused; /* smallest datagram size UDP GSO refused (> MTU); 0: none */
+	int gso_off;	    /* the kernel has no UDP GSO for this socket */
 	/* IP_PKTINFO / IPV6_PKTINFO of each received packet */
 	union {
 		struct cmsghdr align;
@@ -236,6 +249,8 @@ static void transport_readable(struct ev_io *io, uint32_t events)
 				log_debug("%s: recvmmsg: %s", t->name, strerror(errno));
 			break;
 		}
+		/* Frames for TAP ports may be coalesced within a batch (port.h). */
+		port_batch_begin();
 		for (int i = 0; i < n && t->refs > 1; i++) {
 			struct msghdr *h = &t->msgs[i].msg_hdr;
 
@@ -247,6 +262,7 @@ static void transport_readable(struct ev_io *io, uint32_t events)
 			transport_demux(t, (const struct sockaddr *)&t->from[i], h->msg_namelen,
 					t->slots + (size_t)i * TRANSPORT_SLOT, t->msgs[i].msg_len);
 		}
+		port_batch_end();
 		if (n < TRANSPORT_BATCH)
 			break;
 	}
@@ -463,12 +479,85 @@ int transport_send_ctrl(struct transport *t, const struct sockaddr *to, socklen_
 	return 0;
 }
 
-unsigned transport_send_batch(struct transport *t, struct mmsghdr *msgs, unsigned n)
+static size_t transport_msg_len(const struct msghdr *h)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < h->msg_iovlen; i++)
+		len += h->msg_iov[i].iov_len;
+	return len;
+}
+
+/*
+ * How many messages from msgs[0] on can leave as one UDP GSO send: same
+ * destination, no control data, all as long as the first but the last,
+ * which may be shorter (the kernel cuts at *seg bytes).  1: send it alone.
+ */
+static unsigned transport_gso_group(const struct transport *t, const struct mmsghdr *msgs,
+				    unsigned n, size_t *seg)
+{
+	const struct msghdr *h0 = &msgs[0].msg_hdr;
+	size_t total, iovs = h0->msg_iovlen;
+	unsigned k = 1;
+
+	if (t->encap != TRANSPORT_UDP || t->gso_off || n < 2 || h0->msg_controllen)
+		return 1;
+	*seg = total = transport_msg_len(h0);
+	if (*seg == 0 || (t->gso_refused && *seg >= t->gso_refused))
+		return 1;
+	while (k < n && k < TRANSPORT_GSO_SEGS) {
+		const struct msghdr *h = &msgs[k].msg_hdr;
+		size_t len = transport_msg_len(h);
+
+		if (h->msg_namelen != h0->msg_namelen || h->msg_controllen ||
+		    memcmp(h->msg_name, h0->msg_name, h0->msg_namelen) != 0 || len == 0 ||
+		    len > *seg || total + len > TRANSPORT_GSO_MAX ||
+		    iovs + h->msg_iovlen > TRANSPORT_GSO_IOVS)
+			break;
+		total += len;
+		iovs += h->msg_iovlen;
+		k++;
+		if (len < *seg)
+			break;
+	}
+	return k;
+}
+
+/* One UDP_SEGMENT send of k messages.  0, or -1 with errno. */
+static int transport_send_gso(struct transport *t, const struct mmsghdr *msgs, unsigned k,
+			      size_t seg)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = {.msg_name = msgs[0].msg_hdr.msg_name,
+			    .msg_namelen = msgs[0].msg_hdr.msg_namelen,
+			    .msg_iov = t->gso_iov,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *cm;
+	uint16_t gso = (uint16_t)seg;
+	size_t n = 0;
+
+	for (unsigned i = 0; i < k; i++)
+		for (size_t j = 0; j < msgs[i].msg_hdr.msg_iovlen; j++)
+			t->gso_iov[n++] = msgs[i].msg_hdr.msg_iov[j];
+	mh.msg_iovlen = n;
+	memset(&ctl, 0, sizeof(ctl));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(gso));
+	memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+	return sendmsg(t->io.fd, &mh, MSG_DONTWAIT) == -1 ? -1 : 0;
+}
+
+/* Plain sendmmsg of n messages; returns how many failed (each skipped and counted). */
+static unsigned transport_send_each(struct transport *t, struct mmsghdr *msgs, unsigned n)
 {
 	unsigned done = 0, failed = 0;
 
-	if (n && !transport_tx_ok(t, (const struct sockaddr *)msgs[0].msg_hdr.msg_name))
-		return 0;
 	while (done < n) {
 		int r = sendmmsg(t->io.fd, msgs + done, n - done, MSG_DONTWAIT);
 
@@ -480,6 +569,57 @@ unsigned transport_send_batch(struct transport *t, struct mmsghdr *msgs, unsigne
 			continue;
 		}
 		done += (unsigned)r;
+	}
+	return failed;
+}
+
+/*
+ * Runs of equal-length datagrams to one peer (a TCP flow's segments, a
+ * stream of small packets) go as one UDP GSO send each: one trip through
+ * the stack instead of one per datagram.  Where the kernel refuses GSO
+ * (datagrams larger than the MTU, which must be fragmented: EMSGSIZE or
+ * EINVAL; no UDP GSO: ENOPROTOOPT/EIO) the same messages go by sendmmsg,
+ * and that is remembered: sizes from the refused one up stay one by one.
+ */
+unsigned transport_send_batch(struct transport *t, struct mmsghdr *msgs, unsigned n)
+{
+	unsigned done = 0, failed = 0;
+
+	if (n && !transport_tx_ok(t, (const struct sockaddr *)msgs[0].msg_hdr.msg_name))
+		return 0;
+	while (done < n) {
+		size_t seg = 0, s2;
+		unsigned k = transport_gso_group(t, msgs + done, n - done, &seg);
+
+		if (k >= 2) {
+			if (transport_send_gso(t, msgs + done, k, seg) == 0) {
+				t->stats.tx_gso++;
+				t->stats.tx_gso_datagrams += k;
+				done += k;
+				continue;
+			}
+			if (errno == EINVAL || errno == EMSGSIZE) {
+				if (!t->gso_refused || seg < t->gso_refused)
+					t->gso_refused = seg;
+			} else if (errno == ENOPROTOOPT || errno == EIO || errno == EOPNOTSUPP) {
+				t->gso_off = 1;
+				log_debug("%s: no UDP GSO (%s): one datagram per send", t->name,
+					  strerror(errno));
+			} else {
+				/* buffer full, no route: the whole group is lost, as one by one */
+				t->stats.tx_errors += k;
+				failed += k;
+				done += k;
+				continue;
+			}
+		} else {
+			/* a run of messages that do not group: one sendmmsg */
+			while (done + k < n &&
+			       transport_gso_group(t, msgs + done + k, n - done - k, &s2) < 2)
+				k++;
+		}
+		failed += transport_send_each(t, msgs + done, k);
+		done += k;
 	}
 	return n - failed;
 }

@@ -70,6 +70,7 @@ struct transport_stats {
 	uint64_t rx_packets, rx_truncated, rx_bad_ip_header;
 	uint64_t rx_drops[L2TP_DATA_DROP_COUNT]; /* l2tp_data_peek() reasons */
 	uint64_t tx_errors;
+	uint64_t tx_gso, tx_gso_datagrams; /* UDP GSO sends, and the datagrams they carried */
 	uint64_t tx_blocked; /* refused by ops->tx_allowed */
 };
 

@@ -51,8 +51,12 @@ check "iperf3 hC1 -> hS completes with >= 1 MB" iperf3_moves 1000000 "${HNS[C1]}
 [ ! -s "$T/iperf3.sum" ] || say "  iperf3 hC1 -> hS over Multilink: $(cat "$T/iperf3.sum")"
 wait_for 10 eval "! kill -0 $big_pid" || kill -INT "$big_pid" 2>/dev/null || true
 wait "$big_pid" 2>/dev/null || true
-check "the TCP segments were full-size (>= 10 frames of 1514 bytes reached hS)" \
-	pts_at_least 10 "$T/lan-big.pcap" 'frame.len == 1514 && tcp'
+# The receiving TAP may coalesce in-order segments into one GSO frame (as a
+# NIC's GRO does), so count frames of 1514 bytes or more: single full-size
+# segments and coalesced ones.  (Weaker than before: a coalesced frame does
+# not show its segment size; a clamped MSS still fails if nothing coalesces.)
+check "the TCP segments were full-size (>= 10 frames of 1514 bytes or more reached hS)" \
+	pts_at_least 10 "$T/lan-big.pcap" 'frame.len >= 1514 && tcp'
 check "the session stayed connected through the transfer" mp_connected
 
 step "VLAN 100, full-size tagged frames (1518 bytes)"
