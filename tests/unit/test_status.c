@@ -1,7 +1,8 @@
 /*
  * The status socket end to end: a real status server in the real event loop
  * (in a thread), a provider with made-up interfaces, and clients that are the
- * real ctl_client code or raw sockets behaving badly.
+ * real ctl_client code or raw sockets behaving badly.  l2pwctl's own side
+ * (socket lookup, views, number formats) is tests/unit/test_status_ctl.c.
  */
 #include <check.h>
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,165 +20,13 @@
 
 #include <jansson.h>
 
+#include "check_main.h"
 #include "ctl_client.h"
-#include "ctl_fmt.h"
 #include "ctl_proto.h"
-#include "ctl_view.h"
 #include "evloop.h"
 #include "log.h"
 #include "status.h"
-
-#define WAIT_MS 5000
-
-/* ---- a provider with three interfaces; row 1 "vanishes" when asked ---- */
-
-static struct status_iface rows[3];
-static int vanish_row1;
-
-static const char *fake_site(void *ctx)
-{
-	(void)ctx;
-	return "office-a";
-}
-
-static size_t fake_count(void *ctx)
-{
-	(void)ctx;
-	return 3;
-}
-
-static int fake_get(void *ctx, size_t i, struct status_iface *out)
-{
-	(void)ctx;
-	if (i >= 3 || (i == 1 && vanish_row1))
-		return -1;
-	*out = rows[i];
-	return 0;
-}
-
-static const struct status_provider provider = {
-    .ctx = NULL, .site_name = fake_site, .count = fake_count, .get = fake_get};
-
-static void fill_rows(void)
-{
-	struct status_iface *r = &rows[0];
-
-	memset(rows, 0, sizeof(rows));
-	snprintf(r->name, sizeof(r->name), "pw-office-b");
-	snprintf(r->kind, sizeof(r->kind), "l2tpv3");
-	snprintf(r->status, sizeof(r->status), "connected");
-	r->uptime = 3723;
-	r->idle_time = 2;
-	snprintf(r->encoding, sizeof(r->encoding), "none");
-	r->mtu = 1450;
-	snprintf(r->local_address, sizeof(r->local_address), "198.18.0.1");
-	snprintf(r->remote_address, sizeof(r->remote_address), "198.18.0.2");
-	r->tunnel_id = 10;
-	r->peer_tunnel_id = 20;
-	r->session_id = 11;
-	r->peer_session_id = 21;
-	r->rx_packets = 1000;
-	r->rx_bytes = 5000000000ull; /* > 2^32: must survive as a JSON integer */
-	r->tx_packets = 900;
-	r->tx_bytes = 123456;
-	r->rx_errors = 1;
-	r->rx_dropped = 3;
-	snprintf(r->fastpath, sizeof(r->fastpath), "tc");
-	r->fastpath_rx_packets = 990;
-	r->fastpath_tx_packets = 850;
-	snprintf(r->mode, sizeof(r->mode), "dynamic");
-	snprintf(r->encap, sizeof(r->encap), "udp");
-	r->cookie_length = 4;
-	snprintf(r->l2_sublayer, sizeof(r->l2_sublayer), "default");
-	snprintf(r->pw_type, sizeof(r->pw_type), "ethernet");
-	r->pw_id = 100;
-	snprintf(r->bridge, sizeof(r->bridge), "br-lan");
-	snprintf(r->drops[0].name, sizeof(r->drops[0].name), "bad-cookie");
-	r->drops[0].count = 3;
-	snprintf(r->drops[2].name, sizeof(r->drops[2].name), "short");
-	r->drops[2].count = 1;
-
-	r = &rows[1];
-	snprintf(r->name, sizeof(r->name), "pw-office-c");
-	snprintf(r->kind, sizeof(r->kind), "l2tpv3");
-	snprintf(r->status, sizeof(r->status), "connecting");
-	snprintf(r->last_error, sizeof(r->last_error), "StopCCN: result 2");
-
-	r = &rows[2];
-	/* Every string field filled to the brim, without a NUL: must not overread. */
-	memset(r, 'x', sizeof(*r));
-	memset(&r->uptime, 0xff, sizeof(r->uptime)); /* > INT64_MAX: clamped */
-	r->name[0] = (char)0xff;		     /* not UTF-8 */
-}
-
-/* ---- the server, running in its own thread ---- */
-
-struct srv {
-	struct evloop *loop;
-	struct status_server *status;
-	struct ev_io stop_io;
-	int stop_pipe[2];
-	pthread_t thread;
-	char dir[32], path[100];
-};
-
-static struct srv srv;
-
-static void stop_cb(struct ev_io *io, uint32_t events)
-{
-	(void)io;
-	(void)events;
-	evloop_break(srv.loop);
-}
-
-static void *srv_thread(void *arg)
-{
-	(void)arg;
-	evloop_run(srv.loop);
-	return NULL;
-}
-
-/* idle_ms: the server's idle timeout, 0 for its default. */
-static void srv_start_idle(uint64_t idle_ms)
-{
-	fill_rows();
-	vanish_row1 = 0;
-	snprintf(srv.dir, sizeof(srv.dir), "/tmp/test_status.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(srv.dir));
-	/* A parent that does not exist yet: the server creates it. */
-	snprintf(srv.path, sizeof(srv.path), "%s/run/l2pwd/site.sock", srv.dir);
-	srv.loop = evloop_new();
-	ck_assert_ptr_nonnull(srv.loop);
-	srv.status = status_server_new(srv.loop, srv.path, &provider);
-	ck_assert_msg(srv.status != NULL, "status_server_new: %s", strerror(errno));
-	status_server_set_idle_timeout(srv.status, idle_ms);
-	ck_assert_int_eq(pipe(srv.stop_pipe), 0);
-	srv.stop_io.fd = srv.stop_pipe[0];
-	srv.stop_io.cb = stop_cb;
-	ck_assert_int_eq(evloop_io_add(srv.loop, &srv.stop_io, EPOLLIN), 0);
-	ck_assert_int_eq(pthread_create(&srv.thread, NULL, srv_thread, NULL), 0);
-}
-
-static void srv_start(void)
-{
-	srv_start_idle(0);
-}
-
-static void srv_stop(void)
-{
-	char cmd[160];
-
-	ck_assert_int_eq(write(srv.stop_pipe[1], "x", 1), 1);
-	pthread_join(srv.thread, NULL);
-	status_server_free(srv.status);
-	ck_assert_int_eq(access(srv.path, F_OK), -1); /* unlinked */
-	evloop_io_del(srv.loop, &srv.stop_io);
-	evloop_free(srv.loop);
-	close(srv.stop_pipe[0]);
-	close(srv.stop_pipe[1]);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", srv.dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
+#include "status_srv.h"
 
 /* CPU time the server thread used during a window of ms milliseconds. */
 static long srv_cpu_ms_over(int ms)
@@ -193,7 +41,7 @@ static long srv_cpu_ms_over(int ms)
 	return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
 }
 
-/* ---- client helpers ---- */
+/* ---- raw clients, behaving badly ---- */
 
 /*
  * Buffered readers for raw sockets, one per fd (reset by raw_connect): read
@@ -277,27 +125,6 @@ static void raw_expect_eof(int fd)
 static const char *error_of(const json_t *j)
 {
 	return json_string_value(json_object_get(j, "error"));
-}
-
-static json_t *call(struct ctl_client *c, const char *req_text)
-{
-	char err[256];
-	json_t *req = json_loads(req_text, 0, NULL), *ans;
-
-	ck_assert_ptr_nonnull(req);
-	ans = ctl_client_call(c, req, WAIT_MS, err, sizeof(err));
-	json_decref(req);
-	ck_assert_msg(ans != NULL, "call: %s", err);
-	return ans;
-}
-
-static struct ctl_client *client(void)
-{
-	char err[256];
-	struct ctl_client *c = ctl_client_open(srv.path, err, sizeof(err));
-
-	ck_assert_msg(c != NULL, "open: %s", err);
-	return c;
 }
 
 /* A fresh well-behaved client is served: the server is alive and not blocked. */
@@ -755,172 +582,6 @@ START_TEST(test_idle_timeout)
 }
 END_TEST
 
-/* Render with f into a string the caller frees. */
-static char *render_status(const json_t *doc, int *rc)
-{
-	char *txt = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&txt, &len);
-
-	ck_assert_ptr_nonnull(f);
-	*rc = ctl_view_status(f, doc);
-	fclose(f);
-	return txt;
-}
-
-static char *render_monitor(const json_t *iface)
-{
-	char *txt = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&txt, &len);
-
-	ck_assert_ptr_nonnull(f);
-	ctl_view_monitor(f, iface);
-	fclose(f);
-	return txt;
-}
-
-/* The line of txt that starts with (after leading blanks) prefix, or NULL. */
-static const char *line_of(const char *txt, const char *prefix)
-{
-	const char *l = txt;
-
-	while (l && *l) {
-		const char *p = l + strspn(l, " ");
-
-		if (strncmp(p, prefix, strlen(prefix)) == 0)
-			return l;
-		l = strchr(l, '\n');
-		if (l)
-			l++;
-	}
-	return NULL;
-}
-
-static int has_line(const char *txt, const char *line)
-{
-	const char *l = line_of(txt, line);
-
-	return l && (l[strspn(l, " ") + strlen(line)] == '\n');
-}
-
-/* The daemon's real documents through l2pwctl's views. */
-START_TEST(test_views)
-{
-	const char *hdr, *b, *c;
-	struct ctl_client *cl;
-	json_t *doc, *o;
-	char *txt;
-	int rc;
-
-	srv_start();
-	cl = client();
-	doc = call(cl, "{\"cmd\":\"status\"}");
-	txt = render_status(doc, &rc);
-	ck_assert_int_eq(rc, 0);
-	ck_assert_msg(strncmp(txt, "site office-a: 3 interfaces\n", 28) == 0, "%s", txt);
-	hdr = line_of(txt, "NAME ");
-	b = line_of(txt, "pw-office-b ");
-	c = line_of(txt, "pw-office-c ");
-	ck_assert_msg(hdr && b && c, "%s", txt);
-	/* Columns line up: each row's KIND under the header's. */
-	ck_assert_int_eq(strstr(b, "l2tpv3") - b, strstr(hdr, "KIND") - hdr);
-	ck_assert_int_eq(strstr(c, "l2tpv3") - c, strstr(hdr, "KIND") - hdr);
-	ck_assert_ptr_nonnull(strstr(b, " connected "));
-	ck_assert_ptr_nonnull(strstr(b, " 1h2m3s "));
-	ck_assert_ptr_nonnull(strstr(b, " 198.18.0.2 "));
-	ck_assert_ptr_nonnull(strstr(b, " 10/11 "));
-	ck_assert_ptr_nonnull(strstr(b, " 4.7 GiB "));
-	ck_assert_ptr_nonnull(strstr(b, " 120.6 KiB\n"));
-	/* Not connected: no uptime, no ids yet. */
-	ck_assert_ptr_nonnull(strstr(c, " connecting "));
-	ck_assert_int_eq(c[strstr(hdr, "UPTIME") - hdr], '-');
-	ck_assert_int_eq(c[strstr(hdr, "UPTIME") - hdr + 1], ' ');
-	ck_assert_int_eq(c[strstr(hdr, "TUN/SESS") - hdr], '-');
-	ck_assert_int_eq(c[strstr(hdr, "TUN/SESS") - hdr + 1], ' ');
-	free(txt);
-
-	o = json_array_get(json_object_get(doc, "interfaces"), 0);
-	txt = render_monitor(o);
-	ck_assert_msg(has_line(txt, "status: connected"), "%s", txt);
-	ck_assert(has_line(txt, "uptime: 1h2m3s"));
-	ck_assert(has_line(txt, "rx-bytes: 5000000000 (4.7 GiB)"));
-	ck_assert(has_line(txt, "peer-session-id: 21"));
-	ck_assert(has_line(txt, "drops: bad-cookie=3 short=1"));
-	ck_assert(has_line(txt, "last-error: -"));
-	ck_assert_ptr_null(line_of(txt, "user:")); /* "" = not applicable: left out */
-	/* Keys right-aligned on the colon. */
-	ck_assert_int_eq(strchr(line_of(txt, "status:"), ':') - line_of(txt, "status:"),
-			 strchr(line_of(txt, "peer-session-id:"), ':') -
-			     line_of(txt, "peer-session-id:"));
-	free(txt);
-	o = json_array_get(json_object_get(doc, "interfaces"), 1);
-	txt = render_monitor(o);
-	ck_assert(has_line(txt, "drops: none"));
-	ck_assert(has_line(txt, "last-error: StopCCN: result 2"));
-	free(txt);
-	json_decref(doc);
-
-	/* An answer without the list is refused, printing nothing. */
-	doc = json_pack("{s:s}", "site", "x");
-	txt = render_status(doc, &rc);
-	ck_assert_int_eq(rc, -1);
-	ck_assert_str_eq(txt, "");
-	free(txt);
-	json_decref(doc);
-	ctl_client_close(cl);
-	srv_stop();
-}
-END_TEST
-
-START_TEST(test_find_socket)
-{
-	char dir[] = "/tmp/test_status.XXXXXX", path[256], out[256], err[512];
-	int fd;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_int_eq(ctl_client_find_socket(dir, out, sizeof(out), err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "no status socket"));
-	snprintf(path, sizeof(path), "%s/a.sock", dir);
-	fd = open(path, O_CREAT | O_WRONLY, 0600);
-	close(fd);
-	ck_assert_int_eq(ctl_client_find_socket(dir, out, sizeof(out), err, sizeof(err)), 0);
-	ck_assert_str_eq(out, path);
-	snprintf(path, sizeof(path), "%s/b.sock", dir);
-	fd = open(path, O_CREAT | O_WRONLY, 0600);
-	close(fd);
-	ck_assert_int_eq(ctl_client_find_socket(dir, out, sizeof(out), err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "a.sock"));
-	ck_assert_ptr_nonnull(strstr(err, "b.sock"));
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/a.sock", dir);
-	unlink(path);
-	rmdir(dir);
-}
-END_TEST
-
-START_TEST(test_fmt)
-{
-	char s[32];
-
-	ck_assert_str_eq(ctl_fmt_duration(0, s, sizeof(s)), "0s");
-	ck_assert_str_eq(ctl_fmt_duration(59, s, sizeof(s)), "59s");
-	ck_assert_str_eq(ctl_fmt_duration(60, s, sizeof(s)), "1m");
-	ck_assert_str_eq(ctl_fmt_duration(3723, s, sizeof(s)), "1h2m3s");
-	ck_assert_str_eq(ctl_fmt_duration(3600, s, sizeof(s)), "1h");
-	ck_assert_str_eq(ctl_fmt_duration(604800 + 86400 + 3661, s, sizeof(s)), "1w1d1h1m1s");
-	ck_assert_str_eq(ctl_fmt_duration(UINT64_MAX, s, 4), "305"); /* 30500568904943w, cut */
-	ck_assert_str_eq(ctl_fmt_bytes(0, s, sizeof(s)), "0 B");
-	ck_assert_str_eq(ctl_fmt_bytes(1023, s, sizeof(s)), "1023 B");
-	ck_assert_str_eq(ctl_fmt_bytes(1536, s, sizeof(s)), "1.5 KiB");
-	ck_assert_str_eq(ctl_fmt_bytes(5000000000ull, s, sizeof(s)), "4.7 GiB");
-	ck_assert_str_eq(ctl_fmt_bytes(UINT64_MAX, s, sizeof(s)), "16.0 EiB");
-	ck_assert_str_eq(ctl_fmt_count(9999, s, sizeof(s)), "9999");
-	ck_assert_str_eq(ctl_fmt_count(12345, s, sizeof(s)), "12.3k");
-	ck_assert_str_eq(ctl_fmt_count(2500000, s, sizeof(s)), "2.5M");
-}
-END_TEST
-
 static Suite *status_suite(void)
 {
 	Suite *s = suite_create("status");
@@ -939,22 +600,11 @@ static Suite *status_suite(void)
 	tcase_add_test(tc, test_slow_reader);
 	tcase_add_test(tc, test_idle_timeout);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("client");
-	tcase_add_test(tc, test_find_socket);
-	tcase_add_test(tc, test_views);
-	tcase_add_test(tc, test_fmt);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(status_suite());
-	int failed;
-
 	log_init("test_status", LOG_ERR, 0);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(status_suite());
 }
