@@ -73,7 +73,7 @@ $(BUILD)/xdp/%.skel.h: $(BUILD)/xdp/%.bpf.o
 .SECONDARY: $(BUILD)/xdp/vmlinux.h $(BPF_OBJS) $(BPF_SKELS)
 
 # Unit tests link the real library objects.
-UNIT_HELPERS = $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c tests/unit/*.h))
+UNIT_HELPERS = $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c tests/unit/*.h))
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libl2pw.a $(UNIT_HELPERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libl2pw.a $(LDLIBS) $(CHECK_LIBS)
