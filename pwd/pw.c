@@ -354,6 +354,7 @@ void pw_status_row(const struct pw *p, struct status_iface *o)
 {
 	const struct cfg_pseudowire *c = p->cfg;
 	uint64_t now = evloop_now(p->loop);
+	struct l2pw_counters fc;
 	size_t k = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -383,18 +384,11 @@ void pw_status_row(const struct pw *p, struct status_iface *o)
 	o->rx_dropped = p->st.rx_dropped;
 	o->tx_dropped = p->st.tx_dropped;
 	/* One session, two paths: the counters add up (DESIGN.md "Data path"). */
-	o->fastpath_rx_packets = p->st.fast_rx_packets;
-	o->fastpath_tx_packets = p->st.fast_tx_packets;
-	{
-		uint64_t frx = 0, ftx = 0;
-
-		pw_fast_counters(p->fast, p, &frx, &o->rx_bytes, &o->rx_dropped, &ftx,
-				 &o->tx_bytes);
-		o->rx_packets += frx;
-		o->tx_packets += ftx;
-		o->fastpath_rx_packets += frx;
-		o->fastpath_tx_packets += ftx;
-	}
+	pw_fast_sess_counters(p->fast, &p->fast_ref, &fc);
+	pw_fast_add(&fc, &o->rx_packets, &o->rx_bytes, &o->rx_dropped, &o->tx_packets,
+		    &o->tx_bytes);
+	o->fastpath_rx_packets = p->st.fast_rx_packets + fc.rx_packets;
+	o->fastpath_tx_packets = p->st.fast_tx_packets + fc.tx_packets;
 	snprintf(o->fastpath, sizeof(o->fastpath), "%s",
 		 p->fast_ref.slot >= 0 ? pw_fast_mode(p->fast) : "off");
 	snprintf(o->mode, sizeof(o->mode), "%s", c->mode == CFG_PW_STATIC ? "static" : "dynamic");

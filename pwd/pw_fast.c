@@ -442,16 +442,6 @@ void pw_fast_up(struct pw_fast *f, struct pw *p)
 	pw_fast_sess_up(f, &d, &p->fast_ref); /* slot -1 when refused */
 }
 
-void pw_fast_counters(struct pw_fast *f, const struct pw *p, uint64_t *rx_packets,
-		      uint64_t *rx_bytes, uint64_t *rx_dropped, uint64_t *tx_packets,
-		      uint64_t *tx_bytes)
-{
-	struct l2pw_counters c;
-
-	pw_fast_sess_counters(f, &p->fast_ref, &c);
-	pw_fast_add(&c, rx_packets, rx_bytes, rx_dropped, tx_packets, tx_bytes);
-}
-
 void pw_fast_down(struct pw_fast *f, struct pw *p)
 {
 	struct l2pw_counters c = {0};
