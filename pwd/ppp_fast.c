@@ -214,13 +214,17 @@ void ppp_fast_sync(struct ppp_session *ps)
 {
 	struct ppp_fast_key k;
 	const char *why;
-	int want = ppp_fast_wanted(ps, &k, &why);
+	int want;
 
+	/* Runs after every received packet: nothing to work out without a fast path. */
 	if (!ps->site->fast)
 		return;
-	if (why[0] && strcmp(why, ps->fast_why) != 0)
-		log_info("ppp %s: fast path off: %s", ps->ifname, why);
-	snprintf(ps->fast_why, sizeof(ps->fast_why), "%s", why);
+	want = ppp_fast_wanted(ps, &k, &why);
+	if (strcmp(why, ps->fast_why) != 0) {
+		if (why[0])
+			log_info("ppp %s: fast path off: %s", ps->ifname, why);
+		snprintf(ps->fast_why, sizeof(ps->fast_why), "%s", why);
+	}
 	if (want == ps->fast_want && (!want || memcmp(&k, &ps->fast_key, sizeof(k)) == 0))
 		return;
 	ppp_fast_leave(ps);

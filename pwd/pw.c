@@ -241,7 +241,7 @@ static void pw_port_readable(struct ev_io *io, uint32_t events)
 			}
 			wbuf_init(&w, p->hdrs[n], sizeof(p->hdrs[n]));
 			/* One sequence with the TC program (RFC 4719 §4). */
-			if (p->tx.seq && p->fast_slot >= 0)
+			if (p->tx.seq && p->fast_ref.slot >= 0)
 				p->tx.ns = pw_fast_seq_take(p->fast, p);
 			l2tp_data_tx_header(&p->tx, &w);
 			p->iov[n][0].iov_len = w.len;
@@ -313,7 +313,7 @@ struct pw *pw_new(struct evloop *l, const struct port_env *env, const struct cfg
 	p->penv = env;
 	port_init(&p->port);
 	p->cfg = c;
-	p->fast_slot = -1;
+	p->fast_ref.slot = -1;
 	snprintf(p->title, sizeof(p->title), "%s", c->title);
 	snprintf(p->ifname, sizeof(p->ifname), "%s", c->interface);
 	snprintf(p->bridge, sizeof(p->bridge), "%s", bridge);
@@ -354,6 +354,7 @@ void pw_status_row(const struct pw *p, struct status_iface *o)
 {
 	const struct cfg_pseudowire *c = p->cfg;
 	uint64_t now = evloop_now(p->loop);
+	struct l2pw_counters fc;
 	size_t k = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -383,20 +384,13 @@ void pw_status_row(const struct pw *p, struct status_iface *o)
 	o->rx_dropped = p->st.rx_dropped;
 	o->tx_dropped = p->st.tx_dropped;
 	/* One session, two paths: the counters add up (DESIGN.md "Data path"). */
-	o->fastpath_rx_packets = p->st.fast_rx_packets;
-	o->fastpath_tx_packets = p->st.fast_tx_packets;
-	{
-		uint64_t frx = 0, ftx = 0;
-
-		pw_fast_counters(p->fast, p, &frx, &o->rx_bytes, &o->rx_dropped, &ftx,
-				 &o->tx_bytes);
-		o->rx_packets += frx;
-		o->tx_packets += ftx;
-		o->fastpath_rx_packets += frx;
-		o->fastpath_tx_packets += ftx;
-	}
+	pw_fast_sess_counters(p->fast, &p->fast_ref, &fc);
+	pw_fast_add(&fc, &o->rx_packets, &o->rx_bytes, &o->rx_dropped, &o->tx_packets,
+		    &o->tx_bytes);
+	o->fastpath_rx_packets = p->st.fast_rx_packets + fc.rx_packets;
+	o->fastpath_tx_packets = p->st.fast_tx_packets + fc.tx_packets;
 	snprintf(o->fastpath, sizeof(o->fastpath), "%s",
-		 p->fast_slot >= 0 ? pw_fast_mode(p->fast) : "off");
+		 p->fast_ref.slot >= 0 ? pw_fast_mode(p->fast) : "off");
 	snprintf(o->mode, sizeof(o->mode), "%s", c->mode == CFG_PW_STATIC ? "static" : "dynamic");
 	snprintf(o->encap, sizeof(o->encap), "%s", c->encap == CFG_ENCAP_IP ? "ip" : "udp");
 	o->cookie_length = c->cookie_length;

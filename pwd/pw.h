@@ -30,6 +30,7 @@
 #include "evloop.h"
 #include "l2tp_data.h"
 #include "port.h"
+#include "pw_fast.h"
 
 struct buf;
 struct mmsghdr;
@@ -102,9 +103,7 @@ struct pw {
 	/* the site's: static transport reference; dynamic control objects */
 	struct transport *own_tr;
 	struct pw_fast *fast; /* the site's fast path, NULL when off (borrowed) */
-	int fast_slot;	      /* its slot while the session is in the fast path, else -1 */
-	int fast_ifindex;     /* the port the TC egress program sits on */
-	int fast_rx_ifindex;  /* where the RX program sends its frames (port_rx_ifindex) */
+	struct pw_fast_ref fast_ref; /* its entries while in the fast path (slot -1: not) */
 	int wan_pending;      /* its socket could not be opened yet: the site retries */
 	struct site_group *group;
 	struct l2tp_session *session; /* the established session, NULL when none */

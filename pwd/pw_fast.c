@@ -412,19 +412,9 @@ uint32_t pw_fast_sess_seq(struct pw_fast *f, const struct pw_fast_ref *r)
 
 /* ---- L2TPv3 pseudowires ---- */
 
-static struct pw_fast_ref pw_fast_ref_of(const struct pw *p)
-{
-	return (struct pw_fast_ref){.slot = p->fast_slot,
-				    .ifindex = p->fast_ifindex,
-				    .rx_ifindex = p->fast_rx_ifindex,
-				    .version = 3,
-				    .session_id = p->sp.local_session_id};
-}
-
 void pw_fast_up(struct pw_fast *f, struct pw *p)
 {
 	struct pw_fast_desc d = {
-	    .who = p->title,
 	    .version = 3,
 	    .session_id = p->sp.local_session_id,
 	    .port_ifindex = port_is_open(&p->port) ? p->port.ifindex : 0,
@@ -446,50 +436,29 @@ void pw_fast_up(struct pw_fast *f, struct pw *p)
 	    .tx_seq = p->tx.ns,
 	};
 	char who[CFG_NAME_MAX + 16];
-	struct pw_fast_ref r;
 
-	p->fast_slot = -1;
 	snprintf(who, sizeof(who), "pseudowire %s", p->title);
 	d.who = who;
-	if (pw_fast_sess_up(f, &d, &r) == 0) {
-		p->fast_slot = r.slot;
-		p->fast_ifindex = r.ifindex;
-		p->fast_rx_ifindex = r.rx_ifindex;
-	}
-}
-
-void pw_fast_counters(struct pw_fast *f, const struct pw *p, uint64_t *rx_packets,
-		      uint64_t *rx_bytes, uint64_t *rx_dropped, uint64_t *tx_packets,
-		      uint64_t *tx_bytes)
-{
-	struct pw_fast_ref r = pw_fast_ref_of(p);
-	struct l2pw_counters c;
-
-	pw_fast_sess_counters(f, &r, &c);
-	pw_fast_add(&c, rx_packets, rx_bytes, rx_dropped, tx_packets, tx_bytes);
+	pw_fast_sess_up(f, &d, &p->fast_ref); /* slot -1 when refused */
 }
 
 void pw_fast_down(struct pw_fast *f, struct pw *p)
 {
-	struct pw_fast_ref r = pw_fast_ref_of(p);
 	struct l2pw_counters c = {0};
 	uint32_t ns = 0;
 
-	if (!f || p->fast_slot < 0)
+	if (!f || p->fast_ref.slot < 0)
 		return;
-	pw_fast_sess_down(f, &r, &c, &ns);
+	pw_fast_sess_down(f, &p->fast_ref, &c, &ns); /* sets the slot to -1 */
 	if (p->tx.seq)
 		p->tx.ns = ns & 0x00ffffffu; /* the slow path carries on with the sequence */
 	pw_fast_add(&c, &p->st.rx_packets, &p->st.rx_bytes, &p->st.rx_dropped, &p->st.tx_packets,
 		    &p->st.tx_bytes);
 	p->st.fast_rx_packets += c.rx_packets;
 	p->st.fast_tx_packets += c.tx_packets;
-	p->fast_slot = -1;
 }
 
 uint32_t pw_fast_seq_take(struct pw_fast *f, const struct pw *p)
 {
-	struct pw_fast_ref r = pw_fast_ref_of(p);
-
-	return pw_fast_sess_seq(f, &r) & 0x00ffffffu;
+	return pw_fast_sess_seq(f, &p->fast_ref) & 0x00ffffffu;
 }

@@ -121,10 +121,6 @@ int pw_fast_template(const struct pw_fast_desc *d, const struct sockaddr_storage
 void pw_fast_up(struct pw_fast *f, struct pw *p);
 /* Remove it; its counters are folded into p->st so totals survive. */
 void pw_fast_down(struct pw_fast *f, struct pw *p);
-/* The fast path's counters of p's current session, added to *rx.., *tx... */
-void pw_fast_counters(struct pw_fast *f, const struct pw *p, uint64_t *rx_packets,
-		      uint64_t *rx_bytes, uint64_t *rx_dropped, uint64_t *tx_packets,
-		      uint64_t *tx_bytes);
 /* Next 24-bit Ns for a sequenced session's slow-path frame (shared with TC). */
 uint32_t pw_fast_seq_take(struct pw_fast *f, const struct pw *p);
 
