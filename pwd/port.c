@@ -109,14 +109,16 @@ void port_init(struct port *pt)
 
 size_t port_vlan_insert(uint8_t *frame, size_t len, size_t cap, uint16_t tpid, uint16_t tci)
 {
+	struct wbuf w;
+
 	if (len < 2 * ETH_ALEN || len + 4 > cap)
 		return 0;
 	memmove(frame + 2 * ETH_ALEN + 4, frame + 2 * ETH_ALEN, len - 2 * ETH_ALEN);
-	frame[12] = (uint8_t)(tpid >> 8);
-	frame[13] = (uint8_t)tpid;
-	frame[14] = (uint8_t)(tci >> 8);
-	frame[15] = (uint8_t)tci;
-	return len + 4;
+	/* The tag goes where the EtherType was, through the builder like any header. */
+	wbuf_init(&w, frame + 2 * ETH_ALEN, 4);
+	wbuf_add_n16(&w, tpid);
+	wbuf_add_n16(&w, tci);
+	return w.err ? 0 : len + 4;
 }
 
 /*
