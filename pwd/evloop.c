@@ -125,6 +125,14 @@ void evloop_timer_init(struct ev_timer *t, void (*cb)(struct ev_timer *), void *
 	t->arg = arg;
 }
 
+void evloop_timer_set(struct evloop *l, struct ev_timer *t, uint64_t at)
+{
+	if (at)
+		evloop_timer_arm(l, t, at);
+	else
+		evloop_timer_disarm(l, t);
+}
+
 int evloop_timer_armed(const struct ev_timer *t)
 {
 	return t->heap_idx != 0;

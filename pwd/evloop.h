@@ -45,6 +45,8 @@ void evloop_timer_init(struct ev_timer *t, void (*cb)(struct ev_timer *), void *
 /* (Re)arm at an absolute deadline in ms; at <= now fires on the next iteration. */
 void evloop_timer_arm(struct evloop *l, struct ev_timer *t, uint64_t at);
 void evloop_timer_disarm(struct evloop *l, struct ev_timer *t);
+/* The engines' timer convention: arm at `at`, or disarm when at is 0 ("no timer"). */
+void evloop_timer_set(struct evloop *l, struct ev_timer *t, uint64_t at);
 int evloop_timer_armed(const struct ev_timer *t);
 
 /*

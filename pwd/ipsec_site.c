@@ -219,10 +219,7 @@ static void ipsec_site_kick(struct ipsec_site *is)
 	while (guard++ < 64 && ipsec_mgr_next(&is->m, now, &j))
 		run_start(is, &j);
 	at = ipsec_mgr_deadline(&is->m, now);
-	if (at)
-		evloop_timer_arm(l, &is->timer, at > now ? at : now + 100);
-	else
-		evloop_timer_disarm(l, &is->timer);
+	evloop_timer_set(l, &is->timer, at && at <= now ? now + 100 : at);
 	notify(is);
 }
 

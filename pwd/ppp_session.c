@@ -238,10 +238,7 @@ static void ps_arm(void *ctx, uint64_t at)
 {
 	struct ppp_session *ps = ctx;
 
-	if (at)
-		evloop_timer_arm(ps->site->loop, &ps->ppp_timer, at);
-	else
-		evloop_timer_disarm(ps->site->loop, &ps->ppp_timer);
+	evloop_timer_set(ps->site->loop, &ps->ppp_timer, at);
 }
 
 static void ps_random(void *ctx, void *out, size_t len)

@@ -155,12 +155,8 @@ static void ops_send(void *ctx, const uint8_t *pkt, size_t len)
 static void ops_arm_timer(void *ctx, uint64_t at_ms)
 {
 	struct site_tunnel *t = ctx;
-	struct evloop *l = t->group->site->loop;
 
-	if (at_ms == 0 || t->closed)
-		evloop_timer_disarm(l, &t->eng_timer);
-	else
-		evloop_timer_arm(l, &t->eng_timer, at_ms);
+	evloop_timer_set(t->group->site->loop, &t->eng_timer, t->closed ? 0 : at_ms);
 }
 
 static void ops_random(void *ctx, void *out, size_t len)

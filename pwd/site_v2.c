@@ -82,10 +82,7 @@ static void v2_arm(void *ctx, uint64_t at)
 {
 	struct v2_tunnel *t = ctx;
 
-	if (at)
-		evloop_timer_arm(t->site->loop, &t->eng_timer, at);
-	else
-		evloop_timer_disarm(t->site->loop, &t->eng_timer);
+	evloop_timer_set(t->site->loop, &t->eng_timer, at);
 }
 
 static void v2_random(void *ctx, void *out, size_t len)
